@@ -1,0 +1,135 @@
+"""Value objects a check returns: Match, Violation, Verdict."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from .terms import Action
+
+__all__ = ["Match", "Violation", "ViolationKind", "Verdict"]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One offending span. ``start``/``end`` are code-point offsets into the checked input
+    (for HTML input: into the sanitized HTML, ``Verdict.sanitized_html``); ``spans`` holds the
+    per-text-node pieces when tags cut through the match (one piece otherwise)."""
+
+    list: str
+    term: str
+    start: int
+    end: int
+    matched: str
+    action: Action
+    spans: tuple[tuple[int, int], ...] = ()
+    replacement: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "term": self.term,
+            "list": self.list,
+            "start": self.start,
+            "end": self.end,
+            "matched": self.matched,
+            "action": self.action.value,
+        }
+        if len(self.spans) > 1:
+            d["spans"] = [list(s) for s in self.spans]
+        return d
+
+
+class ViolationKind(enum.Enum):
+    TERMS = "terms"
+    EMOJI = "emoji"
+    PASTED_IMAGE = "pasted_image"
+    LINKS = "links"
+    BLOCKED_DOMAIN = "blocked_domain"
+    TOO_LONG = "too_long"
+    TOO_SHORT = "too_short"
+    TOO_LARGE = "too_large"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A rule the draft breaks, with the action it calls for and the notice to show."""
+
+    kind: ViolationKind
+    action: Action
+    message: str
+    #: the list whose terms matched (TERMS, BLOCKED_DOMAIN), else None
+    list: str | None = None
+    #: what was counted (emoji, links, characters, images) and the allowed maximum/minimum
+    count: int | None = None
+    limit: int | None = None
+    matches: tuple[Match, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind.value, "action": self.action.value, "message": self.message}
+        if self.list is not None:
+            d["list"] = self.list
+        if self.count is not None:
+            d["count"] = self.count
+        if self.limit is not None:
+            d["limit"] = self.limit
+        if self.matches:
+            d["terms"] = sorted({m.term for m in self.matches})
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The outcome of one check."""
+
+    action: Action
+    matches: tuple[Match, ...]
+    violations: tuple[Violation, ...]
+    group: str
+    is_html: bool
+    #: the draft as it would be stored before censoring: sanitized HTML, or the plain text as given
+    sanitized: str
+    highlighted_html: Markup
+    censored_html: Markup
+    emoji_count: int = 0
+    emoji_limit: int | None = None
+    #: the author's group is exempt (moderators by default): nothing was enforced
+    exempt: bool = False
+    #: what would have happened without the exemption (for a moderator testing their own post)
+    exempt_action: Action | None = None
+    timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        """The notices, each once, in the order the violations were found."""
+        seen: dict[str, None] = {}
+        for v in self.violations:
+            if v.message:
+                seen.setdefault(v.message, None)
+        return tuple(seen)
+
+    @property
+    def allowed(self) -> bool:
+        """The post may be saved as it is (allow, flag) or censored (censor)."""
+        return self.action in (Action.ALLOW, Action.FLAG, Action.CENSOR)
+
+    @property
+    def blocked(self) -> bool:
+        return self.action is Action.BLOCK
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "action": self.action.value,
+            "matches": [m.to_dict() for m in self.matches],
+            "violations": [v.to_dict() for v in self.violations],
+            "messages": list(self.messages),
+            "group": self.group,
+            "emoji_count": self.emoji_count,
+            "emoji_limit": self.emoji_limit,
+        }
+        if self.exempt:
+            d["exempt"] = True
+            d["exempt_action"] = (self.exempt_action or Action.ALLOW).value
+        return d
