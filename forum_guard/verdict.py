@@ -47,6 +47,7 @@ class ViolationKind(enum.Enum):
     EMOJI = "emoji"
     PASTED_IMAGE = "pasted_image"
     LINKS = "links"
+    IMAGES = "images"
     BLOCKED_DOMAIN = "blocked_domain"
     TOO_LONG = "too_long"
     TOO_SHORT = "too_short"

@@ -1,0 +1,196 @@
+"""Limits per member group and the notices shown to posters, loaded from ``limits.toml``.
+
+A limits file (all keys optional; these are the defaults)::
+
+    hard_cap = 100000            # characters; bigger drafts are refused before any other work
+
+    [defaults]                   # every group starts from these
+    max_emoji = 75
+    allow_pasted_images = false
+    max_links = -1               # -1: no limit
+    max_images = -1
+    max_length = 50000           # visible characters
+    min_length = 1
+    exempt = false               # the group bypasses every rule
+
+    [groups.guest]               # then each group overrides what it needs
+    max_links = 1
+    [groups.new]
+    max_links = 3
+    [groups.member]
+    [groups.moderator]
+    exempt = true
+
+    [messages]                   # the notices; {limit} and {count} are filled in
+    terms_block = "Unfortunately, your content contains terms that we do not allow. ..."
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import LimitsError
+
+__all__ = ["GroupLimits", "Limits", "Messages", "GROUPS", "DEFAULT_HARD_CAP"]
+
+#: The member groups a forum knows, from least to most trusted.
+GROUPS = ("guest", "new", "member", "moderator")
+#: Drafts longer than this many characters are refused before any other work.
+DEFAULT_HARD_CAP = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLimits:
+    """What one member group may post. ``None`` means no limit."""
+
+    max_emoji: int | None = 75
+    allow_pasted_images: bool = False
+    max_links: int | None = None
+    max_images: int | None = None
+    max_length: int | None = 50_000
+    min_length: int = 1
+    exempt: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (-1 if v is None else v) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Messages:
+    """The notices, in the forum's words. ``{limit}``, ``{count}`` and ``{domain}`` are filled in."""
+
+    terms_block: str = (
+        "Unfortunately, your content contains terms that we do not allow. "
+        "Please edit your content to remove the highlighted words below."
+    )
+    terms_require_approval: str = (
+        "Your content contains terms that a moderator must approve. It will be visible once approved."
+    )
+    terms_flag: str = ""
+    terms_censor: str = "Some words in your content will be replaced when it is posted."
+    emoji: str = "Only {limit} emoji are allowed."
+    pasted_image: str = "You cannot paste images directly. Upload or insert images from URL."
+    links: str = "Only {limit} links are allowed."
+    links_none: str = "You cannot post links yet."
+    images: str = "Only {limit} images are allowed."
+    blocked_domain: str = "Your content links to a site that we do not allow."
+    too_long: str = "Your content is too long: {count} characters, the maximum is {limit}."
+    too_short: str = "Your content is too short: at least {limit} characters are needed."
+    too_large: str = "Your content is too large to be checked: {count} characters, the maximum is {limit}."
+    exempt: str = "You are a moderator: the content filter does not apply to your posts."
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+_LIMIT_KEYS = {f.name for f in fields(GroupLimits)}
+_MESSAGE_KEYS = {f.name for f in fields(Messages)}
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Limits for every group, the hard size cap and the messages."""
+
+    groups: dict[str, GroupLimits] = field(default_factory=dict)
+    hard_cap: int = DEFAULT_HARD_CAP
+    messages: Messages = field(default_factory=Messages)
+
+    @classmethod
+    def default(cls) -> Limits:
+        base = GroupLimits()
+        return cls(
+            groups={
+                "guest": replace(base, max_links=1),
+                "new": replace(base, max_links=3),
+                "member": base,
+                "moderator": replace(base, exempt=True),
+            }
+        )
+
+    def for_group(self, group: str) -> GroupLimits:
+        try:
+            return self.groups[group]
+        except KeyError:
+            known = ", ".join(self.groups)
+            raise ValueError(f"unknown member group {group!r} (known: {known})") from None
+
+    # ---------------------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "<limits>") -> Limits:
+        """Build from the TOML structure (also what the store keeps). Unknown keys are errors."""
+        unknown = set(data) - {"hard_cap", "defaults", "groups", "messages"}
+        if unknown:
+            raise LimitsError(f"unknown key(s): {', '.join(sorted(unknown))}", source=source)
+        base_values = dict(_group_values(data.get("defaults", {}), source, "defaults"))
+        default_groups = cls.default().groups
+        groups_data = data.get("groups", {})
+        if not isinstance(groups_data, dict):
+            raise LimitsError("[groups] must be a table", source=source)
+        groups: dict[str, GroupLimits] = {}
+        for name in dict.fromkeys([*GROUPS, *groups_data]):
+            values = dict(base_values)
+            if name not in groups_data and name in default_groups and not base_values:
+                groups[name] = default_groups[name]
+                continue
+            if name == "moderator":
+                values.setdefault("exempt", True)
+            if name == "guest":
+                values.setdefault("max_links", 1)
+            if name == "new":
+                values.setdefault("max_links", 3)
+            values.update(_group_values(groups_data.get(name, {}), source, f"groups.{name}"))
+            groups[name] = GroupLimits(**values)
+        hard_cap = data.get("hard_cap", DEFAULT_HARD_CAP)
+        if not isinstance(hard_cap, int) or isinstance(hard_cap, bool) or hard_cap < 1:
+            raise LimitsError("hard_cap must be a positive number of characters", source=source)
+        messages_data = data.get("messages", {})
+        bad = set(messages_data) - _MESSAGE_KEYS
+        if bad:
+            raise LimitsError(f"unknown message(s): {', '.join(sorted(bad))}", source=source)
+        for key, value in messages_data.items():
+            if not isinstance(value, str):
+                raise LimitsError(f"message {key!r} must be text", source=source)
+        return cls(groups=groups, hard_cap=hard_cap, messages=replace(Messages(), **messages_data))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hard_cap": self.hard_cap,
+            "groups": {name: g.to_dict() for name, g in self.groups.items()},
+            "messages": self.messages.to_dict(),
+        }
+
+    @classmethod
+    def load(cls, path: str | Path) -> Limits:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise LimitsError(f"cannot read: {exc.strerror or exc}", source=str(p)) from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise LimitsError(f"not valid TOML: {exc}", source=str(p)) from None
+        return cls.from_dict(data, source=str(p))
+
+
+def _group_values(data: Any, source: str, where: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise LimitsError(f"[{where}] must be a table", source=source)
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in _LIMIT_KEYS:
+            raise LimitsError(f"[{where}] unknown limit {key!r} (known: {', '.join(sorted(_LIMIT_KEYS))})",
+                              source=source)
+        if key in ("allow_pasted_images", "exempt"):
+            if not isinstance(value, bool):
+                raise LimitsError(f"[{where}] {key} must be true or false", source=source)
+            out[key] = value
+        else:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise LimitsError(f"[{where}] {key} must be a whole number", source=source)
+            if key == "min_length":
+                out[key] = max(0, value)
+            else:
+                out[key] = None if value < 0 else value
+    return out

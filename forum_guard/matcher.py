@@ -1,0 +1,290 @@
+"""Compile word lists into one Aho-Corasick automaton and scan texts into spans.
+
+Every term becomes one or more *keys* in the skeleton alphabet of :mod:`forum_guard.normalize`:
+the folded, collapsed term, padded with a space on each side that must be a word boundary (a
+wildcard side gets no space). Variants cover what folding cannot: ``l`` written as ``1``/``|``
+(folded to ``i``), ``f`` written as ``ph``, and the regular inflections (-s -es -ed -ing -er -ers).
+One scan of the skeleton finds every candidate; each candidate is then verified against the
+original text (repeat counts, so "as" is not "ass"; numbers and maths; the list's exceptions).
+A second, rare view joins runs of single letters separated by spaces or punctuation (f.u.c.k).
+"""
+
+from __future__ import annotations
+
+import ahocorasick
+import regex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .normalize import SPACED_RUN_RE, Skeleton, fold, fold_term, plain_fold
+from .terms import ListKind, Term, WordList
+
+__all__ = ["Matcher", "RawMatch", "INFLECTIONS"]
+
+#: Suffixes a plain term also matches when the list's ``inflections`` option is on.
+INFLECTIONS = ("s", "es", "ed", "ing", "er", "ers")
+
+_SPACELESS = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
+_MATHS = frozenset("0123456789^=+*/×÷%<>·")
+_CURRENCY = frozenset("$€£¥")
+
+
+@dataclass(frozen=True, slots=True)
+class RawMatch:
+    """A verified match in the coordinates of the scanned text."""
+
+    list_index: int
+    term_index: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    list_index: int
+    term_index: int
+    exception: bool
+    key_len: int
+    lead: int
+    trail: int
+    #: minimum run length of each content character, or None when all are 1
+    runs: tuple[int, ...] | None
+    #: a wildcard side: the reported span grows to the whole word on that side
+    grow_start: bool = False
+    grow_end: bool = False
+
+
+def _collapse(chars: str, runs: Sequence[int]) -> tuple[str, tuple[int, ...]]:
+    out: list[str] = []
+    out_runs: list[int] = []
+    for ch, r in zip(chars, runs, strict=True):
+        if out and out[-1] == ch:
+            out_runs[-1] += r
+        else:
+            out.append(ch)
+            out_runs.append(r)
+    return "".join(out), tuple(out_runs)
+
+
+def _variants(skel: str, runs: tuple[int, ...]) -> set[tuple[str, tuple[int, ...]]]:
+    """The term's skeleton plus the l→i and f→ph spellings (each applied to every occurrence)."""
+    found = {(skel, runs)}
+    if "l" in skel:
+        found |= {_collapse(s.replace("l", "i"), r) for s, r in list(found)}
+    if "f" in skel:
+        for s, r in list(found):
+            chars: list[str] = []
+            new_runs: list[int] = []
+            for ch, n in zip(s, r, strict=True):
+                if ch == "f":
+                    chars += ["p", "h"]
+                    new_runs += [1, 1]
+                else:
+                    chars.append(ch)
+                    new_runs.append(n)
+            found.add(_collapse("".join(chars), new_runs))
+    return found
+
+
+def _inflect(skel: str, runs: tuple[int, ...]) -> set[tuple[str, tuple[int, ...]]]:
+    out = set()
+    for suffix in INFLECTIONS:
+        base, base_runs = skel, runs
+        if suffix[0] in "ei" and base.endswith("e"):
+            # whore → whored, whoring
+            if base_runs[-1] > 1:
+                continue
+            base, base_runs = base[:-1], base_runs[:-1]
+            if not base:
+                continue
+        out.add(_collapse(base + suffix, base_runs + (1,) * len(suffix)))
+    return out
+
+
+def _spaceless(ch: str) -> bool:
+    return bool(_SPACELESS.match(ch))
+
+
+class _Automaton:
+    """Keys → entries, then an immutable pyahocorasick automaton."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, list[_Entry]] = {}
+
+    def add_term(self, list_index: int, term_index: int, term: Term, wl: WordList, *, evasion: bool) -> int:
+        if evasion:
+            skel, runs = fold_term(term.text)
+            forms = _variants(skel, runs) if skel else set()
+        else:
+            skel = " ".join(plain_fold(term.text).split())
+            runs = (1,) * len(skel)
+            forms = {(skel, runs)} if skel else set()
+        if not skel:
+            return 0
+        lead = 0 if term.wildcard_start or _spaceless(skel[0]) else 1
+        trail = 0 if term.wildcard_end or _spaceless(skel[-1]) else 1
+        if (wl.inflections and wl.kind is ListKind.TERMS and not term.exception and trail
+                and skel[-1].isalpha()):
+            for s, r in list(forms):
+                forms |= _inflect(s, r) if evasion else {(s + suf, r + (1,) * len(suf)) for suf in INFLECTIONS}
+        added = 0
+        for s, r in forms:
+            key = (" " if lead else "") + s + (" " if trail else "")
+            needs = None if all(n == 1 for n in r) else r
+            entry = _Entry(list_index, term_index, term.exception, len(key), lead, trail, needs,
+                           term.wildcard_start and not _spaceless(skel[0]),
+                           term.wildcard_end and not _spaceless(skel[-1]))
+            bucket = self._keys.setdefault(key, [])
+            if entry not in bucket:
+                bucket.append(entry)
+                added += 1
+        return added
+
+    def build(self) -> ahocorasick.Automaton | None:
+        if not self._keys:
+            return None
+        automaton = ahocorasick.Automaton()
+        for key, entries in self._keys.items():
+            automaton.add_word(key, tuple(entries))
+        automaton.make_automaton()
+        self._keys = {}
+        return automaton
+
+
+class Matcher:
+    """All lists compiled once; immutable and safe to share between threads."""
+
+    def __init__(self, lists: Sequence[WordList]) -> None:
+        self.lists = tuple(lists)
+        evasive = _Automaton()
+        plain = _Automaton()
+        self.key_count = 0
+        self._domains: list[tuple[str, int, int]] = []  # (host, list_index, term_index)
+        self._has_exceptions = False
+        for li, wl in enumerate(self.lists):
+            target = evasive if wl.evasion else plain
+            for ti, term in enumerate(wl.terms):
+                self.key_count += target.add_term(li, ti, term, wl, evasion=wl.evasion)
+                self._has_exceptions |= term.exception
+                if wl.kind is ListKind.DOMAINS and not term.exception:
+                    self._domains.append((term.text.lower(), li, ti))
+        self._evasive = evasive.build()
+        self._plain = plain.build()
+
+    # ----------------------------------------------------------------------------------------
+    def scan(self, text: str) -> list[RawMatch]:
+        """Verified matches in ``text``, sorted by position; exceptions applied."""
+        found: list[tuple[_Entry, int, int]] = []
+        if self._evasive is not None:
+            sk = fold(text)
+            self._scan_skeleton(sk, found)
+            if " " in sk.text[1:-1]:
+                for run in SPACED_RUN_RE.finditer(sk.text):
+                    self._scan_spaced(sk, run.start(), run.end(), found)
+        if self._plain is not None:
+            padded = plain_fold(text)
+            for end, entries in self._plain.iter(padded):
+                for e in entries:
+                    s = end - e.key_len + 1 + e.lead
+                    found.append((e, s - 1, end - e.trail))
+        if not found:
+            return []
+        return self._resolve(text, found)
+
+    def match_host(self, host: str) -> list[tuple[int, int]]:
+        """(list_index, term_index) of every domain-list entry covering ``host`` or a parent."""
+        host = host.lower().rstrip(".")
+        return [(li, ti) for d, li, ti in self._domains if host == d or host.endswith("." + d)]
+
+    # ----------------------------------------------------------------------------------------
+    def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Entry, int, int]]) -> None:
+        assert self._evasive is not None
+        for end, entries in self._evasive.iter(sk.text):
+            for e in entries:
+                first = end - e.key_len + 1 + e.lead
+                last = end - e.trail
+                if e.runs is not None and sk.runs is not None:
+                    if any(sk.runs[first + k] < need for k, need in enumerate(e.runs)):
+                        continue
+                elif e.runs is not None:
+                    continue
+                if e.grow_start:
+                    first = sk.text.rfind(" ", 0, first) + 1
+                if e.grow_end:
+                    last = sk.text.find(" ", last) - 1
+                found.append((e, sk.start_of(first), sk.end_of(last)))
+
+    def _scan_spaced(self, sk: Skeleton, start: int, end: int, found: list[tuple[_Entry, int, int]]) -> None:
+        """Letters of a spaced run ("f u c k") joined and scanned as one word."""
+        assert self._evasive is not None
+        positions = list(range(start + 1, end - 1, 2))
+        chars: list[str] = []
+        groups: list[list[int]] = []
+        runs: list[int] = []
+        for pos in positions:
+            ch = sk.text[pos]
+            if chars and chars[-1] == ch:
+                groups[-1].append(pos)
+                runs[-1] += sk.run_length(pos)
+            else:
+                chars.append(ch)
+                groups.append([pos])
+                runs.append(sk.run_length(pos))
+        joined = " " + "".join(chars) + " "
+        for stop, entries in self._evasive.iter(joined):
+            for e in entries:
+                first = stop - e.key_len + 1 + e.lead - 1  # index into chars
+                last = stop - e.trail - 1
+                if first < 0 or last >= len(chars):
+                    continue
+                if e.runs is not None and any(runs[first + k] < need for k, need in enumerate(e.runs)):
+                    continue
+                if e.lead and first != 0 or e.trail and last != len(chars) - 1:
+                    continue  # the spaced run as a whole is one word
+                found.append((e, sk.start_of(groups[first][0]), sk.end_of(groups[last][-1])))
+
+    def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[RawMatch]:
+        hits: dict[tuple[int, int, int, int], None] = {}
+        exceptions: dict[int, list[tuple[int, int]]] = {}
+        for e, start, end in found:
+            if start >= end:
+                continue
+            if e.exception:
+                exceptions.setdefault(e.list_index, []).append((start, end))
+                continue
+            if not _plausible(text, start, end):
+                continue
+            hits[(e.list_index, e.term_index, start, end)] = None
+        result = []
+        for li, ti, start, end in hits:
+            spans = exceptions.get(li)
+            if spans and any(a <= start and end <= b for a, b in spans):
+                continue
+            result.append(RawMatch(li, ti, start, end))
+        # within one list, keep the longest of nested matches
+        result.sort(key=lambda m: (m.list_index, m.start, -(m.end - m.start)))
+        kept: list[RawMatch] = []
+        for m in result:
+            if kept and kept[-1].list_index == m.list_index and m.end <= kept[-1].end:
+                continue
+            kept.append(m)
+        kept.sort(key=lambda m: (m.start, m.end, m.list_index))
+        return kept
+
+
+def _plausible(text: str, start: int, end: int) -> bool:
+    """Reject spans that are numbers or maths read as l33t: no letter at all ("455", "@$$"), a
+    number in a maths context ("$3x^2", "3x+1"), or money ("$3x")."""
+    span = text[start:end]
+    if span.isalpha():
+        return True
+    if not any(ch.isalpha() for ch in span):
+        return False
+    if any(ch.isdigit() for ch in span):
+        if span[0] in _CURRENCY and len(span) > 1 and span[1].isdigit():
+            return False
+        before = text[start - 1] if start > 0 else ""
+        after = text[end] if end < len(text) else ""
+        if before in _MATHS and before or after in _MATHS and after:
+            return False
+    return True

@@ -1,0 +1,216 @@
+"""The check: draft analysis → matching → limits → one action, as a :class:`Verdict`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from . import draft as draft_mod
+from . import render
+from .errors import WordlistError
+from .limits import GroupLimits, Limits
+from .matcher import Matcher, RawMatch
+from .terms import Action, ListKind, WordList, load_wordlists
+from .verdict import Match, Verdict, Violation, ViolationKind
+
+__all__ = ["Guard"]
+
+_TERM_MESSAGE = {
+    Action.BLOCK: "terms_block",
+    Action.REQUIRE_APPROVAL: "terms_require_approval",
+    Action.FLAG: "terms_flag",
+    Action.CENSOR: "terms_censor",
+}
+#: matches of these actions are marked in ``highlighted_html`` (flags stay silent to the poster)
+_SHOWN = frozenset({Action.BLOCK, Action.REQUIRE_APPROVAL, Action.CENSOR})
+
+
+class Guard:
+    """A compiled ruleset: word lists plus limits. Immutable; share it between threads."""
+
+    def __init__(self, lists: Sequence[WordList] = (), limits: Limits | None = None) -> None:
+        names: set[str] = set()
+        for wl in lists:
+            if wl.name in names:
+                raise WordlistError(f"two lists are named {wl.name!r}", source=wl.source)
+            names.add(wl.name)
+        self.lists: tuple[WordList, ...] = tuple(lists)
+        self.limits: Limits = limits or Limits.default()
+        started = time.perf_counter()
+        self.matcher = Matcher(self.lists)
+        self.build_seconds = time.perf_counter() - started
+
+    @classmethod
+    def from_directory(cls, path: str | Path) -> Guard:
+        """Every ``*.txt`` list in the folder, and its ``limits.toml`` when there is one."""
+        directory = Path(path)
+        lists = load_wordlists(directory)
+        limits_file = directory / "limits.toml"
+        limits = Limits.load(limits_file) if limits_file.is_file() else None
+        return cls(lists, limits)
+
+    def __repr__(self) -> str:
+        terms = sum(len(wl.terms) for wl in self.lists)
+        return f"<Guard {len(self.lists)} lists, {terms} terms, {self.matcher.key_count} keys>"
+
+    # ---------------------------------------------------------------------------------------
+    def check(self, text: str, *, html: bool = False, group: str = "member") -> Verdict:
+        """Check one draft for the given author group. Never raises on any ``str``; an unknown
+        group is a ``ValueError``."""
+        if not isinstance(text, str):
+            raise TypeError(f"check() needs str, not {type(text).__name__}")
+        group_limits = self.limits.for_group(group)
+        messages = self.limits.messages
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        if len(text) > self.limits.hard_cap:
+            violation = Violation(
+                ViolationKind.TOO_LARGE, Action.BLOCK,
+                messages.too_large.format(count=len(text), limit=self.limits.hard_cap),
+                count=len(text), limit=self.limits.hard_cap,
+            )
+            return Verdict(
+                action=Action.BLOCK, matches=(), violations=(violation,), group=group, is_html=html,
+                sanitized="", highlighted_html=Markup(""), censored_html=Markup(""),
+                emoji_limit=group_limits.max_emoji,
+            )
+        draft = draft_mod.analyze(text, html=html)
+        t1 = time.perf_counter()
+        timings["analyze"] = t1 - t0
+        raw = self.matcher.scan(draft.text)
+        matches = self._matches(draft, raw)
+        matches += self._link_matches(draft, matches)
+        t2 = time.perf_counter()
+        timings["match"] = t2 - t1
+        violations = self._term_violations(matches) + self._limit_violations(draft, group_limits)
+        action = Action.strongest(v.action for v in violations)
+        exempt = group_limits.exempt
+        exempt_action = None
+        if exempt:
+            exempt_action, action = action, Action.ALLOW
+        shown = [m for m in matches if m.action in _SHOWN]
+        highlighted = render.highlight(
+            draft,
+            [render.Mark(m.spans, m.list, f"fg-term fg-{m.action.value}", f"{m.list}: {m.term}") for m in shown],
+        )
+        censored = self._censor(draft, matches)
+        timings["render"] = time.perf_counter() - t2
+        return Verdict(
+            action=action,
+            matches=tuple(matches),
+            violations=tuple(violations),
+            group=group,
+            is_html=html,
+            sanitized=draft.sanitized,
+            highlighted_html=highlighted,
+            censored_html=censored,
+            emoji_count=draft.emoji_count,
+            emoji_limit=group_limits.max_emoji,
+            exempt=exempt,
+            exempt_action=exempt_action,
+            timings=timings,
+        )
+
+    def highlight_all(self, verdict: Verdict, text: str, *, html: bool) -> Markup:
+        """Every match marked, flags included (for moderators' views)."""
+        draft = draft_mod.analyze(text, html=html)
+        return render.highlight(
+            draft,
+            [render.Mark(m.spans, m.list, f"fg-term fg-{m.action.value}", f"{m.list}: {m.term}")
+             for m in verdict.matches],
+        )
+
+    # ---------------------------------------------------------------------------------------
+    def _matches(self, draft: draft_mod.Draft, raw: list[RawMatch]) -> list[Match]:
+        out = []
+        source = draft.sanitized
+        for r in raw:
+            wl = self.lists[r.list_index]
+            term = wl.terms[r.term_index]
+            spans = draft.spans(r.start, r.end)
+            if not spans:
+                continue
+            start, end = spans[0][0], spans[-1][1]
+            out.append(
+                Match(
+                    list=wl.name, term=term.pattern, start=start, end=end, matched=source[start:end],
+                    action=wl.action, spans=spans, replacement=term.replacement or wl.replacement,
+                )
+            )
+        return out
+
+    def _link_matches(self, draft: draft_mod.Draft, found: list[Match]) -> list[Match]:
+        """Links whose host is on a domains list (bare mentions are found by the scan)."""
+        out: list[Match] = []
+        for link in draft.links:
+            if not link.host:
+                continue
+            for li, ti in self.matcher.match_host(link.host):
+                wl = self.lists[li]
+                if any(m.list == wl.name and m.start < link.end and link.start < m.end for m in found + out):
+                    continue
+                start, end = link.start, link.end
+                out.append(
+                    Match(
+                        list=wl.name, term=wl.terms[ti].pattern, start=start, end=end,
+                        matched=draft.sanitized[start:end], action=wl.action, spans=((start, end),),
+                    )
+                )
+        return out
+
+    def _term_violations(self, matches: list[Match]) -> list[Violation]:
+        messages = self.limits.messages
+        by_list: dict[str, list[Match]] = {}
+        for m in matches:
+            by_list.setdefault(m.list, []).append(m)
+        out = []
+        kinds = {wl.name: wl.kind for wl in self.lists}
+        for name, ms in by_list.items():
+            action = ms[0].action
+            if kinds.get(name) is ListKind.DOMAINS:
+                kind, message = ViolationKind.BLOCKED_DOMAIN, messages.blocked_domain
+            else:
+                kind, message = ViolationKind.TERMS, getattr(messages, _TERM_MESSAGE[action])
+            out.append(Violation(kind, action, message, list=name, count=len(ms), matches=tuple(ms)))
+        return out
+
+    def _limit_violations(self, draft: draft_mod.Draft, limits: GroupLimits) -> list[Violation]:
+        messages = self.limits.messages
+        out = []
+        if limits.max_emoji is not None and draft.emoji_count > limits.max_emoji:
+            out.append(Violation(ViolationKind.EMOJI, Action.BLOCK, messages.emoji.format(limit=limits.max_emoji),
+                                 count=draft.emoji_count, limit=limits.max_emoji))
+        if draft.pasted_images and not limits.allow_pasted_images:
+            out.append(Violation(ViolationKind.PASTED_IMAGE, Action.BLOCK, messages.pasted_image,
+                                 count=len(draft.pasted_images), limit=0))
+        if limits.max_links is not None and len(draft.links) > limits.max_links:
+            message = messages.links_none if limits.max_links == 0 else messages.links
+            out.append(Violation(ViolationKind.LINKS, Action.BLOCK, message.format(limit=limits.max_links),
+                                 count=len(draft.links), limit=limits.max_links))
+        if limits.max_images is not None and draft.image_count > limits.max_images:
+            out.append(Violation(ViolationKind.IMAGES, Action.BLOCK,
+                                 messages.images.format(limit=limits.max_images),
+                                 count=draft.image_count, limit=limits.max_images))
+        length = len(draft.text.strip())
+        if limits.max_length is not None and length > limits.max_length:
+            out.append(Violation(ViolationKind.TOO_LONG, Action.BLOCK,
+                                 messages.too_long.format(count=length, limit=limits.max_length),
+                                 count=length, limit=limits.max_length))
+        if length < limits.min_length and not draft.image_count:
+            out.append(Violation(ViolationKind.TOO_SHORT, Action.BLOCK,
+                                 messages.too_short.format(limit=limits.min_length),
+                                 count=length, limit=limits.min_length))
+        return out
+
+    def _censor(self, draft: draft_mod.Draft, matches: list[Match]) -> Markup:
+        replacements = [
+            (m.spans, m.replacement if m.replacement is not None else render.default_censor_text(m.matched))
+            for m in matches
+            if m.action is Action.CENSOR
+        ]
+        if not replacements:
+            return Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized)
+        return render.censor(draft, replacements)

@@ -1,0 +1,27 @@
+"""Signals a host forum can connect to (blinker, through Flask's namespace).
+
+Every signal is sent with the Flask app as sender and keyword arguments as documented.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: A draft was checked on submit. kwargs: ``verdict``.
+draft_checked = _signals.signal("forum-guard-draft-checked")
+#: A submitted draft was refused (action block). kwargs: ``verdict``, ``content``.
+draft_blocked = _signals.signal("forum-guard-draft-blocked")
+#: A post needs a moderator's approval (action require_approval). kwargs: ``verdict``, ``content``,
+#: ``ref`` (the host's id for the post, or None), ``queue_id`` (the store's queue item, or None).
+post_held = _signals.signal("forum-guard-post-held")
+#: A post was saved but flagged for moderators (action flag). Same kwargs as ``post_held``.
+post_flagged = _signals.signal("forum-guard-post-flagged")
+#: A moderator decided a queue item. kwargs: ``queue_id``, ``ref``, ``decision`` ("approved" or
+#: "rejected"), ``content`` (the possibly edited text), ``moderator``.
+queue_decided = _signals.signal("forum-guard-queue-decided")
+#: Lists, terms or limits changed in the store. kwargs: ``version``, ``actor``, ``what``.
+rules_changed = _signals.signal("forum-guard-rules-changed")
+
+__all__ = ["draft_checked", "draft_blocked", "post_held", "post_flagged", "queue_decided", "rules_changed"]
