@@ -203,10 +203,9 @@ class Matcher:
             for e in entries:
                 first = end - e.key_len + 1 + e.lead
                 last = end - e.trail
-                if e.runs is not None and sk.runs is not None:
-                    if any(sk.runs[first + k] < need for k, need in enumerate(e.runs)):
-                        continue
-                elif e.runs is not None:
+                if e.runs is not None and any(
+                    sk.run_length(first + k) < need for k, need in enumerate(e.runs) if need > 1
+                ):
                     continue
                 if e.grow_start:
                     first = sk.text.rfind(" ", 0, first) + 1
@@ -278,7 +277,7 @@ def _plausible(text: str, start: int, end: int) -> bool:
     span = text[start:end]
     if span.isalpha():
         return True
-    if not any(ch.isalpha() for ch in span):
+    if not any(ch.isalpha() or ch > "\x7f" for ch in span):  # styled letters (ⓢ, 𝐬) are symbols
         return False
     if any(ch.isdigit() for ch in span):
         if span[0] in _CURRENCY and len(span) > 1 and span[1].isdigit():

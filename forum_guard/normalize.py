@@ -159,54 +159,105 @@ _FOLD = _FoldTable(fold_char)
 _PLAIN = _FoldTable(_plain_char)
 
 
+class _CodeTable:
+    """The fold as arrays of code points, so a whole text folds in one numpy gather.
+
+    The Basic Multilingual Plane is a 64k-entry array filled lazily (``_UNKNOWN`` until a
+    character is first seen); other planes (emoji, mathematical letters) go through a dict.
+    Characters whose fold is several characters are ``_EXPANDS`` and take the slow path.
+    """
+
+    UNKNOWN = np.uint32(0xFFFFFFFF)
+    EXPANDS = np.uint32(0xFFFFFFFE)
+
+    def __init__(self) -> None:
+        self.ascii_bytes = bytes(ord(fold_char(chr(c))) for c in range(128)) + bytes(range(128, 256))
+        self.bmp = np.full(0x10000, self.UNKNOWN, dtype=np.uint32)
+        self.astral: dict[int, int] = {}
+
+    def _value(self, code: int) -> int:
+        folded = fold_char(chr(code))
+        return ord(folded) if len(folded) == 1 else int(self.EXPANDS)
+
+    def fold(self, codes: np.ndarray) -> np.ndarray:
+        bmp = self.bmp
+        if codes.max(initial=0) < 0x10000:
+            out = bmp[codes]
+            unknown = out == self.UNKNOWN
+            if unknown.any():
+                for code in np.unique(codes[unknown]).tolist():
+                    bmp[code] = self._value(code)
+                out = bmp[codes]
+            return out
+        out = np.empty(len(codes), dtype=np.uint32)
+        low = codes < 0x10000
+        out[low] = self.fold(codes[low])
+        high_codes = codes[~low]
+        values = []
+        for code in high_codes.tolist():
+            value = self.astral.get(code)
+            if value is None:
+                value = self._value(code)
+                if len(self.astral) < 100_000:
+                    self.astral[code] = value
+            values.append(value)
+        out[~low] = np.asarray(values, dtype=np.uint32)
+        return out
+
+
+_CODES = _CodeTable()
+_SPACE = 32
+
+
 @dataclass(frozen=True, slots=True)
 class Skeleton:
     """A folded, collapsed, space-padded view of a text with the map back to it.
 
     Skeleton character ``i`` (``0 < i < len(text) - 1``) stands for the original characters
     ``[start_of(i), end_of(i))``: a whole run for a collapsed repeat. Index 0 and the last index
-    are the padding. Without deletions, expansions or repeats the maps are None (identity).
+    are the padding. The maps are only read for candidate matches, so they stay numpy arrays:
+    ``heads[i]`` is where skeleton character ``i`` starts in the folded, padded array, and
+    ``origin[j]`` the original index of folded position ``j`` (None: the identity).
     """
 
     text: str
     #: length of the original text
     length: int
-    #: skeleton index -> original index of its run's first character
-    starts: np.ndarray | None = None
-    #: skeleton index -> number of folded characters in its run
-    runs: np.ndarray | None = None
-    #: skeleton index -> original index just past its run
-    ends: np.ndarray | None = None
+    heads: np.ndarray | None = None
+    origin: np.ndarray | None = None
+    #: length of the folded, padded array (after deletions)
+    folded_length: int = 0
+
+    def _orig(self, j: int) -> int:
+        if self.origin is None:
+            return j - 1
+        return int(self.origin[j])
+
+    def _head(self, i: int) -> int:
+        if self.heads is None:
+            return i
+        if i >= len(self.heads):
+            return self.folded_length
+        return int(self.heads[i])
 
     def start_of(self, i: int) -> int:
-        if self.starts is None:
-            return max(0, min(i - 1, self.length))
-        return max(0, int(self.starts[i]))
+        return min(max(0, self._orig(self._head(i))), self.length)
 
     def end_of(self, i: int) -> int:
-        if self.ends is None:
-            return max(0, min(i, self.length))
-        return int(self.ends[i])
+        """Where the run of skeleton character ``i`` ends: the next surviving character's start
+        (deleted marks after a letter belong to it), at least one past its own start."""
+        start = self.start_of(i)
+        nxt = self._head(i + 1)
+        end = self.length if nxt >= self.folded_length - 1 else self._orig(nxt)
+        return min(max(end, start + 1), self.length)
 
     def run_length(self, i: int) -> int:
-        if self.runs is None:
+        if self.heads is None:
             return 1
-        return int(self.runs[i])
+        return self._head(i + 1) - self._head(i)
 
 
-def _utf32(s: str) -> np.ndarray:
-    if s.isascii():
-        return np.frombuffer(s.encode("ascii"), dtype=np.uint8)
-    return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
-def _decode(arr: np.ndarray) -> str:
-    if arr.dtype == np.uint8:
-        return arr.tobytes().decode("ascii")
-    return arr.tobytes().decode("utf-32-le", "surrogatepass")
-
-
-def _expand(text: str, folded: str) -> tuple[str, list[int]]:
+def _expand(text: str) -> tuple[str, list[int]]:
     """Slow path for texts with expanding characters: the folded text with one original index
     per folded character (deleted characters keep their NUL, one a character)."""
     pieces: list[str] = []
@@ -221,41 +272,48 @@ def _expand(text: str, folded: str) -> tuple[str, list[int]]:
 
 def fold(text: str) -> Skeleton:
     """The skeleton of ``text`` (see the module docstring)."""
-    pre = _TRAILING_SYMBOL_RE.sub(" ", text) if ("!" in text or "|" in text or "+" in text) else text
-    folded = pre.translate(_FOLD)
-    origin: np.ndarray | None = None
-    if len(folded) != len(text):
-        folded, origin_list = _expand(pre, folded)
-        origin = np.asarray(origin_list, dtype=np.int64)
-    padded = " " + folded + " "
-    arr = _utf32(padded)
-    n = len(text)
-    # positions in `padded` that survive, and their original indexes
-    if origin is None:
-        orig_of = np.arange(-1, len(padded) - 1, dtype=np.int64)
-        orig_of[-1] = n
+    if "!" in text or "|" in text or "+" in text:
+        text_for_fold = _TRAILING_SYMBOL_RE.sub(" ", text)
     else:
-        orig_of = np.concatenate(([-1], origin, [n])).astype(np.int64)
-    if _NUL in folded:
+        text_for_fold = text
+    n = len(text)
+    origin: np.ndarray | None = None
+    if text_for_fold.isascii():
+        folded = np.frombuffer(text_for_fold.encode("ascii").translate(_CODES.ascii_bytes), dtype=np.uint8)
+    else:
+        codes = np.frombuffer(text_for_fold.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        folded = _CODES.fold(codes)
+        if (folded == _CodeTable.EXPANDS).any():
+            expanded, origin_list = _expand(text_for_fold)
+            folded = np.frombuffer(expanded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            origin = np.asarray(origin_list, dtype=np.int64)
+    arr = np.empty(len(folded) + 2, dtype=folded.dtype)
+    arr[0] = arr[-1] = _SPACE
+    arr[1:-1] = folded
+    deleted = not arr.all()
+    if deleted:
         keep = arr != 0
         arr = arr[keep]
-        orig_of = orig_of[keep]
-    same = arr[1:] == arr[:-1]
-    if origin is None and len(arr) == len(padded) and not same.any():
-        return Skeleton(padded, n)
-    heads = np.empty(len(arr), dtype=bool)
-    heads[0] = True
-    np.logical_not(same, out=heads[1:])
-    head_idx = np.flatnonzero(heads)
-    skeleton = _decode(arr[head_idx])
-    starts = orig_of[head_idx]
-    # runs and ends: a run spans head_idx[k] .. head_idx[k+1]-1 in the surviving array
-    runs = np.diff(np.append(head_idx, len(arr)))
-    # a run ends where the next surviving character starts: deleted marks after it belong to it
-    ends = np.append(orig_of[head_idx[1:]], n)
-    starts_full = starts.copy()
-    starts_full[-1] = n
-    return Skeleton(skeleton, n, starts_full, runs, ends)
+        orig_of = np.flatnonzero(keep) - 1 if origin is None else np.concatenate(([-1], origin, [n]))[keep]
+    elif origin is not None:
+        orig_of = np.concatenate(([-1], origin, [n]))
+    else:
+        orig_of = None
+    if orig_of is not None:
+        orig_of[-1] = n
+    changes = np.flatnonzero(arr[1:] != arr[:-1])
+    if len(changes) == len(arr) - 1:
+        return Skeleton(_decode(arr), n, None, orig_of, len(arr))
+    heads = np.empty(len(changes) + 1, dtype=np.int64)
+    heads[0] = 0
+    heads[1:] = changes + 1
+    return Skeleton(_decode(arr[heads]), n, heads, orig_of, len(arr))
+
+
+def _decode(arr: np.ndarray) -> str:
+    if arr.dtype == np.uint8:
+        return arr.tobytes().decode("ascii")
+    return arr.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def fold_term(term: str) -> tuple[str, tuple[int, ...]]:

@@ -205,6 +205,8 @@ def _parse_term(raw: str, kind: ListKind) -> Term:
         if exception:
             raise ValueError("an exception (!term) cannot have a replacement")
     body = " ".join(body.split())  # phrases: any run of whitespace is one separator
+    if kind is ListKind.DOMAINS:
+        body = body.removeprefix("*.")  # "*.example.com": subdomains always match anyway
     wildcard_start = body.startswith("*")
     wildcard_end = body.endswith("*") and len(body) > 1
     text = body.strip("*").strip()
@@ -219,7 +221,7 @@ def _parse_term(raw: str, kind: ListKind) -> Term:
     if not any(ch.isalnum() for ch in text):
         raise ValueError(f"term {text!r} has no letter or digit")
     if kind is ListKind.DOMAINS:
-        host = text.lower().removeprefix("*.")
+        host = text.lower()
         if wildcard_start or wildcard_end:
             raise ValueError(f"domain {body!r}: wildcards are not used in domain lists (subdomains always match)")
         if not _HOST_RE.match(host.encode("idna").decode("ascii") if not host.isascii() else host):

@@ -1,0 +1,166 @@
+"""Matching through evasions without flagging innocent words; spans in the original text."""
+
+from __future__ import annotations
+
+import pytest
+
+from forum_guard.matcher import Matcher
+from forum_guard.normalize import fold, fold_term
+from forum_guard.terms import parse_wordlist
+
+LIST = parse_wordlist(
+    """# name: profanity
+fuck*
+*fucker
+shit
+ass
+cunt
+cock
+!cocker
+cum
+!cum laude
+whore
+dick
+tit
+slut
+blow job
+操
+""",
+    name="profanity",
+)
+CENSOR = parse_wordlist("# name: mild\n# action: censor\ndarn\n", name="mild")
+PLAIN = parse_wordlist("# name: exact\n# evasion: off\n# inflections: off\nheck\n", name="exact")
+DOMAINS = parse_wordlist("# name: spamhosts\n# kind: domains\nhopzone.eu\n", name="spamhosts")
+MATCHER = Matcher([LIST, CENSOR, PLAIN, DOMAINS])
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    out = []
+    for m in MATCHER.scan(text):
+        wl = MATCHER.lists[m.list_index]
+        out.append((wl.terms[m.term_index].pattern, text[m.start : m.end]))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("category", "text", "term", "span"),
+    [
+        ("case", "oh FuCk it", "fuck*", "FuCk"),
+        ("leet", "what the f4ck", None, None),  # 4 is 'a': not this word
+        ("leet", "sh!t happens", "shit", "sh!t"),
+        ("leet", "5h1t", "shit", "5h1t"),
+        ("leet", "a$$ hat", "ass", "a$$"),
+        ("leet", "s1ut", "slut", "s1ut"),
+        ("leet", "s|ut", "slut", "s|ut"),
+        ("leet", "phuck off", "fuck*", "phuck"),
+        ("leet", "c0ck", "cock", "c0ck"),
+        ("repeats", "fuuuuuck", "fuck*", "fuuuuuck"),
+        ("repeats", "ffuucckk", "fuck*", "ffuucckk"),
+        ("repeats", "shiiiiit!", "shit", "shiiiiit"),
+        ("repeats", "asssss", "ass", "asssss"),
+        ("separators", "f.u.c.k you", "fuck*", "f.u.c.k"),
+        ("separators", "f-u-c-k", "fuck*", "f-u-c-k"),
+        ("separators", "f_u_c_k", "fuck*", "f_u_c_k"),
+        ("separators", "f*u*c*k", "fuck*", "f*u*c*k"),
+        ("separators", "so f u c k it", "fuck*", "f u c k"),
+        ("separators", "s . h . i . t", "shit", "s . h . i . t"),
+        ("zero_width", "f\u200bu\u200cc\u200dk", "fuck*", "f\u200bu\u200cc\u200dk"),
+        ("zero_width", "sh\u2060it", "shit", "sh\u2060it"),
+        ("zero_width", "sh\u00adit", "shit", "sh\u00adit"),
+        ("zero_width", "c\ufeffunt", "cunt", "c\ufeffunt"),
+        ("zero_width", "sh\u202eit", "shit", "sh\u202eit"),
+        ("accents", "fück", "fuck*", "fück"),
+        ("accents", "fu\u0308ck", "fuck*", "fu\u0308ck"),
+        ("accents", "s\u0336h\u0337i\u0335t\u0334", "shit", "s\u0336h\u0337i\u0335t\u0334"),
+        ("accents", "sh\u0300\u0301\u0302\u0303\u0304it", "shit", "sh\u0300\u0301\u0302\u0303\u0304it"),
+        ("homoglyphs", "сunt", "cunt", "сunt"),  # Cyrillic es
+        ("homoglyphs", "ѕhіt", "shit", "ѕhіt"),  # Cyrillic dze, i
+        ("homoglyphs", "ԁick", "dick", "ԁick"),
+        ("homoglyphs", "whοre", "whore", "whοre"),  # Greek omicron
+        ("homoglyphs", "sհit", "shit", "sհit"),  # Armenian ho
+        ("styled", "ｆｕｃｋ", "fuck*", "ｆｕｃｋ"),
+        ("styled", "\U0001d41f\U0001d42e\U0001d41c\U0001d424", "fuck*", "\U0001d41f\U0001d42e\U0001d41c\U0001d424"),
+        ("styled", "ⓢⓗⓘⓣ", "shit", "ⓢⓗⓘⓣ"),
+        ("styled", "\U0001d564\U0001d559\U0001d55a\U0001d565", "shit", "\U0001d564\U0001d559\U0001d55a\U0001d565"),
+        ("inflections", "fucking hell", "fuck*", "fucking"),
+        ("inflections", "shitting", "shit", "shitting"),
+        ("inflections", "shits", "shit", "shits"),
+        ("inflections", "whored", "whore", "whored"),
+        ("inflections", "whoring", "whore", "whoring"),
+        ("inflections", "asses", "ass", "asses"),
+        ("inflections", "sluts!", "slut", "sluts"),
+        ("wildcards", "motherfucker", "*fucker", "motherfucker"),
+        ("wildcards", "fuckwit", "fuck*", "fuckwit"),
+        ("phrases", "a blow-job", "blow job", "blow-job"),
+        ("phrases", "blow  job", "blow job", "blow  job"),
+        ("cjk", "我操你", "操", "操"),
+        ("turkish", "İ said shit", "shit", "shit"),
+        ("ligature", "ﬁne shit", "shit", "shit"),
+    ],
+)
+def test_evasions_are_caught_with_exact_spans(category: str, text: str, term: str | None, span: str | None) -> None:
+    result = found(text)
+    if term is None:
+        assert result == []
+    else:
+        assert (term, span) in result, (category, result)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Scunthorpe United", "Penistone Road", "an assassin", "the cockpit", "a classic", "my therapist",
+        "analysis", "grapes", "shiitake", "Charles Dickens", "this hit", "push it", "pen is", "as", "has",
+        "class", "passage", "cocker spaniel", "summa cum laude", "$3x^2", "Porsche 911", "titles", "titan",
+        "cumulative", "document", "scum", "Matsushita", "peacock", "hancock", "1 + 1 = 2", "455", "@$$",
+        "hello!!! world", "wow! it works", "this is it", "U.S.A.", "J. R. R. Tolkien", "shell", "whoever",
+        "Über", "ÇA VA", "Москва", "blowing jobs", "Hello, world",
+    ],
+)
+def test_innocent_text_is_not_flagged(text: str) -> None:
+    assert found(text) == []
+
+
+def test_exception_only_covers_its_list() -> None:
+    assert found("cum") == [("cum", "cum")]
+    assert found("graduated cum laude") == []
+
+
+def test_evasion_off_list_matches_exact_words_only() -> None:
+    assert found("oh heck") == [("heck", "heck")]
+    assert found("oh h3ck") == []
+    assert found("oh h.e.c.k") == []
+
+
+def test_domain_mentions_and_hosts() -> None:
+    assert found("visit: https://hopzone.eu/") == [("hopzone.eu", "hopzone.eu")]
+    assert found("www.hopzone.eu rocks") == [("hopzone.eu", "hopzone.eu")]
+    assert found("nothopzone.eu") == []
+    assert MATCHER.match_host("sub.HOPZONE.eu") and MATCHER.match_host("hopzone.eu")
+    assert not MATCHER.match_host("hopzone.eu.evil.com")
+
+
+def test_several_matches_sorted_with_spans() -> None:
+    text = "shit, f.u.c.k and darn it"
+    result = MATCHER.scan(text)
+    assert [text[m.start : m.end] for m in result] == ["shit", "f.u.c.k", "darn"]
+    assert [m.start for m in result] == sorted(m.start for m in result)
+
+
+def test_fold_keeps_offsets() -> None:
+    text = "İ ﬁx fuuuck\u200b"
+    sk = fold(text)
+    assert sk.text == " i fix fuck "
+    pieces = [text[sk.start_of(i) : sk.end_of(i)] for i in range(1, len(sk.text) - 1)]
+    assert pieces[0] == "İ" and pieces[2:4] == ["ﬁ", "ﬁ"] and pieces[-3] == "uuu"
+
+
+def test_fold_term_keeps_run_lengths() -> None:
+    assert fold_term("ass") == ("as", (1, 2))
+    assert fold_term("Blow   Job") == ("biow job", (1,) * 8) or fold_term("Blow   Job")[0] == "blow job"
+
+
+def test_empty_and_hostile_text() -> None:
+    for text in ["", " ", "\x00", "\ud800", "!" * 1000, "a" * 100_000, "\u0301" * 500, "f" + "\u200b" * 1000 + "uck"]:
+        MATCHER.scan(text)  # must not raise
+    assert found("f" + "\u200b" * 1000 + "uck")[0][0] == "fuck*"
