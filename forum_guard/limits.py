@@ -77,9 +77,9 @@ class Messages:
     links_none: str = "You cannot post links yet."
     images: str = "Only {limit} images are allowed."
     blocked_domain: str = "Your content links to a site that we do not allow."
-    too_long: str = "Your content is too long: {count} characters, the maximum is {limit}."
+    too_long: str = "Your content is too long: {count:,} characters, the maximum is {limit:,}."
     too_short: str = "Your content is too short: at least {limit} characters are needed."
-    too_large: str = "Your content is too large to be checked: {count} characters, the maximum is {limit}."
+    too_large: str = "Your content is too large to be checked: {count:,} characters, the maximum is {limit:,}."
     exempt: str = "You are a moderator: the content filter does not apply to your posts."
 
     def to_dict(self) -> dict[str, str]:

@@ -25,8 +25,10 @@ __all__ = ["Matcher", "RawMatch", "INFLECTIONS"]
 INFLECTIONS = ("s", "es", "ed", "ing", "er", "ers")
 
 _SPACELESS = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
-_MATHS = frozenset("0123456789^=+*/×÷%<>·")
+_MATHS = frozenset("0123456789^=+*/×÷%·")
 _CURRENCY = frozenset("$€£¥")
+#: longest word looked for inside a run of spaced single letters
+_MAX_SPACED_WORD = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +216,8 @@ class Matcher:
                 found.append((e, sk.start_of(first), sk.end_of(last)))
 
     def _scan_spaced(self, sk: Skeleton, start: int, end: int, found: list[tuple[_Entry, int, int]]) -> None:
-        """Letters of a spaced run ("f u c k") joined and scanned as one word."""
+        """Letters of a spaced run ("a f u c k") joined: every stretch of them is tried as one
+        word, since any letter of the run may start or end the hidden word."""
         assert self._evasive is not None
         positions = list(range(start + 1, end - 1, 2))
         chars: list[str] = []
@@ -229,18 +232,17 @@ class Matcher:
                 chars.append(ch)
                 groups.append([pos])
                 runs.append(sk.run_length(pos))
-        joined = " " + "".join(chars) + " "
-        for stop, entries in self._evasive.iter(joined):
-            for e in entries:
-                first = stop - e.key_len + 1 + e.lead - 1  # index into chars
-                last = stop - e.trail - 1
-                if first < 0 or last >= len(chars):
-                    continue
-                if e.runs is not None and any(runs[first + k] < need for k, need in enumerate(e.runs)):
-                    continue
-                if e.lead and first != 0 or e.trail and last != len(chars) - 1:
-                    continue  # the spaced run as a whole is one word
-                found.append((e, sk.start_of(groups[first][0]), sk.end_of(groups[last][-1])))
+        letters = "".join(chars)
+        count = len(letters)
+        for i in range(count):
+            for j in range(i + 2, min(count, i + _MAX_SPACED_WORD) + 1):
+                for stop, entries in self._evasive.iter(" " + letters[i:j] + " "):
+                    for e in entries:
+                        if e.key_len - e.lead - e.trail != j - i or stop - e.key_len + 1 + e.lead != 1:
+                            continue  # the key must cover the whole stretch: the stretch is the word
+                        if e.runs is not None and any(runs[i + k] < need for k, need in enumerate(e.runs)):
+                            continue
+                        found.append((e, sk.start_of(groups[i][0]), sk.end_of(groups[j - 1][-1])))
 
     def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[RawMatch]:
         hits: dict[tuple[int, int, int, int], None] = {}
