@@ -234,15 +234,21 @@ class Matcher:
                 runs.append(sk.run_length(pos))
         letters = "".join(chars)
         count = len(letters)
+        automaton = self._evasive
         for i in range(count):
-            for j in range(i + 2, min(count, i + _MAX_SPACED_WORD) + 1):
-                for stop, entries in self._evasive.iter(" " + letters[i:j] + " "):
-                    for e in entries:
-                        if e.key_len - e.lead - e.trail != j - i or stop - e.key_len + 1 + e.lead != 1:
-                            continue  # the key must cover the whole stretch: the stretch is the word
-                        if e.runs is not None and any(runs[i + k] < need for k, need in enumerate(e.runs)):
+            rest = letters[i : i + _MAX_SPACED_WORD]
+            for lead in (" ", ""):
+                # the trie tells how far a key can go from here: only those lengths are looked up
+                reach = automaton.longest_prefix(lead + rest) - len(lead)
+                for length in range(2, reach + 1):
+                    for trail in (" ", ""):
+                        entries = automaton.get(lead + rest[:length] + trail, None)
+                        if not entries:
                             continue
-                        found.append((e, sk.start_of(groups[i][0]), sk.end_of(groups[j - 1][-1])))
+                        for e in entries:
+                            if e.runs is not None and any(runs[i + k] < need for k, need in enumerate(e.runs)):
+                                continue
+                            found.append((e, sk.start_of(groups[i][0]), sk.end_of(groups[i + length - 1][-1])))
 
     def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[RawMatch]:
         hits: dict[tuple[int, int, int, int], None] = {}
