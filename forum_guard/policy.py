@@ -91,7 +91,7 @@ class Guard:
         exempt_action = None
         if exempt:
             exempt_action, action = action, Action.ALLOW
-        shown = [m for m in matches if m.action in _SHOWN]
+        shown = [m for m in matches if m.action in _SHOWN and m.spans]
         highlighted = render.highlight(
             draft,
             [render.Mark(m.spans, m.list, f"fg-term fg-{m.action.value}", f"{m.list}: {m.term}") for m in shown],
@@ -120,7 +120,7 @@ class Guard:
         return render.highlight(
             draft,
             [render.Mark(m.spans, m.list, f"fg-term fg-{m.action.value}", f"{m.list}: {m.term}")
-             for m in verdict.matches],
+             for m in verdict.matches if m.spans],
         )
 
     # ---------------------------------------------------------------------------------------
@@ -153,10 +153,13 @@ class Guard:
                 if any(m.list == wl.name and m.start < link.end and link.start < m.end for m in found + out):
                     continue
                 start, end = link.start, link.end
+                matched = draft.sanitized[start:end]
+                # a link without visible text is reported by its tag's extent, with nothing to mark
+                spans = () if "<" in matched or start == end else ((start, end),)
                 out.append(
                     Match(
                         list=wl.name, term=wl.terms[ti].pattern, start=start, end=end,
-                        matched=draft.sanitized[start:end], action=wl.action, spans=((start, end),),
+                        matched=matched, action=wl.action, spans=spans,
                     )
                 )
         return out
