@@ -20,7 +20,7 @@ from .policy import Guard
 from .terms import Action
 from .verdict import Verdict
 
-__all__ = ["main", "flask_group", "default_wordlists_dir"]
+__all__ = ["default_wordlists_dir", "flask_group", "main"]
 
 #: ``flask guard …``: the same commands, with the store and lists taken from the app's config.
 flask_group = AppGroup("guard", help="forum_guard: word lists, moderation and checks.")

@@ -34,7 +34,7 @@ from typing import Any
 
 from .errors import LimitsError
 
-__all__ = ["GroupLimits", "Limits", "Messages", "GROUPS", "DEFAULT_HARD_CAP"]
+__all__ = ["DEFAULT_HARD_CAP", "GROUPS", "GroupLimits", "Limits", "Messages"]
 
 #: The member groups a forum knows, from least to most trusted.
 GROUPS = ("guest", "new", "member", "moderator")

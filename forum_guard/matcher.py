@@ -11,15 +11,16 @@ A second, rare view joins runs of single letters separated by spaces or punctuat
 
 from __future__ import annotations
 
-import ahocorasick
-import regex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+import ahocorasick
+import regex
 
 from .normalize import SPACED_RUN_RE, Skeleton, fold, fold_term, plain_fold
 from .terms import ListKind, Term, WordList
 
-__all__ = ["Matcher", "RawMatch", "INFLECTIONS"]
+__all__ = ["INFLECTIONS", "Matcher", "RawMatch"]
 
 #: Suffixes a plain term also matches when the list's ``inflections`` option is on.
 INFLECTIONS = ("s", "es", "ed", "ing", "er", "ers")
@@ -292,6 +293,6 @@ def _plausible(text: str, start: int, end: int) -> bool:
             return False
         before = text[start - 1] if start > 0 else ""
         after = text[end] if end < len(text) else ""
-        if before in _MATHS and before or after in _MATHS and after:
+        if (before in _MATHS and before) or (after in _MATHS and after):
             return False
     return True

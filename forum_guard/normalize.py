@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Skeleton", "fold", "fold_term", "fold_char", "plain_fold", "SPACED_RUN_RE"]
+__all__ = ["SPACED_RUN_RE", "Skeleton", "fold", "fold_char", "fold_term", "plain_fold"]
 
 _NUL = "\x00"
 
@@ -272,10 +272,7 @@ def _expand(text: str) -> tuple[str, list[int]]:
 
 def fold(text: str) -> Skeleton:
     """The skeleton of ``text`` (see the module docstring)."""
-    if "!" in text or "|" in text or "+" in text:
-        text_for_fold = _TRAILING_SYMBOL_RE.sub(" ", text)
-    else:
-        text_for_fold = text
+    text_for_fold = _TRAILING_SYMBOL_RE.sub(" ", text) if "!" in text or "|" in text or "+" in text else text
     n = len(text)
     origin: np.ndarray | None = None
     if text_for_fold.isascii():

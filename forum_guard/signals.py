@@ -24,4 +24,4 @@ queue_decided = _signals.signal("forum-guard-queue-decided")
 #: Lists, terms or limits changed in the store. kwargs: ``version``, ``actor``, ``what``.
 rules_changed = _signals.signal("forum-guard-rules-changed")
 
-__all__ = ["draft_checked", "draft_blocked", "post_held", "post_flagged", "queue_decided", "rules_changed"]
+__all__ = ["draft_blocked", "draft_checked", "post_flagged", "post_held", "queue_decided", "rules_changed"]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from .policy import Guard
 
-__all__ = ["RulesetSource", "StaticSource", "DirectorySource"]
+__all__ = ["DirectorySource", "RulesetSource", "StaticSource"]
 
 
 class RulesetSource(Protocol):

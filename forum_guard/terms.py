@@ -32,15 +32,15 @@ from pathlib import Path
 from .errors import WordlistError
 
 __all__ = [
+    "MAX_TERM_LENGTH",
     "Action",
     "ListKind",
     "Term",
     "WordList",
-    "parse_wordlist",
     "dump_wordlist",
     "load_wordlist",
     "load_wordlists",
-    "MAX_TERM_LENGTH",
+    "parse_wordlist",
 ]
 
 #: Longest term accepted, in characters (a term is a word or a short phrase).

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from .terms import Action
 
-__all__ = ["Match", "Violation", "ViolationKind", "Verdict"]
+__all__ = ["Match", "Verdict", "Violation", "ViolationKind"]
 
 
 @dataclass(frozen=True, slots=True)

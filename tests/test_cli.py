@@ -87,7 +87,7 @@ def test_broken_list_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_usage_error_exit_code(lists: Path) -> None:
-    code, out = run(["check", "--lists", str(lists)])
+    code, _out = run(["check", "--lists", str(lists)])
     assert code == 2
 
 

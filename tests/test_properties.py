@@ -44,7 +44,7 @@ def test_check_never_raises_and_spans_are_exact(text: str, html: bool, group: st
         assert 0 <= m.start < m.end <= len(source)
         assert m.matched == source[m.start : m.end]
         if not m.spans:  # a link with no visible text: its tag's extent, nothing to mark
-            assert html and "<" in m.matched or m.start == m.end
+            assert (html and "<" in m.matched) or m.start == m.end
             continue
         assert m.spans[0][0] == m.start and m.spans[-1][1] == m.end
         for a, b in m.spans:
