@@ -11,6 +11,7 @@ A second, rare view joins runs of single letters separated by spaces or punctuat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ INFLECTIONS = ("s", "es", "ed", "ing", "er", "ers")
 _SPACELESS = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
 _MATHS = frozenset("0123456789^=+*/×÷%·")
 _CURRENCY = frozenset("$€£¥")
+#: letters then a number: a model or product code ("Galaxy A55", "B52"), not l33t
+_MODEL_CODE_RE = re.compile(r"[^\W\d_]{1,2}\d{2,}")
 #: longest word looked for inside a run of spaced single letters
 _MAX_SPACED_WORD = 24
 
@@ -50,11 +53,33 @@ class _Entry:
     key_len: int
     lead: int
     trail: int
-    #: minimum run length of each content character, or None when all are 1
+    #: run requirement of each content character (see ``_runs_ok``), or None when there is none
     runs: tuple[int, ...] | None
     #: a wildcard side: the reported span grows to the whole word on that side
     grow_start: bool = False
     grow_end: bool = False
+
+
+#: Run requirements, one per skeleton character of a key: ``k >= 1`` at least k repeats in the
+#: text; ``SUFFIX`` a letter of an inflection: once, or three times and more (an evasive repeat),
+#: but not twice ("assess" is not ass+es); ``-k`` exactly k (exceptions are spelled exactly).
+SUFFIX = 0
+
+
+def _runs_ok(run_length, first: int, runs: tuple[int, ...]) -> bool:  # type: ignore[no-untyped-def]
+    for k, need in enumerate(runs):
+        if need == 1:
+            continue
+        have = run_length(first + k)
+        if need > 1:
+            if have < need:
+                return False
+        elif need == SUFFIX:
+            if have == 2:
+                return False
+        elif have != -need:
+            return False
+    return True
 
 
 def _collapse(chars: str, runs: Sequence[int]) -> tuple[str, tuple[int, ...]]:
@@ -62,7 +87,7 @@ def _collapse(chars: str, runs: Sequence[int]) -> tuple[str, tuple[int, ...]]:
     out_runs: list[int] = []
     for ch, r in zip(chars, runs, strict=True):
         if out and out[-1] == ch:
-            out_runs[-1] += r
+            out_runs[-1] = max(out_runs[-1], 1) + max(r, 1)
         else:
             out.append(ch)
             out_runs.append(r)
@@ -100,7 +125,7 @@ def _inflect(skel: str, runs: tuple[int, ...]) -> set[tuple[str, tuple[int, ...]
             base, base_runs = base[:-1], base_runs[:-1]
             if not base:
                 continue
-        out.add(_collapse(base + suffix, base_runs + (1,) * len(suffix)))
+        out.add(_collapse(base + suffix, base_runs + (SUFFIX,) * len(suffix)))
     return out
 
 
@@ -133,6 +158,8 @@ class _Automaton:
         added = 0
         for s, r in forms:
             key = (" " if lead else "") + s + (" " if trail else "")
+            if term.exception:
+                r = tuple(-max(n, 1) for n in r)  # an exception is spelled exactly
             needs = None if all(n == 1 for n in r) else r
             entry = _Entry(list_index, term_index, term.exception, len(key), lead, trail, needs,
                            term.wildcard_start and not _spaceless(skel[0]),
@@ -206,9 +233,7 @@ class Matcher:
             for e in entries:
                 first = end - e.key_len + 1 + e.lead
                 last = end - e.trail
-                if e.runs is not None and any(
-                    sk.run_length(first + k) < need for k, need in enumerate(e.runs) if need > 1
-                ):
+                if e.runs is not None and not _runs_ok(sk.run_length, first, e.runs):
                     continue
                 if e.grow_start:
                     first = sk.text.rfind(" ", 0, first) + 1
@@ -247,7 +272,7 @@ class Matcher:
                         if not entries:
                             continue
                         for e in entries:
-                            if e.runs is not None and any(runs[i + k] < need for k, need in enumerate(e.runs)):
+                            if e.runs is not None and not _runs_ok(runs.__getitem__, i, e.runs):
                                 continue
                             found.append((e, sk.start_of(groups[i][0]), sk.end_of(groups[i + length - 1][-1])))
 
@@ -289,6 +314,8 @@ def _plausible(text: str, start: int, end: int) -> bool:
     if not any(ch.isalpha() or ch > "\x7f" for ch in span):  # styled letters (ⓢ, 𝐬) are symbols
         return False
     if any(ch.isdigit() for ch in span):
+        if _MODEL_CODE_RE.fullmatch(span):
+            return False
         if span[0] in _CURRENCY and len(span) > 1 and span[1].isdigit():
             return False
         before = text[start - 1] if start > 0 else ""

@@ -56,6 +56,7 @@ HOMOGLYPHS_LOWER = {
     # Greek
     "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
     "τ": "t", "υ": "u", "χ": "x", "γ": "y", "μ": "u", "ς": "s", "ω": "w", "ϲ": "c", "ϳ": "j",
+    "σ": "o",
     # Armenian
     "օ": "o", "ս": "u", "ց": "g", "հ": "h", "ո": "n", "զ": "q", "ա": "w",
     # Latin letters without a decomposition, IPA and symbols used as letters
@@ -100,6 +101,8 @@ def fold_char(ch: str) -> str:
         return " "
     if ch in HOMOGLYPHS_UPPER:
         return HOMOGLYPHS_UPPER[ch]
+    if ch in HOMOGLYPHS_LOWER:  # before NFKD, which would turn lunate sigma ϲ into σ
+        return HOMOGLYPHS_LOWER[ch]
     decomposed = unicodedata.normalize("NFKD", ch)
     out = []
     for part in decomposed:
@@ -116,12 +119,29 @@ def fold_char(ch: str) -> str:
                 low = "".join(fold_char(c) for c in low)
             out.append(low)
     folded = "".join(out).replace(" ", "")
+    if not folded.isascii() or not folded:
+        named = _latin_by_name(ch)
+        if named:
+            return named
     if not folded:
         # only marks (deleted) or only punctuation (a separator)
         return _NUL if decomposed and all(unicodedata.category(p) in ("Mn", "Me") for p in decomposed) else " "
     if not any(c.isalnum() for c in folded):
         return " "
     return folded
+
+
+_LATIN_NAME_RE = re.compile(
+    r"(?:LATIN|REGIONAL INDICATOR SYMBOL|SQUARED LATIN|CIRCLED LATIN)"
+    r"(?: CAPITAL| SMALL)?(?: LETTER)?(?: SMALL CAPITAL)? ([A-Z])(?: WITH .*)?$"
+)
+
+
+def _latin_by_name(ch: str) -> str:
+    """Styled Latin letters that NFKD leaves alone (🅵, ᴋ small capital, ʂ s with hook, 🇫
+    regional indicator), read from their Unicode names."""
+    m = _LATIN_NAME_RE.search(unicodedata.name(ch, ""))
+    return m.group(1).lower() if m else ""
 
 
 class _FoldTable(dict[int, str]):

@@ -209,10 +209,12 @@ class Guard:
         return out
 
     def _censor(self, draft: draft_mod.Draft, matches: list[Match]) -> Markup:
+        source = draft.sanitized
         replacements = [
-            (m.spans, m.replacement if m.replacement is not None else render.default_censor_text(m.matched))
+            (m.spans, m.replacement if m.replacement is not None
+             else render.default_censor_text("".join(source[a:b] for a, b in m.spans)))
             for m in matches
-            if m.action is Action.CENSOR
+            if m.action is Action.CENSOR and m.spans
         ]
         if not replacements:
             return Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized)

@@ -81,6 +81,11 @@ def found(text: str) -> list[tuple[str, str]]:
         ("styled", "ｆｕｃｋ", "fuck*", "ｆｕｃｋ"),
         ("styled", "\U0001d41f\U0001d42e\U0001d41c\U0001d424", "fuck*", "\U0001d41f\U0001d42e\U0001d41c\U0001d424"),
         ("styled", "ⓢⓗⓘⓣ", "shit", "ⓢⓗⓘⓣ"),
+        ("styled", "🅵🆄🅲🅺", "fuck*", "🅵🆄🅲🅺"),
+        ("styled", "fucᴋ", "fuck*", "fucᴋ"),
+        ("styled", "ʂhit", "shit", "ʂhit"),
+        ("homoglyphs", "ϲunt", "cunt", "ϲunt"),  # Greek lunate sigma
+        ("repeats", "fuckinggg", "fuck*", "fuckinggg"),
         ("styled", "\U0001d564\U0001d559\U0001d55a\U0001d565", "shit", "\U0001d564\U0001d559\U0001d55a\U0001d565"),
         ("inflections", "fucking hell", "fuck*", "fucking"),
         ("inflections", "shitting", "shit", "shitting"),
@@ -114,7 +119,8 @@ def test_evasions_are_caught_with_exact_spans(category: str, text: str, term: st
         "class", "passage", "cocker spaniel", "summa cum laude", "$3x^2", "Porsche 911", "titles", "titan",
         "cumulative", "document", "scum", "Matsushita", "peacock", "hancock", "1 + 1 = 2", "455", "@$$",
         "hello!!! world", "wow! it works", "this is it", "U.S.A.", "J. R. R. Tolkien", "shell", "whoever",
-        "Über", "ÇA VA", "Москва", "blowing jobs", "Hello, world",
+        "Über", "ÇA VA", "Москва", "blowing jobs", "Hello, world", "assess", "assesses", "Samsung Galaxy A55",
+        "B52 bomber",
     ],
 )
 def test_innocent_text_is_not_flagged(text: str) -> None:
@@ -124,6 +130,12 @@ def test_innocent_text_is_not_flagged(text: str) -> None:
 def test_exception_only_covers_its_list() -> None:
     assert found("cum") == [("cum", "cum")]
     assert found("graduated cum laude") == []
+
+
+def test_exceptions_are_spelled_exactly() -> None:
+    matcher = Matcher([parse_wordlist("# name: x\ntwat\n!twatt\n", name="x")])
+    assert matcher.scan("twatt") == []
+    assert [(m.start, m.end) for m in matcher.scan("twattttt")] == [(0, 8)]
 
 
 def test_evasion_off_list_matches_exact_words_only() -> None:

@@ -1,0 +1,430 @@
+"""Measure the quality of the shipped lists: evasion recall and false positives.
+
+    python benchmarks/quality.py [--lists wordlists] [--data tests/data] [--peers] [--json] [--jobs 2]
+
+What it measures, with ``Guard.from_directory(lists).check(text, html=..., group="member")``:
+
+* **Recall per evasion category** over ``tests/data/evasion/*.jsonl`` (written by
+  ``benchmarks/corpus.py``): a line is caught when a match of the profanity list overlaps the
+  labelled span; an ``html_split`` line (no span, offsets depend on the sanitizer) is caught when
+  the profanity list matches at all.
+* **False positives**: dictionary words checked one at a time (``/usr/share/dict/words``, all of
+  it, and the ``english_words`` web2 list when installed), the generated prose of
+  ``tests/data/fp/prose.txt`` and the innocent traps of ``tests/data/fp/traps.txt``. Dictionary
+  words that are themselves vulgar (``tests/data/fp/dictionary_profane.txt``) are reported but
+  not counted as false positives.
+
+``--peers`` runs the same corpus through better_profanity (its own word list, and loaded with our
+list's words), glin-profanity (its English list, and with our words added) and a plain
+case-insensitive ``\\b(?:t1|t2|...)\\b`` regex over our terms (the Discourse approach). Peers
+without spans count a line as caught when they flag it but not the same sentence with the word
+replaced by an innocent one; they get the raw HTML of the ``html_split`` lines, as a forum
+handing them a post would. Peers check a fixed 5,000-word sample of the dictionary
+(better_profanity is slow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from forum_guard import Guard  # noqa: E402
+from forum_guard.terms import WordList  # noqa: E402
+
+SEED = 5_000
+DICT_PATH = Path("/usr/share/dict/words")
+PEER_SAMPLE = 5_000
+PROFANITY = "profanity"
+
+Spans = list[tuple[int, int]]
+#: text, is_html -> spans of profanity found (forum_guard, regex) or just flagged/not (others)
+Detect = Callable[[str, bool], "Spans | bool"]
+
+
+@dataclass
+class Tool:
+    name: str
+    detect: Detect
+    #: checks the whole dictionary (fast tools) rather than the peer sample
+    full_dictionary: bool = False
+
+
+@dataclass
+class Case:
+    category: str
+    text: str
+    term: str
+    html: bool
+    start: int | None
+    end: int | None
+    form: str
+    how: str
+
+
+@dataclass
+class Data:
+    cases: list[Case]
+    dictionary: list[str]
+    web2: list[str]
+    prose: list[str]
+    traps: list[str]
+    profane: set[str]
+    sample: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# loading
+
+
+def _lines(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def load_data(data_dir: Path) -> Data:
+    cases: list[Case] = []
+    for path in sorted((data_dir / "evasion").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            cases.append(Case(
+                category=path.stem, text=row["text"], term=row["term"], html=bool(row.get("html")),
+                start=row.get("start"), end=row.get("end"), form=row.get("form", ""), how=row.get("how", ""),
+            ))
+    dictionary = [w for w in _lines(DICT_PATH)] if DICT_PATH.exists() else []
+    try:
+        from english_words import get_english_words_set
+
+        web2 = sorted(get_english_words_set(["web2"], lower=True))
+    except Exception:  # not installed, or the data set is missing
+        web2 = []
+    data = Data(
+        cases=cases,
+        dictionary=dictionary,
+        web2=web2,
+        prose=_lines(data_dir / "fp" / "prose.txt"),
+        traps=_lines(data_dir / "fp" / "traps.txt"),
+        profane={w.lower() for w in _lines(data_dir / "fp" / "dictionary_profane.txt")},
+    )
+    data.sample = sorted(random.Random(SEED).sample(dictionary, min(PEER_SAMPLE, len(dictionary))))
+    return data
+
+
+def is_profane_word(word: str, profane: set[str]) -> bool:
+    w = word.lower()
+    return w in profane or w.removesuffix("'s") in profane
+
+
+# --------------------------------------------------------------------------------------------
+# tools
+
+
+def guard_tool(guard: Guard) -> Tool:
+    def detect(text: str, html: bool) -> Spans:
+        verdict = guard.check(text, html=html, group="member")
+        return [(m.start, m.end) for m in verdict.matches if m.list == PROFANITY]
+
+    return Tool("forum_guard", detect, full_dictionary=True)
+
+
+def guard_terms(guard: Guard) -> WordList:
+    for wl in guard.lists:
+        if wl.name == PROFANITY:
+            return wl
+    raise SystemExit(f"no list named {PROFANITY!r} in the lists folder")
+
+
+def our_words(wl: WordList) -> list[str]:
+    """The list's words as plain strings (wildcards dropped), for peers that take a word list."""
+    return sorted({" ".join(t.text.lower().split()) for t in wl.words})
+
+
+def regex_tool(wl: WordList) -> Tool:
+    parts = []
+    for t in sorted(wl.words, key=lambda t: -len(t.text)):
+        body = r"\s+".join(re.escape(p) for p in t.text.lower().split())
+        parts.append((r"\w*" if t.wildcard_start else "") + body + (r"\w*" if t.wildcard_end else ""))
+    pattern = re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
+
+    def detect(text: str, html: bool) -> Spans:
+        return [m.span() for m in pattern.finditer(text)]
+
+    return Tool("regex \\b(our terms)\\b", detect, full_dictionary=True)
+
+
+def peer_tools(wl: WordList) -> list[Tool]:
+    tools: list[Tool] = []
+    try:
+        from better_profanity import Profanity
+    except ImportError:
+        print("better_profanity not installed: skipped", file=sys.stderr)
+    else:
+        default = Profanity()
+        ours = Profanity(our_words(wl))
+        tools.append(Tool("better_profanity", lambda t, h: default.contains_profanity(t)))
+        tools.append(Tool("better_profanity (our words)", lambda t, h: ours.contains_profanity(t)))
+    try:
+        from glin_profanity import Filter
+    except ImportError:
+        print("glin-profanity not installed: skipped", file=sys.stderr)
+    else:
+        config: dict[str, Any] = {"languages": ["english"], "detect_leetspeak": True, "normalize_unicode": True}
+        glin = Filter(dict(config))
+        glin_ours = Filter({**config, "custom_words": our_words(wl)})
+        tools.append(Tool("glin-profanity", lambda t, h: glin.is_profane(t)))
+        tools.append(Tool("glin-profanity (+our words)", lambda t, h: glin_ours.is_profane(t)))
+    tools.append(regex_tool(wl))
+    return tools
+
+
+# --------------------------------------------------------------------------------------------
+# measuring
+
+
+def caught(case: Case, found: Spans | bool) -> bool:
+    if isinstance(found, bool):
+        return found
+    if case.html or case.start is None or case.end is None:
+        return bool(found)
+    return any(s < case.end and case.start < e for s, e in found)
+
+
+#: what replaces the evasive word in a control sentence
+PLACEHOLDER = "banana"
+
+
+def control_text(case: Case) -> str:
+    """The case's sentence with the evasive word replaced by an innocent one."""
+    if case.html or case.start is None or case.end is None:
+        return case.text.replace(case.form, PLACEHOLDER, 1)
+    return case.text[: case.start] + PLACEHOLDER + case.text[case.end :]
+
+
+def flagged(found: Spans | bool) -> bool:
+    return found if isinstance(found, bool) else bool(found)
+
+
+def measure(tool: Tool, data: Data) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    per_cat: dict[str, list[int]] = {}
+    misses: dict[str, list[dict[str, str]]] = {}
+    controls: dict[tuple[str, bool], bool] = {}
+    carrier_flagged = 0
+    for case in data.cases:
+        found = tool.detect(case.text, case.html)
+        ok = caught(case, found)
+        if ok and isinstance(found, bool):
+            # a tool without spans must not get credit for flagging the carrier sentence itself
+            key = (control_text(case), case.html)
+            if key not in controls:
+                controls[key] = flagged(tool.detect(*key))
+            if controls[key]:
+                ok = False
+                carrier_flagged += 1
+        tally = per_cat.setdefault(case.category, [0, 0])
+        tally[0] += ok
+        tally[1] += 1
+        if not ok:
+            misses.setdefault(case.category, []).append({"form": case.form, "how": case.how, "term": case.term,
+                                                          "text": case.text})
+    recall = {cat: {"caught": c, "total": n, "recall": c / n if n else 0.0} for cat, (c, n) in sorted(per_cat.items())}
+    total_c = sum(c for c, _ in per_cat.values())
+    total_n = sum(n for _, n in per_cat.values())
+    recall["all"] = {"caught": total_c, "total": total_n, "recall": total_c / total_n if total_n else 0.0}
+
+    def dictionary_fp(words: Sequence[str]) -> dict[str, Any]:
+        hits = [w for w in words if flagged(tool.detect(w, False))]
+        innocent = [w for w in hits if not is_profane_word(w, data.profane)]
+        n = len(words)
+        return {
+            "words": n, "flagged": len(hits), "innocent_flagged": len(innocent),
+            "innocent_per_5k": 5000 * len(innocent) / n if n else 0.0,
+            "flagged_per_5k": 5000 * len(hits) / n if n else 0.0,
+            "innocent": innocent,
+            "vulgar": [w for w in hits if is_profane_word(w, data.profane)],
+        }
+
+    result: dict[str, Any] = {"tool": tool.name, "recall": recall, "misses": misses,
+                              "carrier_flagged": carrier_flagged}
+    result["dictionary_sample"] = dictionary_fp(data.sample)
+    if tool.full_dictionary:
+        result["dictionary"] = dictionary_fp(data.dictionary)
+        if data.web2:
+            result["web2"] = dictionary_fp(data.web2)
+    prose_hits = [s for s in data.prose if flagged(tool.detect(s, False))]
+    result["prose"] = {
+        "sentences": len(data.prose), "flagged": len(prose_hits),
+        "per_2000": 2000 * len(prose_hits) / len(data.prose) if data.prose else 0.0, "offenders": prose_hits,
+    }
+    trap_hits = [s for s in data.traps if flagged(tool.detect(s, False))]
+    result["traps"] = {"traps": len(data.traps), "flagged": len(trap_hits), "offenders": trap_hits}
+    result["seconds"] = round(time.perf_counter() - t0, 2)
+    return result
+
+
+_WORK: tuple[list[Tool], Data] | None = None
+
+
+def _measure_index(i: int) -> dict[str, Any]:
+    assert _WORK is not None
+    tools, data = _WORK
+    print(f"measuring {tools[i].name} …", file=sys.stderr)
+    return measure(tools[i], data)
+
+
+def run_all(tools: list[Tool], data: Data, jobs: int) -> list[dict[str, Any]]:
+    """Measure every tool; with ``jobs > 1`` in forked processes (tools hold closures, so they
+    are inherited rather than pickled), the slowest peer first."""
+    global _WORK
+    _WORK = (tools, data)
+    if jobs <= 1 or len(tools) == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_measure_index(i) for i in range(len(tools))]
+    order = sorted(range(len(tools)), key=lambda i: not tools[i].name.startswith("better_profanity"))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = {i: pool.submit(_measure_index, i) for i in order}
+        return [futures[i].result() for i in range(len(tools))]
+
+
+def guard_details(guard: Guard, words: Iterable[str], profane: set[str]) -> list[tuple[str, str]]:
+    """(word, term) for innocent dictionary words the guard flags."""
+    out = []
+    for w in words:
+        if is_profane_word(w, profane):
+            continue
+        ms = [m for m in guard.check(w).matches if m.list == PROFANITY]
+        if ms:
+            out.append((w, ms[0].term))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# reporting
+
+
+def markdown(results: list[dict[str, Any]], data: Data, guard: Guard) -> str:
+    names = [r["tool"] for r in results]
+    out = ["## Evasion recall (% of labelled lines caught)", ""]
+    out.append("| category | lines | " + " | ".join(names) + " |")
+    out.append("|---|---:|" + "---:|" * len(names))
+    cats = [c for c in results[0]["recall"] if c != "all"] + ["all"]
+    for cat in cats:
+        n = results[0]["recall"][cat]["total"]
+        cells = [f"{100 * r['recall'][cat]['recall']:.1f}" for r in results]
+        label = f"**{cat}**" if cat == "all" else cat
+        out.append(f"| {label} | {n} | " + " | ".join(cells) + " |")
+    out += ["", "## False positives", ""]
+    out.append("| measure | " + " | ".join(names) + " |")
+    out.append("|---|" + "---:|" * len(names))
+    s = results[0]["dictionary_sample"]
+    out.append(f"| dictionary sample ({s['words']:,} words): innocent words flagged | "
+               + " | ".join(str(r["dictionary_sample"]["innocent_flagged"]) for r in results) + " |")
+    out.append("| dictionary sample: all words flagged (incl. vulgar ones) | "
+               + " | ".join(str(r["dictionary_sample"]["flagged"]) for r in results) + " |")
+    for key, label in (("dictionary", "wamerican"), ("web2", "web2")):
+        if any(key in r for r in results):
+            n = next(r[key]["words"] for r in results if key in r)
+            out.append(f"| full {label} ({n:,} words): innocent flagged per 5k | "
+                       + " | ".join(f"{r[key]['innocent_per_5k']:.2f} ({r[key]['innocent_flagged']})" if key in r
+                                    else "–" for r in results) + " |")
+    p = results[0]["prose"]
+    out.append(f"| prose ({p['sentences']:,} sentences): flagged per 2,000 | "
+               + " | ".join(f"{r['prose']['per_2000']:.1f} ({r['prose']['flagged']})" for r in results) + " |")
+    t = results[0]["traps"]
+    out.append(f"| traps ({t['traps']}): flagged | " + " | ".join(str(r["traps"]["flagged"]) for r in results) + " |")
+    out.append("| evasion lines not credited: the carrier alone is flagged | "
+               + " | ".join(str(r["carrier_flagged"]) for r in results) + " |")
+    out.append("| seconds | " + " | ".join(f"{r['seconds']:.1f}" for r in results) + " |")
+
+    g = results[0]
+    out += ["", "## forum_guard details", ""]
+    for key in ("dictionary", "web2"):
+        if key not in g:
+            continue
+        d = g[key]
+        out.append(f"- {key}: {d['flagged']} of {d['words']:,} words flagged ({d['flagged_per_5k'] / 5:.2f} per 1k), "
+                   f"{d['innocent_flagged']} of them innocent ({d['innocent_per_5k'] / 5:.3f} per 1k, "
+                   f"{d['innocent_per_5k']:.2f} per 5k; 1 in {d['words'] // max(1, d['innocent_flagged']):,})")
+        vulgar = sorted({w.lower().removesuffix("'s") for w in d.get("vulgar", [])})
+        if vulgar:
+            out.append(f"  - vulgar words flagged (not counted; first 30 of {len(vulgar)}): "
+                       + ", ".join(f"`{w}`" for w in vulgar[:30]))
+        top = guard_details(guard, d["innocent"], data.profane)[:30]
+        if top:
+            out.append("  - innocent flagged (word ← term): " + ", ".join(f"`{w}` ← `{t}`" for w, t in top))
+    if g["prose"]["offenders"]:
+        out.append(f"- prose offenders ({g['prose']['flagged']}):")
+        for sentence in g["prose"]["offenders"][:30]:
+            ms = [(m.matched, m.term) for m in guard.check(sentence).matches if m.list == PROFANITY]
+            out.append(f"  - {sentence!r} → " + ", ".join(f"`{a}` ← `{b}`" for a, b in ms))
+    if g["traps"]["offenders"]:
+        out.append(f"- traps flagged ({g['traps']['flagged']}):")
+        for trap in g["traps"]["offenders"]:
+            ms = [(m.matched, m.term) for m in guard.check(trap).matches if m.list == PROFANITY]
+            out.append(f"  - {trap!r} → " + ", ".join(f"`{a}` ← `{b}`" for a, b in ms))
+    others = Counter()
+    for sentence in data.prose + data.traps:
+        for m in guard.check(sentence).matches:
+            if m.list != PROFANITY:
+                others[(m.list, m.matched)] += 1
+    if others:
+        out.append("- other lists matching prose or traps: "
+                   + ", ".join(f"{li}: `{w}` ×{n}" for (li, w), n in others.most_common(20)))
+    if g["misses"]:
+        out.append("- evasion misses (by category, trick → count; first examples):")
+        for cat, rows in g["misses"].items():
+            hows = Counter(r["how"] for r in rows)
+            out.append(f"  - {cat} ({len(rows)}): " + ", ".join(f"{h} ×{n}" for h, n in hows.most_common(8)))
+            for r in rows[:4]:
+                out.append(f"    - {r['form']!r} ({r['term']}): {r['text']!r}")
+    for r in results[1:]:
+        if r["traps"]["offenders"]:
+            out.append(f"- {r['tool']} traps flagged: " + ", ".join(repr(x) for x in r["traps"]["offenders"][:15])
+                       + (" …" if len(r["traps"]["offenders"]) > 15 else ""))
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--lists", default=str(REPO_ROOT / "wordlists"), help="folder of lists (default: wordlists)")
+    ap.add_argument("--data", default=str(REPO_ROOT / "tests" / "data"), help="corpus folder (default: tests/data)")
+    ap.add_argument("--peers", action="store_true", help="also measure better_profanity, glin-profanity, a regex")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                    help="tools measured in parallel processes (default: 2)")
+    args = ap.parse_args(argv)
+
+    guard = Guard.from_directory(args.lists)
+    data = load_data(Path(args.data))
+    if not data.cases:
+        raise SystemExit(f"no evasion corpus in {args.data}/evasion: run benchmarks/corpus.py first")
+    tools = [guard_tool(guard)]
+    if args.peers:
+        tools += peer_tools(guard_terms(guard))
+    results = run_all(tools, data, jobs=max(1, args.jobs))
+    if args.json:
+        print(json.dumps({"lists": args.lists, "results": results}, ensure_ascii=False, indent=1))
+    else:
+        print(markdown(results, data, guard))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
