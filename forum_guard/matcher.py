@@ -159,7 +159,8 @@ class _Automaton:
         for s, r in forms:
             key = (" " if lead else "") + s + (" " if trail else "")
             if term.exception:
-                r = tuple(-max(n, 1) for n in r)  # an exception is spelled exactly
+                # an exception is spelled exactly (the spaces between its words may be any run)
+                r = tuple(1 if c == " " else -max(n, 1) for c, n in zip(s, r, strict=True))
             needs = None if all(n == 1 for n in r) else r
             entry = _Entry(list_index, term_index, term.exception, len(key), lead, trail, needs,
                            term.wildcard_start and not _spaceless(skel[0]),

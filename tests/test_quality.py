@@ -1,0 +1,63 @@
+"""Quality regression on the labelled corpus (tests/data/): the goals of the README, in seconds.
+
+The full measurement, with peers, is ``python benchmarks/quality.py --peers``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from forum_guard import Guard
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+GUARD = Guard.from_directory(ROOT / "wordlists")
+CATEGORIES = sorted(p.stem for p in (DATA / "evasion").glob("*.jsonl"))
+
+
+def _profanity_spans(text: str, html: bool) -> list[tuple[int, int]]:
+    verdict = GUARD.check(text, html=html, group="member")
+    return [(m.start, m.end) for m in verdict.matches if m.list == "profanity"]
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_evasion_recall_at_least_95_percent(category: str) -> None:
+    rows = [json.loads(line) for line in (DATA / "evasion" / f"{category}.jsonl").read_text("utf-8").splitlines()]
+    assert len(rows) >= 100
+    caught = 0
+    for row in rows:
+        spans = _profanity_spans(row["text"], bool(row.get("html")))
+        if row.get("html") or row.get("start") is None:
+            caught += bool(spans)
+        else:
+            caught += any(a < row["end"] and row["start"] < b for a, b in spans)
+    assert caught / len(rows) >= 0.95, f"{category}: {caught}/{len(rows)}"
+
+
+def test_dictionary_false_positives_below_1_in_5000() -> None:
+    words_file = Path("/usr/share/dict/words")
+    if not words_file.exists():
+        pytest.skip("Debian wamerican is not installed")
+    profane = set((DATA / "fp" / "dictionary_profane.txt").read_text("utf-8").split())
+    words = [w for w in words_file.read_text("utf-8").split() if w.lower() not in profane]
+    sample = random.Random(5000).sample(words, 20_000)
+    flagged = [w for w in sample if GUARD.check(w).matches]
+    assert len(flagged) <= len(sample) / 5000, flagged
+
+
+def test_prose_false_positives_below_1_in_2000() -> None:
+    sentences = [s for s in (DATA / "fp" / "prose.txt").read_text("utf-8").splitlines() if s.strip()]
+    assert len(sentences) >= 2000
+    flagged = [s for s in sentences if GUARD.check(s).action.value != "allow"]
+    assert len(flagged) <= len(sentences) / 2000, flagged[:5]
+
+
+def test_known_traps_are_not_flagged() -> None:
+    traps = [t for t in (DATA / "fp" / "traps.txt").read_text("utf-8").splitlines() if t.strip() and not t.startswith("#")]
+    assert len(traps) >= 100
+    flagged = [t for t in traps if any(m.list == "profanity" for m in GUARD.check(t).matches)]
+    assert flagged == []
