@@ -149,5 +149,9 @@ def _highlight_terminal(verdict: Verdict) -> str:
     return "".join(pieces)
 
 
+from .demo.commands import demo  # noqa: E402
+
+main.add_command(demo)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

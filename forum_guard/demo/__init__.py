@@ -1,0 +1,160 @@
+"""A small forum that plugs forum_guard in: the project's demo and an example to copy.
+
+    forum-guard demo              # or: python -m forum_guard.demo
+
+starts it on http://127.0.0.1:5000 with SQLite files in the instance folder. It uses only the
+public extension API (:mod:`forum_guard.ext`, :mod:`forum_guard.validators`, the templates and the
+editor shipped with the package).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from flask_wtf import CSRFProtect
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from forum_guard import signals
+
+from .models import PUBLISHED, Post, Topic, User, db, init_db
+from .views import bp, guard, on_queue_decided
+
+__all__ = ["create_app", "run"]
+
+csrf = CSRFProtect()
+
+#: The demo's own settings (the FORUM_GUARD_* keys are documented in forum_guard.ext.ConfigKeys).
+DEFAULTS: dict[str, Any] = {
+    #: SQLAlchemy URL of the forum's topics, posts and members. Default: instance/demo.sqlite.
+    "DEMO_DATABASE_URL": None,
+    #: Password of the moderator account created on first run. Default: a random one, printed once.
+    "DEMO_MODERATOR_PASSWORD": None,
+    #: Published posts after which a new member becomes a member.
+    "DEMO_PROMOTE_AFTER": 3,
+    #: Create a few topics on first run.
+    "DEMO_SEED": True,
+    #: Print the moderator's credentials when the account is created.
+    "DEMO_ANNOUNCE": True,
+    # replies are guarded by the middleware; new topics by the validator (see views.py)
+    "FORUM_GUARD_PROTECT": {"forum.reply": ["content"]},
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+}
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The demo forum's app factory. ``test_config`` overrides everything (tests pass
+    ``{"TESTING": True, ...}``); otherwise ``instance/config.py`` is read when it exists."""
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=(test_config or {}).get("INSTANCE_PATH") or os.environ.get("FORUM_GUARD_DEMO_INSTANCE"))
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+    url = app.config["DEMO_DATABASE_URL"] or "sqlite:///" + str(Path(app.instance_path) / "demo.sqlite")
+
+    csrf.init_app(app)
+    init_db(app, url)
+    guard.init_app(app)
+    app.register_blueprint(bp)
+    _register_admin(app)
+    # a moderator's decision on the admin page (or the demo's own moderation page) publishes or drops the post
+    signals.queue_decided.connect(on_queue_decided, sender=app)
+
+    with app.app_context():
+        _first_run(app)
+    return app
+
+
+def _secret_key(instance: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive a restart."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key
+
+
+def _register_admin(app: Flask) -> None:
+    """The moderators' admin pages (lists, limits, queue, audit log) when that part is installed."""
+    try:
+        from forum_guard.admin import init_admin
+    except ImportError:
+        return
+    init_admin(app)
+
+
+def _first_run(app: Flask) -> None:
+    session = db()
+    moderator = session.scalar(select(User).where(User.group == "moderator"))
+    if moderator is None:
+        password = app.config["DEMO_MODERATOR_PASSWORD"] or secrets.token_urlsafe(12)
+        name = "moderator"
+        if session.scalar(select(User).where(User.name == name)) is not None:
+            name = f"moderator-{secrets.token_hex(2)}"
+        moderator = User(name=name, password_hash=generate_password_hash(password), group="moderator")
+        session.add(moderator)
+        session.commit()
+        if app.config["DEMO_ANNOUNCE"]:
+            click.secho("forum_guard demo: created the moderator account (shown only this once)", fg="yellow", err=True)
+            click.secho(f"    name: {name}\n    password: {password}", bold=True, err=True)
+    if app.config["DEMO_SEED"] and session.scalar(select(Topic.id).limit(1)) is None:
+        _seed(moderator)
+        session.commit()
+
+
+SEED_TOPICS = [
+    ("Welcome to the forum_guard demo", """
+<p>This forum checks every post with <strong>forum_guard</strong>. Try it in a reply below:</p>
+<ul>
+<li>write a word from the profanity list: the notice appears while you type, the word is highlighted, and
+posting is refused with your draft intact;</li>
+<li>paste a screenshot: <em>You cannot paste images directly.</em> Insert images from a URL with the toolbar instead;</li>
+<li>paste text copied from a web page, or a bare link;</li>
+<li>type, then reload the page: your draft comes back.</li>
+</ul>
+<p>Guests may post too; sign up to become a member.</p>"""),
+    ("Travel tips and real support", """
+<p>Share the places you loved and the ones you would skip. Links to shady "verified tips" sites need a
+moderator's approval before anyone else sees them.</p>"""),
+    ("Show us your emoji", """
+<p>Emoji are welcome 🎉 — up to 75 in one post. Try pasting more than that 😄</p>"""),
+]
+
+
+def _seed(author: User) -> None:
+    for title, html in SEED_TOPICS:
+        topic = Topic(title=title, status=PUBLISHED)
+        db().add_all([topic, Post(topic=topic, author=author, content=html.strip(), status=PUBLISHED)])
+
+
+def run(host: str = "127.0.0.1", port: int = 5000, *, debug: bool = False, instance_path: str | None = None) -> None:
+    """Serve the demo with werkzeug's threaded server until interrupted."""
+    from werkzeug.serving import run_simple
+
+    if instance_path:
+        os.environ["FORUM_GUARD_DEMO_INSTANCE"] = str(Path(instance_path).resolve())
+    app = create_app()
+    click.secho(f"forum_guard demo forum on http://{host}:{port}/  (instance: {app.instance_path}; Ctrl+C stops)",
+                fg="green", err=True)
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=debug)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from .commands import demo
+
+    demo.main(args=argv if argv is not None else sys.argv[1:], prog_name="python -m forum_guard.demo")

@@ -1,0 +1,52 @@
+"""The demo forum's forms (flask-wtf: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from forum_guard.validators import NoBannedTerms
+
+__all__ = ["DecisionForm", "GroupForm", "ReplyForm", "SignInForm", "SignUpForm", "TopicForm"]
+
+
+class ReplyForm(FlaskForm):
+    """A reply. Guarded by the middleware (``FORUM_GUARD_PROTECT``), so no filter validator here."""
+
+    content = TextAreaField("Reply to this topic", validators=[DataRequired(message="Please write a reply.")])
+    guest_name = StringField("Your name", validators=[Optional(), Length(max=40)])
+
+
+class TopicForm(FlaskForm):
+    """A new topic. Guarded by the WTForms validator: the title as text, the first post as HTML."""
+
+    title = StringField("Title", validators=[DataRequired(message="Please give your topic a title."),
+                                             Length(max=200), NoBannedTerms(html=False)])
+    content = TextAreaField("Post", validators=[DataRequired(message="Please write the first post."),
+                                                NoBannedTerms()])
+    guest_name = StringField("Your name", validators=[Optional(), Length(max=40)])
+
+
+class SignUpForm(FlaskForm):
+    """Sign-up. The name is checked with an explicit call in the view (the third way)."""
+
+    name = StringField("Name", validators=[
+        DataRequired(), Length(min=2, max=40),
+        Regexp(r"^[\w .-]+$", message="Use letters, digits, spaces, dots, dashes and underscores."),
+    ])
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField("Repeat the password", validators=[EqualTo("password", message="The passwords differ.")])
+
+
+class SignInForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=40)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class DecisionForm(FlaskForm):
+    """Approve or reject a pending or flagged post (the button's name says which)."""
+
+
+class GroupForm(FlaskForm):
+    group = SelectField("Group", choices=["new", "member", "moderator"])

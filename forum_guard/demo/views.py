@@ -1,0 +1,442 @@
+"""The demo forum's pages: topics, replies, sign-up/sign-in and the moderators' pages.
+
+The three ways to guard a post, each used once here:
+
+- replies: the middleware (``FORUM_GUARD_PROTECT = {"forum.reply": ["content"]}`` in ``create_app``);
+  a blocked reply never reaches :func:`reply`, :func:`blocked` renders the topic again with a 422;
+- new topics: the ``NoBannedTerms`` validator on the form (:class:`~.forms.TopicForm`);
+- member names: an explicit ``guard.check_field`` call in :func:`signup`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from forum_guard import signals
+from forum_guard.ext import (
+    ForumGuard,
+    blocked_response,
+    content_to_store,
+    current_guard,
+    current_verdict,
+    exempt_notice,
+    hold,
+)
+from forum_guard.terms import Action
+from forum_guard.verdict import Verdict
+
+from .forms import DecisionForm, GroupForm, ReplyForm, SignInForm, SignUpForm, TopicForm
+from .models import PENDING, PUBLISHED, REJECTED, Draft, Post, Topic, User, count_published, db
+
+__all__ = ["bp", "current_user", "guard"]
+
+bp = Blueprint("forum", __name__)
+
+#: The extension, set up on the app in ``create_app``.
+guard = ForumGuard()
+
+
+# --- who is posting -----------------------------------------------------------------------------
+
+
+def current_user() -> User | None:
+    if "demo_user" not in g:
+        user_id = session.get("user_id")
+        g.demo_user = db().get(User, user_id) if user_id else None
+    return g.demo_user
+
+
+@guard.group_loader
+def author_group() -> str:
+    user = current_user()
+    return user.group if user else "guest"
+
+
+@guard.actor_loader
+def author_name() -> str | None:
+    user = current_user()
+    return user.name if user else None
+
+
+#: the editors of this forum: one per topic's reply form, and the new-topic form
+DRAFT_KEY = re.compile(r"reply-\d{1,10}|new-topic")
+
+
+@guard.draft_loader
+def load_draft(key: str) -> str | None:
+    user = current_user()
+    draft = db().get(Draft, (user.id, key)) if user else None
+    return draft.content if draft else None
+
+
+@guard.draft_saver
+def save_draft(key: str, content: str | None) -> None:
+    user = current_user()
+    if user is None or not DRAFT_KEY.fullmatch(key):
+        return
+    draft = db().get(Draft, (user.id, key))
+    if content is None:
+        if draft is not None:
+            db().delete(draft)
+    elif draft is None:
+        db().add(Draft(user_id=user.id, key=key, content=content))
+    else:
+        draft.content = content
+    db().commit()
+
+
+@bp.app_context_processor
+def _inject() -> dict[str, Any]:
+    user = current_user()
+    pending = 0
+    if user is not None and user.is_moderator:
+        pending = db().scalar(select(func.count(Post.id)).where(
+            (Post.status == PENDING) | ((Post.status == PUBLISHED) & Post.flagged))) or 0
+    admin_url = None
+    if user is not None and user.is_moderator and "forum_guard_admin" in current_app.blueprints:
+        admin_url = url_for("forum_guard_admin.index")
+    return {"user": user, "pending_count": pending, "admin_url": admin_url}
+
+
+def moderator_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user = current_user()
+        if user is None:
+            return redirect(url_for("forum.signin", next=request.path))
+        if not user.is_moderator:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+# --- what a reader may see ----------------------------------------------------------------------
+
+
+def _own(post: Post) -> bool:
+    user = current_user()
+    if user is not None and post.author_id == user.id:
+        return True
+    return post.author_id is None and post.id in session.get("guest_posts", [])
+
+
+def can_see(post: Post) -> bool:
+    if post.status == PUBLISHED:
+        return True
+    user = current_user()
+    return post.status == PENDING and ((user is not None and user.is_moderator) or _own(post))
+
+
+def can_see_topic(topic: Topic) -> bool:
+    if topic.status == PUBLISHED:
+        return True
+    return bool(topic.posts) and can_see(topic.posts[0])
+
+
+def _topic_or_404(topic_id: int) -> Topic:
+    topic = db().get(Topic, topic_id)
+    if topic is None or not can_see_topic(topic):
+        abort(404)
+    return topic
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index() -> Any:
+    topics = db().scalars(select(Topic).order_by(Topic.id.desc())).all()
+    rows = []
+    for topic in topics:
+        if not can_see_topic(topic):
+            continue
+        visible = [p for p in topic.posts if p.status == PUBLISHED]
+        last = visible[-1] if visible else (topic.posts[0] if topic.posts else None)
+        rows.append({"topic": topic, "replies": max(len(visible) - 1, 0), "last": last})
+    return render_template("demo/index.html", rows=rows)
+
+
+def render_topic(topic: Topic, form: ReplyForm, status: int = 200) -> Any:
+    posts = [p for p in topic.posts if can_see(p)]
+    return render_template("demo/topic.html", topic=topic, posts=posts, form=form), status
+
+
+@bp.get("/t/<int:topic_id>")
+def topic(topic_id: int) -> Any:
+    return render_topic(_topic_or_404(topic_id), ReplyForm())
+
+
+@guard.block_handler
+def blocked(verdicts: dict[str, Verdict]) -> Any:
+    """The middleware refused a reply: the topic again, the notice and the draft intact, 422."""
+    if request.endpoint == "forum.reply" and request.view_args:
+        return render_topic(_topic_or_404(request.view_args["topic_id"]), ReplyForm(), status=422)
+    return blocked_response(verdicts)
+
+
+def _posted(post: Post, verdict: Verdict, what: str) -> None:
+    """Queue and tell the author what happened to a saved post."""
+    if verdict.action in (Action.REQUIRE_APPROVAL, Action.FLAG):
+        author = None if post.author_id else f"{post.author_name} (guest)"
+        post.queue_id = hold(verdict, post.content, ref=f"post:{post.id}", author=author)
+    if post.author_id is None:
+        session["guest_posts"] = [*session.get("guest_posts", []), post.id][-50:]
+    if verdict.exempt and verdict.exempt_action not in (None, Action.ALLOW):
+        flash(exempt_notice(verdict), "info")
+    if post.status == PENDING:
+        flash(f"Your {what} needs a moderator's approval. It will be visible to everyone once approved.", "warning")
+    elif verdict.action is Action.CENSOR:
+        flash(f"Your {what} has been posted. Some words were replaced.", "success")
+    else:
+        flash(f"Your {what} has been posted.", "success")
+    user = current_user()
+    if user is not None and post.status == PUBLISHED:
+        _maybe_promote(user)
+    db().commit()
+
+
+@bp.post("/t/<int:topic_id>/reply")
+def reply(topic_id: int) -> Any:
+    topic = _topic_or_404(topic_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return render_topic(topic, form, status=422)
+    # The middleware checked `content` before this view ran and put what may be stored (sanitized
+    # or censored HTML) in its place; the verdict says what else to do.
+    verdict = current_verdict("content")
+    assert verdict is not None
+    user = current_user()
+    post = Post(
+        topic=topic,
+        author=user,
+        guest_name=None if user else (form.guest_name.data or "").strip() or None,
+        content=form.content.data,
+        status=PENDING if verdict.action is Action.REQUIRE_APPROVAL else PUBLISHED,
+        flagged=verdict.action is Action.FLAG,
+        action=verdict.action.value,
+        reason=_reason(verdict),
+    )
+    db().add(post)
+    db().commit()
+    _posted(post, verdict, "reply")
+    return redirect(url_for("forum.topic", topic_id=topic.id, _anchor=f"post-{post.id}"))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_topic() -> Any:
+    form = TopicForm()
+    if form.validate_on_submit():
+        # The validators checked both fields; their verdicts say what to store and whether to hold.
+        title_verdict = current_verdict("title")
+        content_verdict = current_verdict("content")
+        assert title_verdict is not None and content_verdict is not None
+        worst = max((content_verdict, title_verdict), key=lambda v: v.action.severity)
+        user = current_user()
+        status = PENDING if worst.action is Action.REQUIRE_APPROVAL else PUBLISHED
+        topic = Topic(title=content_to_store(title_verdict).strip(), status=status)
+        post = Post(
+            topic=topic,
+            author=user,
+            guest_name=None if user else (form.guest_name.data or "").strip() or None,
+            content=content_to_store(content_verdict),
+            status=status,
+            flagged=worst.action is Action.FLAG,
+            action=worst.action.value,
+            reason=_reason(title_verdict, content_verdict),
+        )
+        db().add_all([topic, post])
+        db().commit()
+        _posted(post, worst, "topic")
+        return redirect(url_for("forum.topic", topic_id=topic.id))
+    return render_template("demo/new_topic.html", form=form), 422 if form.is_submitted() else 200
+
+
+def _reason(*verdicts: Verdict) -> str | None:
+    parts: list[str] = []
+    for v in verdicts:
+        for violation in v.violations:
+            terms = sorted({m.matched for m in violation.matches})
+            text = violation.message or violation.kind.value.replace("_", " ")
+            if terms:
+                text += " (" + ", ".join(terms) + ")"
+            if text not in parts:
+                parts.append(text)
+    return "; ".join(parts) or None
+
+
+def _maybe_promote(user: User) -> None:
+    """A new member becomes a member after DEMO_PROMOTE_AFTER published posts."""
+    if user.group == "new" and count_published(db(), user) >= current_app.config["DEMO_PROMOTE_AFTER"]:
+        user.group = "member"
+        if user is current_user():
+            flash("Welcome aboard: you are now a member.", "success")
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next") or request.form.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
+        return target
+    return default
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup() -> Any:
+    form = SignUpForm()
+    if form.validate_on_submit():
+        # The third way: an explicit check in the view. Names are plain text.
+        verdict = guard.check_field(form.name, html=False)
+        name = form.name.data.strip()
+        if verdict.blocked or verdict.action is Action.REQUIRE_APPROVAL:
+            form.name.errors.append("That name is not allowed. Please choose another.")
+        elif db().scalar(select(User).where(func.lower(User.name) == name.lower())) is not None:
+            form.name.errors.append("That name is taken.")
+        else:
+            user = User(name=name, password_hash=generate_password_hash(form.password.data), group="new")
+            db().add(user)
+            db().commit()
+            session.clear()
+            session["user_id"] = user.id
+            flash(f"Welcome, {user.name}! You are a new member; after "
+                  f"{current_app.config['DEMO_PROMOTE_AFTER']} posts you become a member.", "success")
+            return redirect(_safe_next(url_for("forum.index")))
+    return render_template("demo/signup.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin() -> Any:
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = db().scalar(select(User).where(func.lower(User.name) == form.name.data.strip().lower()))
+        if user is not None and check_password_hash(user.password_hash, form.password.data):
+            session.clear()
+            session["user_id"] = user.id
+            flash(f"Signed in as {user.name}.", "success")
+            return redirect(_safe_next(url_for("forum.index")))
+        form.password.errors.append("Wrong name or password.")
+    return render_template("demo/signin.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.post("/signout")
+def signout() -> Any:
+    if DecisionForm().validate_on_submit():
+        session.clear()
+        flash("Signed out.", "success")
+    return redirect(url_for("forum.index"))
+
+
+# --- moderators ---------------------------------------------------------------------------------
+
+
+@bp.get("/moderation")
+@moderator_required
+def pending() -> Any:
+    posts = db().scalars(select(Post).where(
+        (Post.status == PENDING) | ((Post.status == PUBLISHED) & Post.flagged)).order_by(Post.id)).all()
+    return render_template("demo/pending.html", posts=posts, form=DecisionForm())
+
+
+@bp.post("/moderation/<int:post_id>")
+@moderator_required
+def decide(post_id: int) -> Any:
+    """Approve or reject a post. Goes through the store's queue (when there is one) and the same
+    ``queue_decided`` signal the admin blueprint sends, so both ways end in :func:`apply_decision`."""
+    if not DecisionForm().validate_on_submit():
+        abort(400)
+    post = db().get(Post, post_id)
+    if post is None:
+        abort(404)
+    decision = "approved" if "approve" in request.form else "rejected"
+    moderator = current_user()
+    assert moderator is not None
+    store = current_app.extensions["forum_guard"].store
+    if store is not None and post.queue_id is not None:
+        from forum_guard.store import StoreError
+
+        # decided on the admin page already, or the queue was cleared: the post still follows
+        with contextlib.suppress(StoreError):
+            store.decide(post.queue_id, decision, actor=moderator.name, origin="demo")
+    signals.queue_decided.send(current_app._get_current_object(),  # type: ignore[attr-defined]
+                               queue_id=post.queue_id, ref=f"post:{post.id}", decision=decision,
+                               content=None, moderator=moderator.name)
+    flash(f"Post #{post.id} {decision}.", "success")
+    return redirect(url_for("forum.pending"))
+
+
+def on_queue_decided(sender: Any, *, ref: str | None = None, decision: str | None = None,
+                     content: str | None = None, **extra: Any) -> None:
+    """The admin blueprint (or :func:`decide`) decided a queued post: publish or drop it."""
+    if not ref or not ref.startswith("post:") or not ref[5:].isdigit():
+        return
+    post = db().get(Post, int(ref[5:]))
+    if post is None:
+        return
+    apply_decision(post, decision or "", content)
+    db().commit()
+
+
+def apply_decision(post: Post, decision: str, content: str | None = None) -> None:
+    if decision == "approved":
+        if content is not None and content != post.content:
+            post.content = current_guard().check(content, html=True, group="moderator").sanitized
+        if post.status == PENDING:
+            post.status = PUBLISHED
+        post.flagged = False
+        if post.author is not None:
+            _maybe_promote(post.author)
+    elif decision == "rejected":
+        post.status = REJECTED
+        post.flagged = False
+    else:
+        return
+    if post.is_first:
+        post.topic.status = post.status
+
+
+@bp.get("/members")
+@moderator_required
+def members() -> Any:
+    users = db().scalars(select(User).order_by(User.name)).all()
+    return render_template("demo/members.html", users=users, form=GroupForm())
+
+
+@bp.post("/members/<int:user_id>")
+@moderator_required
+def set_group(user_id: int) -> Any:
+    form = GroupForm()
+    user = db().get(User, user_id)
+    if user is None:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    if user is current_user() and form.group.data != "moderator":
+        flash("You cannot take away your own moderator rights.", "warning")
+    else:
+        user.group = form.group.data
+        db().commit()
+        flash(f"{user.name} is now in the group {user.group}.", "success")
+    return redirect(url_for("forum.members"))
