@@ -149,6 +149,7 @@ def _highlight_terminal(verdict: Verdict) -> str:
     return "".join(pieces)
 
 
+from . import cli_store  # noqa: E402,F401  (registers the list, store and scan commands)
 from .demo.commands import demo  # noqa: E402
 
 main.add_command(demo)
