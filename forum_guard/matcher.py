@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 import regex
@@ -45,8 +46,9 @@ class RawMatch:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
+    """What a key stands for (a tuple: millions are built for big lists)."""
+
     list_index: int
     term_index: int
     exception: bool
@@ -56,8 +58,15 @@ class _Entry:
     #: run requirement of each content character (see ``_runs_ok``), or None when there is none
     runs: tuple[int, ...] | None
     #: a wildcard side: the reported span grows to the whole word on that side
-    grow_start: bool = False
-    grow_end: bool = False
+    grow_start: bool
+    grow_end: bool
+    #: the key has no trailing boundary: the text after it must be a boundary or an inflection
+    #: (``INFLECTIONS``; after a dropped final "e", ``_AFTER_DROPPED_E``) followed by one
+    inflect: int = 0
+
+
+#: ``_Entry.inflect`` values
+_WHOLE, _INFLECTED, _DROPPED_E = 0, 1, 2
 
 
 #: Run requirements, one per skeleton character of a key: ``k >= 1`` at least k repeats in the
@@ -83,50 +92,48 @@ def _runs_ok(run_length, first: int, runs: tuple[int, ...]) -> bool:  # type: ig
 
 
 def _collapse(chars: str, runs: Sequence[int]) -> tuple[str, tuple[int, ...]]:
+    """Merge neighbouring equal characters, adding their run requirements."""
     out: list[str] = []
     out_runs: list[int] = []
+    prev = ""
     for ch, r in zip(chars, runs, strict=True):
-        if out and out[-1] == ch:
+        if ch == prev:
             out_runs[-1] = max(out_runs[-1], 1) + max(r, 1)
         else:
             out.append(ch)
             out_runs.append(r)
+            prev = ch
     return "".join(out), tuple(out_runs)
 
 
-def _variants(skel: str, runs: tuple[int, ...]) -> set[tuple[str, tuple[int, ...]]]:
+def _variants(skel: str, runs: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
     """The term's skeleton plus the l→i and f→ph spellings (each applied to every occurrence)."""
-    found = {(skel, runs)}
+    found = [(skel, runs)]
     if "l" in skel:
-        found |= {_collapse(s.replace("l", "i"), r) for s, r in list(found)}
+        found.append(_collapse(skel.replace("l", "i"), runs))
     if "f" in skel:
         for s, r in list(found):
-            chars: list[str] = []
+            if "f" not in s:
+                continue
             new_runs: list[int] = []
             for ch, n in zip(s, r, strict=True):
-                if ch == "f":
-                    chars += ["p", "h"]
-                    new_runs += [1, 1]
-                else:
-                    chars.append(ch)
-                    new_runs.append(n)
-            found.add(_collapse("".join(chars), new_runs))
+                new_runs += (1, 1) if ch == "f" else (n,)
+            found.append(_collapse(s.replace("f", "ph"), new_runs))
     return found
 
 
-def _inflect(skel: str, runs: tuple[int, ...]) -> set[tuple[str, tuple[int, ...]]]:
-    out = set()
-    for suffix in INFLECTIONS:
-        base, base_runs = skel, runs
-        if suffix[0] in "ei" and base.endswith("e"):
-            # whore → whored, whoring
-            if base_runs[-1] > 1:
-                continue
-            base, base_runs = base[:-1], base_runs[:-1]
-            if not base:
-                continue
-        out.add(_collapse(base + suffix, base_runs + (SUFFIX,) * len(suffix)))
-    return out
+#: inflections after a term's final "e" was dropped (whore → whored, whoring, whorer)
+_AFTER_DROPPED_E = ("ed", "ing", "er", "ers", "es")
+
+
+def _inflection_end(text: str, pos: int, suffixes: tuple[str, ...]) -> int:
+    """Index of the last character of an inflection starting at ``pos`` and followed by a word
+    boundary (a space in a skeleton), or -1."""
+    for suffix in suffixes:
+        stop = pos + len(suffix)
+        if text.startswith(suffix, pos) and stop < len(text) and text[stop] == " ":
+            return stop - 1
+    return -1
 
 
 def _spaceless(ch: str) -> bool:
@@ -142,31 +149,42 @@ class _Automaton:
     def add_term(self, list_index: int, term_index: int, term: Term, wl: WordList, *, evasion: bool) -> int:
         if evasion:
             skel, runs = fold_term(term.text)
-            forms = _variants(skel, runs) if skel else set()
         else:
             skel = " ".join(plain_fold(term.text).split())
             runs = (1,) * len(skel)
-            forms = {(skel, runs)} if skel else set()
         if not skel:
             return 0
+        forms: list[tuple] = _variants(skel, runs) if evasion else [(skel, runs)]  # type: ignore[type-arg]
         lead = 0 if term.wildcard_start or _spaceless(skel[0]) else 1
         trail = 0 if term.wildcard_end or _spaceless(skel[-1]) else 1
-        if (wl.inflections and wl.kind is ListKind.TERMS and not term.exception and trail
-                and skel[-1].isalpha()):
-            for s, r in list(forms):
-                forms |= _inflect(s, r) if evasion else {(s + suf, r + (1,) * len(suf)) for suf in INFLECTIONS}
+        inflect = (wl.inflections and wl.kind is ListKind.TERMS and not term.exception and trail == 1
+                   and skel[-1].isalpha())
+        if inflect:
+            # one key without its trailing boundary; the scan checks for a boundary or an inflection
+            trail = 0
+            if skel.endswith("e") and len(skel) > 1 and runs[-1] == 1:
+                forms += [(f[:-1], r[:-1], _DROPPED_E) for f, r in forms if f.endswith("e")]  # type: ignore[misc]
+        grow_start = term.wildcard_start and lead == 0 and not _spaceless(skel[0])
+        grow_end = term.wildcard_end and trail == 0 and not _spaceless(skel[-1])
+        pad_start = " " if lead else ""
+        pad_end = " " if trail else ""
+        keys = self._keys
         added = 0
-        for s, r in forms:
-            key = (" " if lead else "") + s + (" " if trail else "")
+        for form in forms:
+            s, r = form[0], form[1]
+            kind = form[2] if len(form) > 2 else (_INFLECTED if inflect else _WHOLE)  # type: ignore[misc]
+            key = pad_start + s + pad_end
             if term.exception:
                 # an exception is spelled exactly (the spaces between its words may be any run)
                 r = tuple(1 if c == " " else -max(n, 1) for c, n in zip(s, r, strict=True))
-            needs = None if all(n == 1 for n in r) else r
-            entry = _Entry(list_index, term_index, term.exception, len(key), lead, trail, needs,
-                           term.wildcard_start and not _spaceless(skel[0]),
-                           term.wildcard_end and not _spaceless(skel[-1]))
-            bucket = self._keys.setdefault(key, [])
-            if entry not in bucket:
+            needs = None if r.count(1) == len(r) else r
+            entry = _Entry(list_index, term_index, term.exception, len(key), lead, trail, needs, grow_start,
+                           grow_end, kind)
+            bucket = keys.get(key)
+            if bucket is None:
+                keys[key] = [entry]
+                added += 1
+            elif entry not in bucket:
                 bucket.append(entry)
                 added += 1
         return added
@@ -217,7 +235,13 @@ class Matcher:
             for end, entries in self._plain.iter(padded):
                 for e in entries:
                     s = end - e.key_len + 1 + e.lead
-                    found.append((e, s - 1, end - e.trail))
+                    last = end - e.trail
+                    if e.inflect and (padded[last + 1] != " " or e.inflect == _DROPPED_E):
+                        last = _inflection_end(padded, last + 1, _AFTER_DROPPED_E if e.inflect == _DROPPED_E
+                                               else INFLECTIONS)
+                        if last < 0:
+                            continue
+                    found.append((e, s - 1, last))
         if not found:
             return []
         return self._resolve(text, found)
@@ -230,10 +254,20 @@ class Matcher:
     # ----------------------------------------------------------------------------------------
     def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Entry, int, int]]) -> None:
         assert self._evasive is not None
-        for end, entries in self._evasive.iter(sk.text):
+        text = sk.text
+        for end, entries in self._evasive.iter(text):
             for e in entries:
                 first = end - e.key_len + 1 + e.lead
                 last = end - e.trail
+                if e.inflect:
+                    if text[last + 1] != " " or e.inflect == _DROPPED_E:
+                        stop = _inflection_end(text, last + 1, _AFTER_DROPPED_E if e.inflect == _DROPPED_E
+                                               else INFLECTIONS)
+                        # an inflection's letters are single, or repeated evasively (3+), never
+                        # doubled: "assess" is not ass + es
+                        if stop < 0 or any(sk.run_length(k) == 2 for k in range(last + 1, stop + 1)):
+                            continue
+                        last = stop
                 if e.runs is not None and not _runs_ok(sk.run_length, first, e.runs):
                     continue
                 if e.grow_start:
@@ -273,6 +307,8 @@ class Matcher:
                         if not entries:
                             continue
                         for e in entries:
+                            if e.inflect == _DROPPED_E:
+                                continue
                             if e.runs is not None and not _runs_ok(runs.__getitem__, i, e.runs):
                                 continue
                             found.append((e, sk.start_of(groups[i][0]), sk.end_of(groups[i + length - 1][-1])))

@@ -333,18 +333,34 @@ def _decode(arr: np.ndarray) -> str:
     return arr.tobytes().decode("utf-32-le", "surrogatepass")
 
 
+_ASCII_FOLD_STR = str.maketrans({chr(c): fold_char(chr(c)) for c in range(128)})
+
+
 def fold_term(term: str) -> tuple[str, tuple[int, ...]]:
     """A term's skeleton (collapsed, no padding, single spaces) and the run length of each of
-    its characters: ``fold_term("ass") == ("as", (1, 2))``."""
-    sk = fold(term)
-    text = sk.text[1:-1]
-    runs = tuple(sk.run_length(i) for i in range(1, len(sk.text) - 1))
-    # inner whitespace/punctuation of a phrase: one space, no run requirement
-    stripped = text.strip(" ")
-    lead = len(text) - len(text.lstrip(" "))
-    runs = runs[lead : lead + len(stripped)]
-    runs = tuple(1 if c == " " else r for c, r in zip(stripped, runs, strict=True))
-    return stripped, runs
+    its characters: ``fold_term("ass") == ("as", (1, 2))``. Spaces between words get run 1."""
+    if term.isascii():
+        if "!" in term or "|" in term or "+" in term:
+            term = _TRAILING_SYMBOL_RE.sub(" ", term)
+        folded = " ".join(term.translate(_ASCII_FOLD_STR).split())
+    else:
+        sk = fold(term)
+        pieces = []
+        for i in range(1, len(sk.text) - 1):
+            pieces.append(sk.text[i] * (1 if sk.text[i] == " " else sk.run_length(i)))
+        folded = " ".join("".join(pieces).split())
+    chars: list[str] = []
+    runs: list[int] = []
+    prev = ""
+    for ch in folded:
+        if ch == prev:
+            if ch != " ":
+                runs[-1] += 1
+        else:
+            chars.append(ch)
+            runs.append(1)
+            prev = ch
+    return "".join(chars), tuple(runs)
 
 
 def plain_fold(text: str) -> str:
