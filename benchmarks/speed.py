@@ -1,0 +1,1188 @@
+#!/usr/bin/env python
+"""Speed benchmark: forum_guard side by side with the matcher floor and its peers.
+
+One process, the same texts and the same term lists for every subject; prints Markdown tables of
+median latencies and ratios, a few forum_guard figures (build time, memory, latency flatness, HTML
+check split) and a targets block. See ``benchmarks/README.md``.
+
+    python benchmarks/speed.py                 # full run, ~5-10 minutes on 2 cores
+    python benchmarks/speed.py --quick         # < 60 s, run in CI
+    python benchmarks/speed.py --json out.json --only forum_guard,floor,html
+
+The targets are a report, not an assertion: the exit status is 0 unless forum_guard itself crashed
+(a peer that cannot be imported or fails is reported as n/a).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import gc
+import importlib.metadata
+import importlib.util
+import itertools
+import json
+import math
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+if importlib.util.find_spec("forum_guard") is None:  # run from a checkout without `pip install -e`
+    sys.path.insert(1, str(REPO_ROOT))
+
+import _data  # noqa: E402  (needs the path set above)
+from _data import LIST_SIZES, TEXT_SIZES, corpus, size_label  # noqa: E402
+
+CheckFn = Callable[[str], object]
+
+
+_T0 = time.perf_counter()
+
+
+def log(msg: str) -> None:
+    """Progress goes to stderr so stdout stays clean Markdown."""
+    print(f"[{time.perf_counter() - _T0:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+
+# ============================================================================================
+# plan
+
+
+@dataclass(frozen=True)
+class Plan:
+    quick: bool
+    list_sizes: tuple[int, ...]
+    text_sizes: tuple[int, ...]
+    #: samples per cell; the median is reported
+    repeats: int
+    #: a sample runs the call often enough to last at least this long (seconds)
+    min_sample: float
+    #: a cell whose single call is predicted to take longer than this is skipped (seconds)
+    max_call: float
+    #: fewer repeats when one subject's samples in a cell would take longer than this (seconds)
+    cell_budget: float
+    #: Guard builds of the 100k list timed for the build figure
+    build_repeats: int
+    #: peers (not forum_guard, floor, ahocorasick_rs) only on texts up to this size
+    peer_max_text: int | None
+    #: no new matrix cell starts after this many seconds from the start of the run
+    time_budget: float
+
+
+QUICK = Plan(quick=True, list_sizes=(1_000, 10_000), text_sizes=(2_048, 20_480), repeats=5,
+             min_sample=0.02, max_call=0.5, cell_budget=1.0, build_repeats=1, peer_max_text=2_048,
+             time_budget=40.0)
+FULL = Plan(quick=False, list_sizes=LIST_SIZES, text_sizes=TEXT_SIZES, repeats=7,
+            min_sample=0.02, max_call=5.0, cell_budget=20.0, build_repeats=3, peer_max_text=None,
+            time_budget=540.0)
+
+
+# ============================================================================================
+# measuring
+
+
+def _run(fn: CheckFn, arg: str, number: int) -> float:
+    """Seconds for ``number`` calls, with the garbage collector off (as timeit does)."""
+    loop = itertools.repeat(None, number)
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in loop:
+            fn(arg)
+        return time.perf_counter() - start
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+@dataclass
+class Timing:
+    median: float  # seconds per call
+    best: float
+    samples: list[float]  # seconds per call, one per sample
+    number: int  # calls per sample
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"median_us": self.median * 1e6, "min_us": self.best * 1e6, "number": self.number,
+                "repeats": len(self.samples), "samples_us": [round(s * 1e6, 3) for s in self.samples]}
+
+
+@dataclass
+class Job:
+    """One thing to time: ``fn(arg)``."""
+
+    key: Any
+    fn: CheckFn
+    arg: str
+    max_number: int | None = None
+    max_repeats: int | None = None
+
+
+def _calibrate(job: Job, plan: Plan) -> tuple[int, float]:
+    """timeit-style: the number of calls that makes a sample last >= ``plan.min_sample``, and
+    how long such a sample takes."""
+    first = _run(job.fn, job.arg, 1)  # warm-up, and a first estimate
+    if job.max_number == 1 or first >= plan.min_sample:
+        return 1, first
+    number = max(1, math.ceil(plan.min_sample / max(first, 1e-7)))
+    while True:
+        if job.max_number:
+            number = min(number, job.max_number)
+        batch = _run(job.fn, job.arg, number)
+        if batch >= plan.min_sample or (job.max_number and number >= job.max_number):
+            return number, batch
+        number = max(number * 2, math.ceil(number * plan.min_sample / max(batch, 1e-7) * 1.2))
+
+
+def measure_group(jobs: list[Job], plan: Plan) -> dict[Any, Timing | BaseException]:
+    """Time several jobs side by side: calibrate each, then take their samples in turns, so a
+    burst of load on a shared machine hits all of them alike and their ratios stay fair.
+    A job that raises gets its exception as its result."""
+    out: dict[Any, Timing | BaseException] = {}
+    runs: list[tuple[Job, int, int]] = []
+    gc.collect()
+    for job in jobs:
+        try:
+            number, per_batch = _calibrate(job, plan)
+        except Exception as exc:  # reported by the caller
+            out[job.key] = exc
+            continue
+        repeats = plan.repeats if job.max_repeats is None else min(plan.repeats, job.max_repeats)
+        repeats = max(1, min(repeats, int(plan.cell_budget / max(per_batch, 1e-9))))
+        runs.append((job, number, repeats))
+    samples: dict[Any, list[float]] = {job.key: [] for job, _, _ in runs}
+    for r in range(max((rep for _, _, rep in runs), default=0)):
+        for job, number, repeats in runs:
+            if r >= repeats or job.key in out:
+                continue
+            try:
+                samples[job.key].append(_run(job.fn, job.arg, number) / number)
+            except Exception as exc:
+                out[job.key] = exc
+    for job, number, _ in runs:
+        got = samples[job.key]
+        if job.key not in out and got:
+            out[job.key] = Timing(statistics.median(got), min(got), got, number)
+    return out
+
+
+def measure(fn: CheckFn, arg: str, plan: Plan, **kw: Any) -> Timing:
+    """One job on its own; raises what the job raises."""
+    result = measure_group([Job("x", fn, arg, **kw)], plan)["x"]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+# ============================================================================================
+# subjects
+
+
+@dataclass
+class Prepared:
+    """A subject built for one term list."""
+
+    check: CheckFn
+    #: how many matches one call reports (for the sanity column); None when not cheap to tell
+    hits: Callable[[str], int] | None = None
+    build_seconds: float = 0.0
+
+
+@dataclass
+class Subject:
+    key: str
+    label: str
+    #: the distribution whose version is reported
+    dist: str | None
+    #: build for a term list; raises if the subject cannot run
+    build: Callable[[list[str]], Prepared]
+    #: feeds the pre-lowercased text instead of the text
+    lowered: bool = False
+    max_terms: int | None = None
+    max_text: int | None = None
+    max_number: int | None = None
+    max_repeats: int | None = None
+    cap_note: str = ""
+    #: forum_guard itself: an error here is a crash (exit 1), not an n/a
+    is_ours: bool = False
+    #: forum_guard and the two automata run on every cell; peers may be limited (--quick)
+    core: bool = False
+
+
+class GuardFactory:
+    """Builds (and keeps) one Guard per list size, so extras reuse the matrix's Guards."""
+
+    def __init__(self, largest_text: int) -> None:
+        self.largest_text = largest_text
+        self.cache: dict[int, Any] = {}
+        self.note = ""
+
+    def limits(self) -> Any:
+        from forum_guard.limits import Limits
+
+        limits = Limits.default()
+        cap = getattr(limits, "hard_cap", None)
+        if isinstance(cap, int) and cap < self.largest_text:
+            # default limits refuse big drafts before any work; lift the cap to measure the scan
+            try:
+                limits = dataclasses.replace(limits, hard_cap=self.largest_text + 1)
+            except (TypeError, ValueError) as exc:
+                self.note = f"forum_guard: could not lift Limits.hard_cap ({_short_error(exc)}): big texts are refused"
+                return limits
+            self.note = (f"forum_guard: Limits.hard_cap raised from {cap:,} to {self.largest_text + 1:,} "
+                         f"characters so the {size_label(self.largest_text)} text is scanned, not refused")
+        return limits
+
+    def lists(self, words: list[str]) -> list[Any]:
+        from forum_guard.terms import Term, WordList
+
+        return [WordList(name="bench", terms=tuple(Term(w) for w in words))]
+
+    def guard(self, words: list[str]) -> tuple[Any, float]:
+        n = len(words)
+        if n in self.cache:
+            return self.cache[n]
+        from forum_guard import Guard
+
+        lists = self.lists(words)
+        limits = self.limits()
+        start = time.perf_counter()
+        guard = Guard(lists, limits) if limits is not None else Guard(lists)
+        built = time.perf_counter() - start
+        self.cache[n] = (guard, built)
+        return guard, built
+
+
+def make_subjects(factory: GuardFactory) -> list[Subject]:
+    def forum_guard(words: list[str]) -> Prepared:
+        guard, built = factory.guard(words)
+        check = guard.check
+
+        def run(text: str) -> object:
+            return check(text, html=False, group="member")
+
+        return Prepared(run, lambda t: len(run(t).matches), built)  # type: ignore[attr-defined]
+
+    def floor(words: list[str]) -> Prepared:
+        import ahocorasick
+
+        start = time.perf_counter()
+        automaton = ahocorasick.Automaton()
+        for i, w in enumerate(words):
+            automaton.add_word(w, i)
+        automaton.make_automaton()
+        built = time.perf_counter() - start
+        it = automaton.iter
+
+        def run(text_lower: str) -> None:
+            for _ in it(text_lower):
+                pass
+
+        return Prepared(run, lambda t: sum(1 for _ in it(t)), built)
+
+    def aho_rs(words: list[str]) -> Prepared:
+        import ahocorasick_rs
+
+        start = time.perf_counter()
+        matcher = ahocorasick_rs.AhoCorasick(words)
+        built = time.perf_counter() - start
+        find = matcher.find_matches_as_indexes
+        return Prepared(find, lambda t: len(find(t)), built)
+
+    def regex(words: list[str]) -> Prepared:
+        start = time.perf_counter()
+        alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        pattern = re.compile(rf"\b(?:{alternation})\b", re.IGNORECASE)
+        built = time.perf_counter() - start
+        finditer = pattern.finditer
+
+        def run(text: str) -> None:
+            for _ in finditer(text):
+                pass
+
+        return Prepared(run, lambda t: sum(1 for _ in finditer(t)), built)
+
+    def better_profanity(words: list[str] | None) -> Prepared:
+        from better_profanity import Profanity
+
+        start = time.perf_counter()
+        # an instance per list: the same code as the module's `profanity` after load_censor_words(words)
+        censor = Profanity(words) if words is not None else Profanity()
+        built = time.perf_counter() - start
+        return Prepared(censor.contains_profanity, None, built)
+
+    def glin(words: list[str] | None) -> Prepared:
+        from glin_profanity import Filter
+
+        start = time.perf_counter()
+        filt = Filter({"custom_words": words}) if words is not None else Filter()
+        built = time.perf_counter() - start
+
+        def hits(text: str) -> int:
+            return len(filt.check_profanity(text).get("matches") or [])
+
+        return Prepared(filt.is_profane, hits, built)
+
+    bp_cap = "only lists <= 1k terms and texts <= 2 KB (it is very slow); 1 call a sample, 3 samples"
+    return [
+        Subject("forum_guard", "forum_guard", None, forum_guard, is_ours=True, core=True),
+        Subject("floor", "floor (pyahocorasick)", "pyahocorasick", floor, lowered=True, core=True),
+        Subject("aho_rs", "ahocorasick_rs", "ahocorasick_rs", aho_rs, lowered=True, core=True),
+        Subject("regex", "re alternation", None, regex),
+        Subject("bp", "better_profanity", "better_profanity", better_profanity, max_terms=1_000,
+                max_text=2_048, max_number=1, max_repeats=3, cap_note=bp_cap),
+        Subject("glin", "glin-profanity", "glin-profanity", glin),
+        # their own bundled lists (not ours): one row per text, in a separate table
+        Subject("bp_default", "better_profanity (own list)", "better_profanity",
+                lambda _w: better_profanity(None), max_text=2_048, max_number=1, max_repeats=3),
+        Subject("glin_default", "glin-profanity (own list)", "glin-profanity", lambda _w: glin(None)),
+    ]
+
+
+SAME_LIST = ("forum_guard", "floor", "aho_rs", "regex", "bp", "glin")
+OWN_LIST = ("bp_default", "glin_default")
+EXTRAS = ("build", "flatness", "html", "unicode", "shipped")
+
+
+# ============================================================================================
+# the matrix
+
+
+@dataclass
+class Cell:
+    status: str  # ok | capped | skipped | n/a | error
+    timing: Timing | None = None
+    hits: int | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"status": self.status}
+        if self.timing:
+            d.update(self.timing.to_dict())
+        if self.hits is not None:
+            d["hits"] = self.hits
+        if self.reason:
+            d["reason"] = self.reason
+        return d
+
+    @property
+    def us(self) -> float | None:
+        return self.timing.median * 1e6 if self.timing and self.status == "ok" else None
+
+
+@dataclass
+class Results:
+    plan: Plan
+    cells: dict[tuple[str, int, int], Cell] = field(default_factory=dict)  # (subject, terms, text)
+    builds: dict[tuple[str, int], float | str] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    ours_crashed: list[str] = field(default_factory=list)
+
+    def us(self, subject: str, terms: int, text: int) -> float | None:
+        cell = self.cells.get((subject, terms, text))
+        return cell.us if cell else None
+
+
+def _short_error(exc: BaseException) -> str:
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    msg = msg if len(msg) <= 160 else msg[:157] + "..."
+    return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
+
+
+def _predict(res: Results, key: str, terms: int, text: int) -> float | None:
+    """A lower bound on one call's seconds from cells already measured: time grows with the
+    text (linearly) and does not shrink with more terms."""
+    estimates = []
+    for (k, n, size), cell in res.cells.items():
+        if k != key or cell.timing is None:
+            continue
+        if n == terms and size < text:
+            estimates.append(cell.timing.median * text / size)
+        elif n < terms and size == text:
+            estimates.append(cell.timing.median)
+    return max(estimates) if estimates else None
+
+
+def run_matrix(res: Results, subjects: list[Subject], texts: dict[int, str], lowered: dict[int, str],
+               planted: dict[int, int], all_terms: Callable[[int], list[str]]) -> None:
+    """Same-list subjects per list size (n > 0), then the own-list peers (n == 0); in each cell
+    every subject is timed side by side with the others."""
+    plan = res.plan
+    same = [s for s in subjects if s.key in SAME_LIST]
+    own = [s for s in subjects if s.key in OWN_LIST]
+    groups = [(n, same) for n in plan.list_sizes] + ([(0, own)] if own else [])
+    for n, group in groups:
+        label = f"{size_label_terms(n)} terms" if n else "own lists"
+        prepared: dict[str, Prepared] = {}
+        for subject in group:
+            why = _not_built(res, subject, n)
+            if why is not None:
+                for size in plan.text_sizes:
+                    res.cells[(subject.key, n, size)] = why
+                continue
+            log(f"build {subject.label} for {label}")
+            try:
+                prepared[subject.key] = subject.build(all_terms(n) if n else [])
+                res.builds[(subject.key, n)] = prepared[subject.key].build_seconds
+            except Exception as exc:  # a peer failing is a result, not a crash
+                reason = f"build failed: {_short_error(exc)}"
+                if isinstance(exc, ImportError):
+                    res.unavailable[subject.key] = reason
+                res.builds[(subject.key, n)] = reason
+                for size in plan.text_sizes:
+                    res.cells[(subject.key, n, size)] = Cell("n/a", reason=reason)
+                if subject.is_ours:
+                    res.ours_crashed.append(f"{subject.key} build ({label}): {traceback.format_exc()}")
+        for size in plan.text_sizes:
+            _measure_cells(res, [s for s in group if s.key in prepared], prepared, n, size,
+                           texts, lowered, planted)
+        prepared.clear()
+        gc.collect()
+
+
+def _not_built(res: Results, subject: Subject, n: int) -> Cell | None:
+    if subject.key in res.unavailable:
+        return Cell("n/a", reason=res.unavailable[subject.key])
+    if subject.max_terms is not None and n > subject.max_terms:
+        return Cell("capped", reason=subject.cap_note)
+    if time.perf_counter() - _T0 > res.plan.time_budget:
+        return Cell("skipped", reason=f"time budget of the run ({res.plan.time_budget:g} s) used up")
+    return None
+
+
+def _measure_cells(res: Results, subjects: list[Subject], prepared: dict[str, Prepared], n: int, size: int,
+                   texts: dict[int, str], lowered: dict[int, str], planted: dict[int, int]) -> None:
+    plan = res.plan
+    jobs: list[Job] = []
+    hits: dict[str, int | None] = {}
+    for subject in subjects:
+        key = (subject.key, n, size)
+        if subject.max_text is not None and size > subject.max_text:
+            res.cells[key] = Cell("capped", reason=subject.cap_note or f"texts <= {size_label(subject.max_text)}")
+            continue
+        if not subject.core and plan.peer_max_text is not None and size > plan.peer_max_text:
+            res.cells[key] = Cell("capped", reason=f"--quick: peers only on texts <= {size_label(plan.peer_max_text)}")
+            continue
+        if time.perf_counter() - _T0 > plan.time_budget:
+            res.cells[key] = Cell("skipped", reason=f"time budget of the run ({plan.time_budget:g} s) used up")
+            continue
+        estimate = _predict(res, subject.key, n, size)
+        if estimate is not None and estimate > plan.max_call:
+            res.cells[key] = Cell("skipped", reason=f"est. {estimate:.1f} s a call > {plan.max_call:g} s cap")
+            continue
+        arg = lowered[size] if subject.lowered else texts[size]
+        p = prepared[subject.key]
+        try:
+            hits[subject.key] = p.hits(arg) if p.hits else None
+        except Exception as exc:
+            _failed(res, subject, key, exc)
+            continue
+        jobs.append(Job(subject.key, p.check, arg, subject.max_number, subject.max_repeats))
+    if not jobs:
+        return
+    by_key = {s.key: s for s in subjects}
+    log(f"time {size_label_terms(n) or 'own'} x {size_label(size)}: " + ", ".join(by_key[j.key].label for j in jobs))
+    for subject_key, result in measure_group(jobs, plan).items():
+        subject = by_key[subject_key]
+        key = (subject.key, n, size)
+        if isinstance(result, BaseException):
+            _failed(res, subject, key, result)
+            continue
+        res.cells[key] = Cell("ok", result, hits.get(subject.key))
+        if subject.is_ours and hits.get(subject.key) == 0 and planted.get(size):
+            res.notes.append(f"forum_guard found no match in the {size_label(size)} text with {n:,} terms although "
+                             f"{planted[size]} terms are planted in it: that figure may not be a full check")
+
+
+def _failed(res: Results, subject: Subject, key: tuple[str, int, int], exc: BaseException) -> None:
+    res.cells[key] = Cell("error", reason=_short_error(exc))
+    if subject.is_ours:
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        res.ours_crashed.append(f"{subject.key} check ({key[1]} terms, {size_label(key[2])}): {tb}")
+
+
+def size_label_terms(n: int) -> str:
+    if n == 0:
+        return ""
+    return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
+
+
+# ============================================================================================
+# forum_guard extras
+
+
+def _proc_status(key: str) -> int | None:
+    """A field of /proc/self/status in bytes (VmRSS, VmHWM), or None off Linux."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _max_rss_mb() -> float:
+    """The process's lifetime peak resident memory (not reset by _reset_peak)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_peak() -> bool:
+    """Reset VmHWM to the current RSS (Linux >= 4.0); False when it cannot be done."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _trim_heap() -> None:
+    """Give freed heap memory back to the OS (glibc), so a later build cannot hide in it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _memory_probe(build: Callable[[], Any]) -> tuple[Any, float, dict[str, Any]]:
+    """Run ``build``; its result, seconds, and how the process's RSS moved (MB)."""
+    gc.collect()
+    _trim_heap()
+    rss_before = _proc_status("VmRSS")
+    exact_peak = _reset_peak()
+    start = time.perf_counter()
+    built = build()
+    seconds = time.perf_counter() - start
+    peak = _proc_status("VmHWM")
+    gc.collect()
+    rss_after = _proc_status("VmRSS")
+    mem: dict[str, Any] = {}
+    if rss_before is not None and peak is not None and rss_after is not None:
+        mem = {"peak_rss_increase_mb": (peak - rss_before) / 2**20,
+               "retained_rss_mb": (rss_after - rss_before) / 2**20, "peak_exact": exact_peak}
+    else:
+        import resource
+
+        mem = {"maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return built, seconds, mem
+
+
+def extra_build(res: Results, factory: GuardFactory, words: list[str]) -> None:
+    """Guard build time and RSS growth for the biggest list; pyahocorasick alone for scale."""
+    from forum_guard import Guard
+
+    n = len(words)
+    lists = factory.lists(words)
+    limits = factory.limits()
+    out: dict[str, Any] = {"terms": n}
+    # the bare automaton first, kept alive during the Guard build so neither reuses the other's memory
+    automaton: Any = None
+    try:
+        import ahocorasick
+
+        def floor_build() -> Any:
+            a = ahocorasick.Automaton()
+            for i, w in enumerate(words):
+                a.add_word(w, i)
+            a.make_automaton()
+            return a
+
+        automaton, seconds, mem = _memory_probe(floor_build)
+        out["floor_build_seconds"] = seconds
+        out["floor_mem"] = mem
+    except Exception as exc:  # the reference figure is optional
+        out["floor_error"] = _short_error(exc)
+    guard, first, mem = _memory_probe(lambda: Guard(lists, limits))
+    out.update(mem)
+    del automaton
+    reported = getattr(guard, "build_seconds", None)
+    if isinstance(reported, float):
+        out["guard_build_seconds_attr"] = reported
+    factory.cache[n] = (guard, first)
+    times = [first]
+    for _ in range(res.plan.build_repeats - 1):
+        gc.collect()
+        start = time.perf_counter()
+        again = Guard(lists, limits)
+        times.append(time.perf_counter() - start)
+        del again
+    out["build_seconds"] = statistics.median(times)
+    out["build_samples"] = times
+    res.extras["build"] = out
+
+
+def _fg_runner(factory: GuardFactory, corpus_: _data.Corpus, n: int, *, html: bool = False) -> CheckFn:
+    guard, _ = factory.guard(corpus_.terms(n))
+    check = guard.check
+
+    def run(text: str) -> object:
+        return check(text, html=html, group="member")
+
+    return run
+
+
+def _timed(results: dict[Any, Timing | BaseException], key: str) -> Timing:
+    r = results[key]
+    if isinstance(r, BaseException):
+        raise r
+    return r
+
+
+def extra_flatness(res: Results, factory: GuardFactory, corpus_: _data.Corpus) -> None:
+    """The 2 KB check with 1k and with 100k terms, timed side by side."""
+    small, big = 1_000, max(LIST_SIZES)
+    text = corpus_.texts[2_048]
+    got = measure_group([Job("small", _fg_runner(factory, corpus_, small), text),
+                         Job("big", _fg_runner(factory, corpus_, big), text)], res.plan)
+    us_small, us_big = _timed(got, "small").median * 1e6, _timed(got, "big").median * 1e6
+    res.extras["flatness"] = {"text": "2 KB", "small_terms": small, "big_terms": big,
+                              "small_us": us_small, "big_us": us_big, "ratio": us_big / us_small}
+
+
+def extra_unicode(res: Results, factory: GuardFactory, corpus_: _data.Corpus) -> None:
+    """The 2 KB prose against its non-ASCII variant, 10k terms, timed side by side."""
+    n = 10_000
+    run = _fg_runner(factory, corpus_, n)
+    jobs = [Job("ascii", run, corpus_.texts[2_048]), Job("unicode", run, corpus_.unicode_text)]
+    try:
+        import ahocorasick
+
+        automaton = ahocorasick.Automaton()
+        for i, w in enumerate(corpus_.terms(n)):
+            automaton.add_word(w, i)
+        automaton.make_automaton()
+        it = automaton.iter
+
+        def floor(t: str) -> None:
+            for _ in it(t):
+                pass
+
+        jobs.append(Job("floor", floor, corpus_.unicode_text.lower()))
+    except Exception:  # the floor figure is optional here
+        pass
+    got = measure_group(jobs, res.plan)
+    ascii_us, uni_us = _timed(got, "ascii").median * 1e6, _timed(got, "unicode").median * 1e6
+    out: dict[str, Any] = {"terms": n, "ascii_us": ascii_us, "unicode_us": uni_us, "ratio": uni_us / ascii_us,
+                           "hits": len(run(corpus_.unicode_text).matches)}  # type: ignore[attr-defined]
+    if isinstance(got.get("floor"), Timing):
+        out["floor_us"] = got["floor"].median * 1e6  # type: ignore[union-attr]
+    out["ascii_stages_us"] = _stage_medians(run, corpus_.texts[2_048], res.plan)
+    res.extras["unicode"] = out
+
+
+def _stage_medians(run: CheckFn, arg: str, plan: Plan) -> dict[str, float]:
+    """Medians (µs) of the ``verdict.timings`` stages over enough calls to be steady; {} when
+    the Guard does not fill them."""
+    stages: dict[str, list[float]] = {}
+    deadline = time.perf_counter() + (0.3 if plan.quick else 1.0)
+    calls = 0
+    while calls < 20 or (time.perf_counter() < deadline and calls < 2_000):
+        for k, v in (getattr(run(arg), "timings", None) or {}).items():
+            stages.setdefault(k, []).append(v)
+        calls += 1
+    return {k: statistics.median(v) * 1e6 for k, v in stages.items()}
+
+
+_SANITIZE_KEY = re.compile(r"saniti|clean|bleach", re.IGNORECASE)
+
+
+def extra_html(res: Results, factory: GuardFactory, corpus_: _data.Corpus) -> None:
+    """The check of a rich 2.5 KB draft, split into sanitizing and the rest."""
+    n = 10_000
+    draft = corpus_.html_draft
+    run = _fg_runner(factory, corpus_, n, html=True)
+    verdict: Any = run(draft)
+    out: dict[str, Any] = {"terms": n, "draft_bytes": len(draft.encode()), "hits": len(verdict.matches),
+                           "action": getattr(verdict.action, "value", str(verdict.action))}
+    out["stages_us"] = _stage_medians(run, draft, res.plan)
+    jobs = [Job("total", run, draft)]
+    source = ""
+    for k in out["stages_us"]:
+        if _SANITIZE_KEY.search(k):
+            source = f"verdict.timings[{k!r}]"
+            out["sanitize_us"] = out["stages_us"][k]
+            break
+    else:
+        try:
+            from forum_guard import draft as draft_mod
+
+            sanitize = draft_mod.sanitize
+            sanitize(draft)
+            jobs.append(Job("sanitize", sanitize, draft))
+            source = "forum_guard.draft.sanitize, timed side by side with the check"
+        except Exception as exc:
+            out["sanitize_error"] = _short_error(exc)
+    got = measure_group(jobs, res.plan)
+    out["total_us"] = _timed(got, "total").median * 1e6
+    if "sanitize" in got:
+        try:
+            out["sanitize_us"] = _timed(got, "sanitize").median * 1e6
+        except Exception as exc:
+            out["sanitize_error"] = _short_error(exc)
+    if "sanitize_us" in out:
+        out["rest_us"] = max(out["total_us"] - out["sanitize_us"], 0.0)
+        out["sanitize_source"] = source
+    res.extras["html"] = out
+
+
+def extra_shipped(res: Results, corpus_: _data.Corpus) -> None:
+    """The shipped configuration: Guard.from_directory('wordlists')."""
+    from forum_guard import Guard
+
+    directory = REPO_ROOT / "wordlists"
+    start = time.perf_counter()
+    guard = Guard.from_directory(directory)
+    built = time.perf_counter() - start
+    terms = sum(len(wl.terms) for wl in guard.lists)
+    check = guard.check
+    hard_cap = getattr(getattr(guard, "limits", None), "hard_cap", None)
+    per_text: dict[str, Any] = {}
+    for size in res.plan.text_sizes:
+        text = corpus_.texts[size]
+        if isinstance(hard_cap, int) and len(text) > hard_cap:
+            per_text[size_label(size)] = {"status": "refused", "reason": f"over its hard_cap of {hard_cap:,} characters"}
+            continue
+        hits = len(check(text, html=False, group="member").matches)
+        t = measure(lambda x: check(x, html=False, group="member"), text, res.plan)
+        per_text[size_label(size)] = {"status": "ok", "us": t.median * 1e6, "hits": hits}
+    res.extras["shipped"] = {"directory": str(directory.relative_to(REPO_ROOT)), "lists": len(guard.lists),
+                             "terms": terms, "build_seconds": built, "texts": per_text}
+
+
+# ============================================================================================
+# report
+
+
+def fmt_us(us: float | None) -> str:
+    if us is None:
+        return "—"
+    if us >= 100:
+        return f"{us:,.0f}"
+    if us >= 10:
+        return f"{us:.1f}"
+    return f"{us:.2f}"
+
+
+def fmt_ratio(r: float | None) -> str:
+    if r is None or not math.isfinite(r):
+        return "—"
+    if r >= 100:
+        return f"{r:,.0f}×"
+    if r >= 10:
+        return f"{r:.1f}×"
+    return f"{r:.2f}×"
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def cell_text(res: Results, key: str, n: int, size: int) -> str:
+    cell = res.cells.get((key, n, size))
+    if cell is None:
+        return ""
+    if cell.status == "ok":
+        return fmt_us(cell.us)
+    return {"capped": "—", "skipped": "skip", "n/a": "n/a", "error": "error"}[cell.status]
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for dist in ("pyahocorasick", "ahocorasick_rs", "better_profanity", "glin-profanity", "bleach", "emoji"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def _machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    commit = ""
+    with contextlib.suppress(OSError, subprocess.SubprocessError):  # read-only: which commit was measured
+        commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=5, check=False).stdout.strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "implementation": platform.python_implementation(), "system": f"{platform.system()} {platform.release()}",
+            "commit": commit or "unknown", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+
+
+def report(res: Results, subjects: list[Subject], corpus_: _data.Corpus, planted: dict[int, int],
+           machine: dict[str, Any], elapsed: float, selected: set[str]) -> tuple[str, list[dict[str, Any]]]:
+    plan = res.plan
+    lines: list[str] = []
+    w = lines.append
+    w(f"# forum_guard speed benchmark ({'quick' if plan.quick else 'full'})")
+    w("")
+    w(f"{machine['cpu']}, {machine['cores']} cores, {machine['implementation']} {machine['python']}, "
+      f"{machine['system']}; commit {machine['commit']}; {machine['date']}; ran {elapsed:.0f} s, "
+      f"peak RSS {_max_rss_mb():,.0f} MB.")
+    versions = ", ".join(f"{k} {v}" for k, v in _versions().items())
+    w(f"Peers: {versions}.")
+    summary = corpus_.summary()
+    w(f"Inputs (seed {summary['seed']}): term lists are prefixes of one list that alternates "
+      f"{corpus_.real_count} real terms ({corpus_.real_source}) with synthetic non-words "
+      f"({summary['phrases']:,} two-word phrases in the 100k); texts are English-like prose with a planted "
+      f"term about every {_data.OFFENDER_EVERY:,} characters. Medians in µs per call.")
+    w("")
+
+    same = [s for s in subjects if s.key in SAME_LIST and s.key in selected]
+    if same:
+        w("## Check latency: same lists, same texts (median µs per call, lower is better)")
+        w("")
+        header = ["terms", "text", "planted", "fg hits"] + [s.label for s in same]
+        ratio_cols = [("forum_guard", "floor", "fg / floor"), ("bp", "forum_guard", "bp / fg"),
+                      ("glin", "forum_guard", "glin / fg"), ("regex", "forum_guard", "regex / fg")]
+        ratio_cols = [rc for rc in ratio_cols if rc[0] in selected and rc[1] in selected]
+        header += [rc[2] for rc in ratio_cols]
+        w("| " + " | ".join(header) + " |")
+        w("|" + "|".join(["---:"] * len(header)) + "|")
+        for n in plan.list_sizes:
+            for size in plan.text_sizes:
+                fg = res.cells.get(("forum_guard", n, size))
+                row = [size_label_terms(n), size_label(size), str(planted.get(size, "")),
+                       "" if fg is None or fg.hits is None else str(fg.hits)]
+                row += [cell_text(res, s.key, n, size) for s in same]
+                row += [fmt_ratio(ratio(res.us(a, n, size), res.us(b, n, size))) for a, b, _ in ratio_cols]
+                w("| " + " | ".join(row) + " |")
+        w("")
+        w("floor and ahocorasick_rs get the text lowercased beforehand (not timed) and only iterate raw "
+          "automaton hits; forum_guard does the whole check (normalize, match with boundaries, verdict, "
+          "highlight). `—` not run by design (capped), `skip` predicted too slow for the cap, `n/a` failed.")
+        _notes_for(res, same, lines)
+        w("")
+
+    own = [s for s in subjects if s.key in OWN_LIST and s.key in selected]
+    if own:
+        w("## Peers with their own bundled lists (median µs per call)")
+        w("")
+        header = ["text", "forum_guard 1k"] + [s.label for s in own] + [f"{s.label.split(' ')[0]} / fg" for s in own]
+        w("| " + " | ".join(header) + " |")
+        w("|" + "|".join(["---:"] * len(header)) + "|")
+        for size in plan.text_sizes:
+            fg_us = res.us("forum_guard", 1_000, size) if 1_000 in plan.list_sizes else None
+            row = [size_label(size), fmt_us(fg_us)] + [cell_text(res, s.key, 0, size) for s in own]
+            row += [fmt_ratio(ratio(res.us(s.key, 0, size), fg_us)) for s in own]
+            w("| " + " | ".join(row) + " |")
+        w("")
+        w("better_profanity's bundled list has ~900 words (each expanded into leet variants), glin's English "
+          "dictionary ~400; forum_guard is shown with the 1k list for scale.")
+        _notes_for(res, own, lines)
+        w("")
+
+    built = [s for s in same if any(isinstance(res.builds.get((s.key, n)), float) for n in plan.list_sizes)]
+    if built:
+        w("## Build time per list (s, outside the timed calls)")
+        w("")
+        w("| subject | " + " | ".join(f"{size_label_terms(n)} terms" for n in plan.list_sizes) + " |")
+        w("|---|" + "|".join(["---:"] * len(plan.list_sizes)) + "|")
+        for s in built:
+            vals = []
+            for n in plan.list_sizes:
+                b = res.builds.get((s.key, n))
+                vals.append(f"{b:.3f}" if isinstance(b, float) else ("n/a" if b else "—"))
+            w(f"| {s.label} | " + " | ".join(vals) + " |")
+        w("")
+
+    ex = res.extras
+    if any(k in ex for k in EXTRAS):
+        w("## forum_guard figures")
+        w("")
+        b = ex.get("build")
+        if isinstance(b, dict) and "build_seconds" in b:
+            mem = (f"peak RSS +{b['peak_rss_increase_mb']:.0f} MB{'' if b.get('peak_exact') else ' (peak not reset: upper bound)'}, "
+                   f"retained +{b['retained_rss_mb']:.0f} MB" if "peak_rss_increase_mb" in b
+                   else f"max RSS of the process {b.get('maxrss_mb', 0):.0f} MB")
+            floor_mem = b.get("floor_mem", {})
+            floor_txt = (f"; pyahocorasick alone: {b['floor_build_seconds']:.2f} s, peak RSS "
+                         f"+{floor_mem.get('peak_rss_increase_mb', 0):.0f} MB" if "floor_build_seconds" in b else "")
+            w(f"- **Build, {b['terms']:,} terms:** {b['build_seconds']:.2f} s (median of {len(b['build_samples'])}), "
+              f"{mem}{floor_txt}.")
+        elif isinstance(b, dict):
+            w(f"- **Build:** n/a — {b.get('error')}")
+        f = ex.get("flatness")
+        if isinstance(f, dict) and "ratio" in f:
+            w(f"- **Latency flatness ({f['text']}):** {f['small_terms']:,} terms {fmt_us(f['small_us'])} µs, "
+              f"{f['big_terms']:,} terms {fmt_us(f['big_us'])} µs → {fmt_ratio(f['ratio'])}.")
+        elif isinstance(f, dict):
+            w(f"- **Latency flatness:** n/a — {f.get('error')}")
+        h = ex.get("html")
+        if isinstance(h, dict) and "total_us" in h:
+            split = (f" = sanitize {fmt_us(h['sanitize_us'])} µs + the rest {fmt_us(h['rest_us'])} µs "
+                     f"(sanitize from {h['sanitize_source']})" if "sanitize_us" in h
+                     else f" (no sanitize split: {h.get('sanitize_error', 'unknown')})")
+            stages = ", ".join(f"{k} {fmt_us(v)}" for k, v in h.get("stages_us", {}).items())
+            w(f"- **HTML draft ({h['draft_bytes']:,} B, {h['terms']:,} terms, html=True):** {fmt_us(h['total_us'])} µs"
+              f"{split}; verdict.timings medians: {stages or 'empty'}; hits: {h['hits']}, action {h['action']}.")
+        elif isinstance(h, dict):
+            w(f"- **HTML draft:** n/a — {h.get('error')}")
+        u = ex.get("unicode")
+        if isinstance(u, dict) and "ratio" in u:
+            fl = f"; floor on it {fmt_us(u['floor_us'])} µs" if "floor_us" in u else ""
+            w(f"- **Non-ASCII 2 KB text ({u['terms']:,} terms; curly quotes, accents, a dash, an emoji):** "
+              f"{fmt_us(u['unicode_us'])} µs vs {fmt_us(u['ascii_us'])} µs for the ASCII text → "
+              f"{fmt_ratio(u['ratio'])}; hits: {u['hits']}{fl}.")
+            if u.get("ascii_stages_us"):
+                stages = ", ".join(f"{k} {fmt_us(v)}" for k, v in u["ascii_stages_us"].items())
+                w(f"- **Where the plain 2 KB check goes ({u['terms']:,} terms, verdict.timings medians, µs):** "
+                  f"{stages}.")
+        elif isinstance(u, dict):
+            w(f"- **Non-ASCII text:** n/a — {u.get('error')}")
+        sh = ex.get("shipped")
+        if isinstance(sh, dict) and "build_seconds" in sh:
+            per = ", ".join(f"{k} {fmt_us(v['us'])} µs (hits: {v['hits']})" if v["status"] == "ok" else f"{k} {v['status']}"
+                            for k, v in sh["texts"].items())
+            w(f"- **Shipped config (`Guard.from_directory('{sh['directory']}')`, {sh['lists']} lists, "
+              f"{sh['terms']:,} terms):** build {sh['build_seconds']:.3f} s; check {per}.")
+        elif isinstance(sh, dict):
+            w(f"- **Shipped config:** n/a — {sh.get('error')}")
+        w("")
+
+    targets = compute_targets(res, plan)
+    w("## Targets")
+    w("")
+    w("| target | figure | result |")
+    w("|---|---|---|")
+    for t in targets:
+        w(f"| {t['target']} | {t['figure']} | {t['result']} |")
+    w("")
+    passed = sum(t["result"] == "PASS" for t in targets)
+    failed = sum(t["result"] == "FAIL" for t in targets)
+    w(f"{passed} passed, {failed} failed, {len(targets) - passed - failed} not measured "
+      "(a report, not an assertion).")
+    if res.notes:
+        w("")
+        w("Notes:")
+        for note in dict.fromkeys(res.notes):
+            w(f"- {note}")
+    return "\n".join(lines), targets
+
+
+def _notes_for(res: Results, subjects: Iterable[Subject], lines: list[str]) -> None:
+    for s in subjects:
+        reasons: dict[str, list[str]] = {}
+        total = 0
+        for (key, n, size), cell in res.cells.items():
+            if key != s.key:
+                continue
+            total += 1
+            if cell.status == "ok" or not cell.reason:
+                continue
+            place = f"{size_label_terms(n)}×{size_label(size)}" if n else size_label(size)
+            reasons.setdefault(f"{cell.status}: {cell.reason}", []).append(place)
+        for reason, places in reasons.items():
+            everywhere = len(places) == total
+            cells = "" if reason.startswith("capped") or everywhere else f" ({', '.join(places)})"
+            lines.append(f"- {s.label} — {reason}{cells}")
+
+
+def compute_targets(res: Results, plan: Plan) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+
+    def add(target: str, value: float | None, limit: float, higher_is_better: bool, figure: str,
+            missing: str = "not measured") -> None:
+        if value is None:
+            out.append({"target": target, "figure": missing, "result": "n/a", "value": None})
+            return
+        ok = value >= limit if higher_is_better else value <= limit
+        out.append({"target": target, "figure": figure, "result": "PASS" if ok else "FAIL", "value": value})
+
+    fg, fl = res.us("forum_guard", 10_000, 2_048), res.us("floor", 10_000, 2_048)
+    r = ratio(fg, fl)
+    add("2 KB / 10k terms: forum_guard ≤ 3× floor", r, 3.0, False,
+        f"{fmt_ratio(r)} ({fmt_us(fg)} vs {fmt_us(fl)} µs)")
+    f = res.extras.get("flatness") or {}
+    r = f.get("ratio")
+    add("2 KB: 100k-term check ≤ 1.5× 1k-term check", r, 1.5, False,
+        f"{fmt_ratio(r)} ({fmt_us(f.get('big_us'))} vs {fmt_us(f.get('small_us'))} µs)")
+    fg1 = res.us("forum_guard", 1_000, 2_048)
+    bp_own = res.us("bp_default", 0, 2_048)
+    r = ratio(bp_own, fg1)
+    add("≥ 500× faster than better_profanity (its own list, 2 KB; fg with 1k terms)", r, 500, True,
+        f"{fmt_ratio(r)} ({fmt_us(bp_own)} vs {fmt_us(fg1)} µs)")
+    bp_same = res.us("bp", 1_000, 2_048)
+    r = ratio(bp_same, fg1)
+    add("≥ 500× faster than better_profanity (same 1k list, 2 KB)", r, 500, True,
+        f"{fmt_ratio(r)} ({fmt_us(bp_same)} vs {fmt_us(fg1)} µs)")
+    glin = res.us("glin", 10_000, 2_048)
+    r = ratio(glin, fg)
+    add("≥ 20× faster than glin-profanity (same 10k list, 2 KB)", r, 20, True,
+        f"{fmt_ratio(r)} ({fmt_us(glin)} vs {fmt_us(fg)} µs)")
+    glin_own = res.us("glin_default", 0, 2_048)
+    r = ratio(glin_own, fg1)
+    add("≥ 20× faster than glin-profanity (its own list, 2 KB; fg with 1k terms)", r, 20, True,
+        f"{fmt_ratio(r)} ({fmt_us(glin_own)} vs {fmt_us(fg1)} µs)")
+    b = res.extras.get("build") or {}
+    v = b.get("build_seconds")
+    add(f"Guard build, {b.get('terms', 100_000):,} terms ≤ 2 s", v, 2.0, False, f"{v:.2f} s" if v is not None else "")
+    v = b.get("peak_rss_increase_mb")
+    add("peak RSS increase of that build ≤ 200 MB", v, 200.0, False, f"+{v:.0f} MB" if v is not None else "")
+    h = res.extras.get("html") or {}
+    v = h.get("rest_us")
+    add("HTML 2.5 KB draft: check minus sanitize ≤ 0.5 ms", None if v is None else v / 1000, 0.5, False,
+        f"{v / 1000:.3f} ms (total {h.get('total_us', 0) / 1000:.3f}, sanitize {h.get('sanitize_us', 0) / 1000:.3f})"
+        if v is not None else "")
+    return out
+
+
+# ============================================================================================
+# main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    keys = SAME_LIST + OWN_LIST + EXTRAS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="lists 1k and 10k, texts 2 KB and 20 KB, fewer repeats, peers on small cells (< 60 s)")
+    parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
+    parser.add_argument("--only", metavar="KEYS",
+                        help=f"comma-separated subset of: {', '.join(keys)} (default: all)")
+    args = parser.parse_args(argv)
+    if args.only:
+        chosen = {k.strip() for k in args.only.split(",") if k.strip()}
+        unknown = chosen - set(keys)
+        if unknown:
+            parser.error(f"unknown --only key(s): {', '.join(sorted(unknown))} (choose from {', '.join(keys)})")
+        args.selected = chosen
+    else:
+        args.selected = set(keys)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    selected: set[str] = args.selected
+    started = time.perf_counter()
+    machine = _machine()
+
+    log("generating lists and texts ...")
+    corpus_ = corpus(max(LIST_SIZES), tuple(sorted(set(plan.text_sizes) | {2_048})))
+    texts = {size: corpus_.texts[size] for size in plan.text_sizes}
+    lowered = {size: t.lower() for size, t in texts.items()}
+    alternation = "|".join(re.escape(o) for o in corpus_.offenders)
+    planted_re = re.compile(rf"\b(?:{alternation})\b", re.IGNORECASE)
+    planted = {size: len(planted_re.findall(t)) for size, t in texts.items()}
+
+    res = Results(plan)
+    factory = GuardFactory(max(plan.text_sizes))
+    subjects = [s for s in make_subjects(factory) if s.key in selected]
+
+    # import every subject first: a missing package is an n/a, forum_guard missing is a crash
+    probes = {"forum_guard": "forum_guard", "floor": "ahocorasick", "aho_rs": "ahocorasick_rs",
+              "bp": "better_profanity", "bp_default": "better_profanity", "glin": "glin_profanity",
+              "glin_default": "glin_profanity"}
+    needs_fg = bool(selected & ({"forum_guard"} | set(EXTRAS)))
+    for s in subjects:
+        module = probes.get(s.key)
+        if module is None:
+            continue
+        try:
+            importlib.import_module(module)
+            if s.key == "forum_guard":
+                importlib.import_module("forum_guard").Guard  # noqa: B018 - the name must exist
+        except Exception as exc:
+            res.unavailable[s.key] = f"import failed: {_short_error(exc)}"
+    fg_ok = True
+    if needs_fg:
+        try:
+            importlib.import_module("forum_guard").Guard  # noqa: B018
+        except Exception as exc:
+            fg_ok = False
+            res.ours_crashed.append(f"import forum_guard: {traceback.format_exc()}")
+            res.unavailable["forum_guard"] = f"import failed: {_short_error(exc)}"
+            for key in EXTRAS:
+                res.extras[key] = {"error": res.unavailable["forum_guard"]}
+
+    def extra(key: str, fn: Callable[[], None]) -> None:
+        if key not in selected or not fg_ok:
+            return
+        if key != "build" and time.perf_counter() - _T0 > plan.time_budget + 12:
+            res.extras[key] = {"error": f"skipped: time budget of the run ({plan.time_budget:g} s) used up"}
+            return
+        log(f"extra: {key}")
+        try:
+            fn()
+        except Exception as exc:
+            res.extras[key] = {"error": _short_error(exc)}
+            res.ours_crashed.append(f"extra {key}: {traceback.format_exc()}")
+
+    # the memory figure first, before the matrix fills the heap
+    extra("build", lambda: extra_build(res, factory, corpus_.terms(max(LIST_SIZES))))
+    log("matrix ...")
+    run_matrix(res, subjects, texts, lowered, planted, corpus_.terms)
+    if factory.note:
+        res.notes.append(factory.note)
+    extra("flatness", lambda: extra_flatness(res, factory, corpus_))
+    extra("unicode", lambda: extra_unicode(res, factory, corpus_))
+    extra("html", lambda: extra_html(res, factory, corpus_))
+    extra("shipped", lambda: extra_shipped(res, corpus_))
+    elapsed = time.perf_counter() - started
+
+    text, targets = report(res, subjects, corpus_, planted, machine, elapsed, selected)
+    print(text)
+    if res.ours_crashed:
+        print("\nforum_guard crashed:", file=sys.stderr)
+        for crash in res.ours_crashed:
+            print(crash, file=sys.stderr)
+
+    if args.json:
+        payload = {
+            "mode": "quick" if plan.quick else "full",
+            "plan": dataclasses.asdict(plan),
+            "machine": machine,
+            "versions": _versions(),
+            "inputs": corpus_.summary() | {"planted": {size_label(k): v for k, v in planted.items()}},
+            "cells": [{"subject": k, "terms": n or None, "text": size_label(size)} | c.to_dict()
+                      for (k, n, size), c in res.cells.items()],
+            "builds": [{"subject": k, "terms": n or None, "seconds" if isinstance(v, float) else "error": v}
+                       for (k, n), v in res.builds.items()],
+            "extras": res.extras,
+            "targets": targets,
+            "notes": list(dict.fromkeys(res.notes)),
+            "elapsed_seconds": elapsed,
+            "max_rss_mb": _max_rss_mb(),
+            "forum_guard_crashed": bool(res.ours_crashed),
+        }
+        out = Path(args.json)
+        if out.parent and not out.parent.exists():
+            out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        log(f"wrote {out}")
+    return 1 if res.ours_crashed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
