@@ -19,7 +19,7 @@ from typing import NamedTuple
 import ahocorasick
 import regex
 
-from .normalize import SPACED_RUN_RE, Skeleton, fold, fold_term, plain_fold
+from .normalize import SPACED_HINT_RE, SPACED_RUN_RE, Skeleton, fold, fold_term, plain_fold
 from .terms import ListKind, Term, WordList
 
 __all__ = ["INFLECTIONS", "Matcher", "RawMatch"]
@@ -126,14 +126,17 @@ def _variants(skel: str, runs: tuple[int, ...]) -> list[tuple[str, tuple[int, ..
 _AFTER_DROPPED_E = ("ed", "ing", "er", "ers", "es")
 
 
-def _inflection_end(text: str, pos: int, suffixes: tuple[str, ...]) -> int:
-    """Index of the last character of an inflection starting at ``pos`` and followed by a word
-    boundary (a space in a skeleton), or -1."""
-    for suffix in suffixes:
-        stop = pos + len(suffix)
-        if text.startswith(suffix, pos) and stop < len(text) and text[stop] == " ":
-            return stop - 1
-    return -1
+_INFLECTION_SET = frozenset(INFLECTIONS)
+_AFTER_DROPPED_E_SET = frozenset(_AFTER_DROPPED_E)
+
+
+def _inflection_end(text: str, pos: int, suffixes: frozenset[str]) -> int:
+    """Index of the last character of the inflection that runs from ``pos`` to the next word
+    boundary (a space: the text is a padded skeleton), or -1 when the rest of the word is not one."""
+    stop = text.find(" ", pos, pos + 5)
+    if stop < 0 or text[pos:stop] not in suffixes:
+        return -1
+    return stop - 1
 
 
 def _spaceless(ch: str) -> bool:
@@ -227,7 +230,7 @@ class Matcher:
         if self._evasive is not None:
             sk = fold(text)
             self._scan_skeleton(sk, found)
-            if " " in sk.text[1:-1]:
+            if SPACED_HINT_RE.search(sk.text):
                 for run in SPACED_RUN_RE.finditer(sk.text):
                     self._scan_spaced(sk, run.start(), run.end(), found)
         if self._plain is not None:
@@ -237,8 +240,8 @@ class Matcher:
                     s = end - e.key_len + 1 + e.lead
                     last = end - e.trail
                     if e.inflect and (padded[last + 1] != " " or e.inflect == _DROPPED_E):
-                        last = _inflection_end(padded, last + 1, _AFTER_DROPPED_E if e.inflect == _DROPPED_E
-                                               else INFLECTIONS)
+                        last = _inflection_end(padded, last + 1, _AFTER_DROPPED_E_SET if e.inflect == _DROPPED_E
+                                               else _INFLECTION_SET)
                         if last < 0:
                             continue
                     found.append((e, s - 1, last))
@@ -261,8 +264,8 @@ class Matcher:
                 last = end - e.trail
                 if e.inflect:
                     if text[last + 1] != " " or e.inflect == _DROPPED_E:
-                        stop = _inflection_end(text, last + 1, _AFTER_DROPPED_E if e.inflect == _DROPPED_E
-                                               else INFLECTIONS)
+                        stop = _inflection_end(text, last + 1, _AFTER_DROPPED_E_SET if e.inflect == _DROPPED_E
+                                               else _INFLECTION_SET)
                         # an inflection's letters are single, or repeated evasively (3+), never
                         # doubled: "assess" is not ass + es
                         if stop < 0 or any(sk.run_length(k) == 2 for k in range(last + 1, stop + 1)):

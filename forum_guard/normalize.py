@@ -75,6 +75,8 @@ INVISIBLE = frozenset(
 _TRAILING_SYMBOL_RE = re.compile(r"[!|+](?=[!|+]*(?![\w$@!|+]))")
 #: In a skeleton: runs of three or more single characters separated by single spaces ("f u c k").
 SPACED_RUN_RE = re.compile(r" (?:\w ){3,}")
+#: a cheap test for the same (a literal-led pattern the regex engine scans fast)
+SPACED_HINT_RE = re.compile(r" \w \w \w ")
 
 
 def fold_char(ch: str) -> str:
@@ -290,40 +292,69 @@ def _expand(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), origin
 
 
+_SYMBOL_BYTES = frozenset(b"!|+")
+_WORDISH_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$@!|+")
+
+
+def _fold_ascii(text: str) -> bytes:
+    """ASCII fold in C (``bytes.translate``), padded; a "!", "|" or "+" ending a word is a space."""
+    raw = text.encode("ascii")
+    folded = raw.translate(_CODES.ascii_bytes)
+    if b"!" in raw or b"|" in raw or b"+" in raw:
+        patched = bytearray(folded)
+        n = len(raw)
+        i = 0
+        while i < n:
+            i = min((p for p in (raw.find(b"!", i), raw.find(b"|", i), raw.find(b"+", i)) if p >= 0), default=n)
+            if i >= n:
+                break
+            j = i
+            while j < n and raw[j] in _SYMBOL_BYTES:
+                j += 1
+            if j >= n or raw[j] not in _WORDISH_BYTES:
+                patched[i:j] = b" " * (j - i)
+            i = j
+        folded = bytes(patched)
+    return b" " + folded + b" "
+
+
 def fold(text: str) -> Skeleton:
     """The skeleton of ``text`` (see the module docstring)."""
-    text_for_fold = _TRAILING_SYMBOL_RE.sub(" ", text) if "!" in text or "|" in text or "+" in text else text
     n = len(text)
     origin: np.ndarray | None = None
-    if text_for_fold.isascii():
-        folded = np.frombuffer(text_for_fold.encode("ascii").translate(_CODES.ascii_bytes), dtype=np.uint8)
+    if text.isascii():
+        # no deletions or expansions are possible: only repeats to collapse
+        padded = _fold_ascii(text)
+        arr = np.frombuffer(padded, dtype=np.uint8)
+        orig_of = None
     else:
-        codes = np.frombuffer(text_for_fold.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        if "!" in text or "|" in text or "+" in text:
+            text = _TRAILING_SYMBOL_RE.sub(" ", text)
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         folded = _CODES.fold(codes)
         if (folded == _CodeTable.EXPANDS).any():
-            expanded, origin_list = _expand(text_for_fold)
+            expanded, origin_list = _expand(text)
             folded = np.frombuffer(expanded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             origin = np.asarray(origin_list, dtype=np.int64)
-    arr = np.empty(len(folded) + 2, dtype=folded.dtype)
-    arr[0] = arr[-1] = _SPACE
-    arr[1:-1] = folded
-    deleted = not arr.all()
-    if deleted:
-        keep = arr != 0
-        arr = arr[keep]
-        orig_of = np.flatnonzero(keep) - 1 if origin is None else np.concatenate(([-1], origin, [n]))[keep]
-    elif origin is not None:
-        orig_of = np.concatenate(([-1], origin, [n]))
-    else:
-        orig_of = None
-    if orig_of is not None:
-        orig_of[-1] = n
-    changes = np.flatnonzero(arr[1:] != arr[:-1])
-    if len(changes) == len(arr) - 1:
+        arr = np.empty(len(folded) + 2, dtype=np.uint32)
+        arr[0] = arr[-1] = _SPACE
+        arr[1:-1] = folded
+        if not arr.all():
+            keep = arr != 0
+            arr = arr[keep]
+            orig_of = np.flatnonzero(keep) - 1 if origin is None else np.concatenate(([-1], origin, [n]))[keep]
+        elif origin is not None:
+            orig_of = np.concatenate(([-1], origin, [n]))
+        else:
+            orig_of = None
+        if orig_of is not None:
+            orig_of[-1] = n
+    heads_mask = np.empty(len(arr), dtype=bool)
+    heads_mask[0] = True
+    np.not_equal(arr[1:], arr[:-1], out=heads_mask[1:])
+    heads = np.flatnonzero(heads_mask)
+    if len(heads) == len(arr):
         return Skeleton(_decode(arr), n, None, orig_of, len(arr))
-    heads = np.empty(len(changes) + 1, dtype=np.int64)
-    heads[0] = 0
-    heads[1:] = changes + 1
     return Skeleton(_decode(arr[heads]), n, heads, orig_of, len(arr))
 
 

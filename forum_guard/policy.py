@@ -92,11 +92,15 @@ class Guard:
         if exempt:
             exempt_action, action = action, Action.ALLOW
         shown = [m for m in matches if m.action in _SHOWN and m.spans]
-        highlighted = render.highlight(
-            draft,
-            [render.Mark(m.spans, m.list, f"fg-term fg-{m.action.value}", f"{m.list}: {m.term}") for m in shown],
-        )
-        censored = self._censor(draft, matches)
+        if shown:
+            highlighted = render.highlight(
+                draft,
+                [render.Mark(m.spans, m.list, f"fg-term fg-{m.action.value}", f"{m.list}: {m.term}") for m in shown],
+            )
+        else:
+            highlighted = Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized)
+        censored = self._censor(draft, matches) if any(m.action is Action.CENSOR for m in matches) else (
+            highlighted if not shown else Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized))
         timings["render"] = time.perf_counter() - t2
         return Verdict(
             action=action,
