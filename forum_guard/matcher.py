@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import ahocorasick
 import regex
@@ -157,7 +157,7 @@ class _Automaton:
             runs = (1,) * len(skel)
         if not skel:
             return 0
-        forms: list[tuple] = _variants(skel, runs) if evasion else [(skel, runs)]  # type: ignore[type-arg]
+        forms: list[tuple[Any, ...]] = list(_variants(skel, runs)) if evasion else [(skel, runs)]
         lead = 0 if term.wildcard_start or _spaceless(skel[0]) else 1
         trail = 0 if term.wildcard_end or _spaceless(skel[-1]) else 1
         inflect = (wl.inflections and wl.kind is ListKind.TERMS and not term.exception and trail == 1
@@ -166,7 +166,7 @@ class _Automaton:
             # one key without its trailing boundary; the scan checks for a boundary or an inflection
             trail = 0
             if skel.endswith("e") and len(skel) > 1 and runs[-1] == 1:
-                forms += [(f[:-1], r[:-1], _DROPPED_E) for f, r in forms if f.endswith("e")]  # type: ignore[misc]
+                forms += [(f[:-1], r[:-1], _DROPPED_E) for f, r in forms if f.endswith("e")]
         grow_start = term.wildcard_start and lead == 0 and not _spaceless(skel[0])
         grow_end = term.wildcard_end and trail == 0 and not _spaceless(skel[-1])
         pad_start = " " if lead else ""
@@ -175,7 +175,7 @@ class _Automaton:
         added = 0
         for form in forms:
             s, r = form[0], form[1]
-            kind = form[2] if len(form) > 2 else (_INFLECTED if inflect else _WHOLE)  # type: ignore[misc]
+            kind = form[2] if len(form) > 2 else (_INFLECTED if inflect else _WHOLE)
             key = pad_start + s + pad_end
             if term.exception:
                 # an exception is spelled exactly (the spaces between its words may be any run)
@@ -262,15 +262,14 @@ class Matcher:
             for e in entries:
                 first = end - e.key_len + 1 + e.lead
                 last = end - e.trail
-                if e.inflect:
-                    if text[last + 1] != " " or e.inflect == _DROPPED_E:
-                        stop = _inflection_end(text, last + 1, _AFTER_DROPPED_E_SET if e.inflect == _DROPPED_E
-                                               else _INFLECTION_SET)
-                        # an inflection's letters are single, or repeated evasively (3+), never
-                        # doubled: "assess" is not ass + es
-                        if stop < 0 or any(sk.run_length(k) == 2 for k in range(last + 1, stop + 1)):
-                            continue
-                        last = stop
+                if e.inflect and (text[last + 1] != " " or e.inflect == _DROPPED_E):
+                    stop = _inflection_end(text, last + 1, _AFTER_DROPPED_E_SET if e.inflect == _DROPPED_E
+                                           else _INFLECTION_SET)
+                    # an inflection's letters are single, or repeated evasively (3+), never
+                    # doubled: "assess" is not ass + es
+                    if stop < 0 or any(sk.run_length(k) == 2 for k in range(last + 1, stop + 1)):
+                        continue
+                    last = stop
                 if e.runs is not None and not _runs_ok(sk.run_length, first, e.runs):
                     continue
                 if e.grow_start:
