@@ -309,6 +309,7 @@ class ForumGuard:
         self._block_handler: Callable[[dict[str, Verdict]], ResponseReturnValue] | None = None
         self._draft_loader: Callable[[str], str | None] | None = None
         self._draft_saver: Callable[[str, str | None], None] | None = None
+        self._recent_posts_loader: Callable[[int], Any] | None = None
         if app is not None:
             self.init_app(app)
 
@@ -333,6 +334,12 @@ class ForumGuard:
         """Register ``f(verdicts: dict[field, Verdict]) -> response`` that re-renders the host's own
         form when the middleware blocks a post. Return a 422 with the notice and the draft."""
         self._block_handler = f
+        return f
+
+    def recent_posts_loader(self, f: F) -> F:
+        """Register ``f(limit) -> iterable of str``: the host's most recent posts, for the admin
+        page's impact preview ("this term would have caught N of the last posts")."""
+        self._recent_posts_loader = f
         return f
 
     def draft_loader(self, f: F) -> F:

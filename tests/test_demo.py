@@ -418,3 +418,17 @@ def test_python_m_forum_guard_demo_serves_the_forum(tmp_path: Path) -> None:
     assert "name: moderator" in err and "password: " in err
     assert f"http://127.0.0.1:{port}/" in err
     assert (tmp_path / "inst" / "demo.sqlite").exists()
+
+
+def test_term_preview_counts_the_demos_recent_posts(app: Flask, client: FlaskClient) -> None:
+    """The demo's @guard.recent_posts_loader feeds the admin page's impact preview."""
+    if "forum_guard_admin" not in app.blueprints:
+        pytest.skip("forum_guard.admin is not installed")
+    for text in ("<p>the zorblax strikes again</p>", "<p>nothing here</p>", "<p>Zorblax!</p>"):
+        assert reply(client, text).status_code == 302
+    mod = moderator(app)
+    r = mod.post("/forum-guard/admin/lists/profanity/terms",
+                 data={"terms": "zorblax", "csrf_token": csrf_token(mod, "/moderation")})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="impact"' in page
+    assert "<strong>2</strong> would have been caught" in page

@@ -82,6 +82,13 @@ def author_name() -> str | None:
 DRAFT_KEY = re.compile(r"reply-\d{1,10}|new-topic")
 
 
+@guard.recent_posts_loader
+def recent_posts(limit: int) -> list[str]:
+    """The newest posts (any status): the admin page previews a new term against them."""
+    rows = db().scalars(select(Post.content).order_by(Post.id.desc()).limit(limit))
+    return list(rows)
+
+
 @guard.draft_loader
 def load_draft(key: str) -> str | None:
     user = current_user()
