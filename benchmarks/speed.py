@@ -979,8 +979,8 @@ def report(res: Results, subjects: list[Subject], corpus_: _data.Corpus, planted
     w("")
     passed = sum(t["result"] == "PASS" for t in targets)
     failed = sum(t["result"] == "FAIL" for t in targets)
-    w(f"{passed} passed, {failed} failed, {len(targets) - passed - failed} not measured "
-      "(a report, not an assertion).")
+    w(f"targets met: {passed} of {len(targets)} ({failed} missed, {len(targets) - passed - failed} not measured; "
+      "a report, not an assertion).")
     if res.notes:
         w("")
         w("Notes:")

@@ -165,7 +165,7 @@ class _Automaton:
         if inflect:
             # one key without its trailing boundary; the scan checks for a boundary or an inflection
             trail = 0
-            if skel.endswith("e") and len(skel) > 1 and runs[-1] == 1:
+            if skel.endswith("e") and len(skel) > 1 and skel[-2].isalpha() and runs[-1] == 1:
                 forms += [(f[:-1], r[:-1], _DROPPED_E) for f, r in forms if f.endswith("e")]
         grow_start = term.wildcard_start and lead == 0 and not _spaceless(skel[0])
         grow_end = term.wildcard_end and trail == 0 and not _spaceless(skel[-1])
@@ -239,7 +239,8 @@ class Matcher:
                 for e in entries:
                     s = end - e.key_len + 1 + e.lead
                     last = end - e.trail
-                    if e.inflect and (padded[last + 1] != " " or e.inflect == _DROPPED_E):
+                    if e.inflect and (last + 1 >= len(padded) or padded[last + 1] != " "
+                                      or e.inflect == _DROPPED_E):
                         last = _inflection_end(padded, last + 1, _AFTER_DROPPED_E_SET if e.inflect == _DROPPED_E
                                                else _INFLECTION_SET)
                         if last < 0:
@@ -262,7 +263,7 @@ class Matcher:
             for e in entries:
                 first = end - e.key_len + 1 + e.lead
                 last = end - e.trail
-                if e.inflect and (text[last + 1] != " " or e.inflect == _DROPPED_E):
+                if e.inflect and (last + 1 >= len(text) or text[last + 1] != " " or e.inflect == _DROPPED_E):
                     stop = _inflection_end(text, last + 1, _AFTER_DROPPED_E_SET if e.inflect == _DROPPED_E
                                            else _INFLECTION_SET)
                     # an inflection's letters are single, or repeated evasively (3+), never

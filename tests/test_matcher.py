@@ -176,3 +176,12 @@ def test_empty_and_hostile_text() -> None:
     for text in ["", " ", "\x00", "\ud800", "!" * 1000, "a" * 100_000, "\u0301" * 500, "f" + "\u200b" * 1000 + "uck"]:
         MATCHER.scan(text)  # must not raise
     assert found("f" + "\u200b" * 1000 + "uck")[0][0] == "fuck*"
+
+
+def test_phrase_ending_in_a_single_e_keeps_its_boundary() -> None:
+    """Found by the fuzzer: dropping the final "e" of "e e" (for whored/whoring) left a key ending
+    in a space, and a match at the very end of the text read past it."""
+    matcher = Matcher([parse_wordlist("E_e\n", name="x")])
+    assert [(m.start, m.end) for m in matcher.scan("e e")] == [(0, 3)]
+    assert matcher.scan("hre b e e") != []
+    assert matcher.scan("e") == []
