@@ -259,24 +259,29 @@ class Matcher:
     def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Entry, int, int]]) -> None:
         assert self._evasive is not None
         text = sk.text
+        size = len(text)
+        run_length = sk.run_length
         for end, entries in self._evasive.iter(text):
             for e in entries:
-                first = end - e.key_len + 1 + e.lead
-                last = end - e.trail
-                if e.inflect and (last + 1 >= len(text) or text[last + 1] != " " or e.inflect == _DROPPED_E):
-                    stop = _inflection_end(text, last + 1, _AFTER_DROPPED_E_SET if e.inflect == _DROPPED_E
-                                           else _INFLECTION_SET)
-                    # an inflection's letters are single, or repeated evasively (3+), never
-                    # doubled: "assess" is not ass + es
-                    if stop < 0 or any(sk.run_length(k) == 2 for k in range(last + 1, stop + 1)):
-                        continue
-                    last = stop
-                if e.runs is not None and not _runs_ok(sk.run_length, first, e.runs):
+                _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
+                first = end - key_len + 1 + lead
+                last = end - trail
+                if inflect:
+                    after = last + 1
+                    if after >= size or text[after] != " " or inflect == _DROPPED_E:
+                        stop = _inflection_end(text, after, _AFTER_DROPPED_E_SET if inflect == _DROPPED_E
+                                               else _INFLECTION_SET)
+                        # an inflection's letters are single, or repeated evasively (3+), never
+                        # doubled: "assess" is not ass + es
+                        if stop < 0 or any(run_length(k) == 2 for k in range(after, stop + 1)):
+                            continue
+                        last = stop
+                if runs is not None and not _runs_ok(run_length, first, runs):
                     continue
-                if e.grow_start:
-                    first = sk.text.rfind(" ", 0, first) + 1
-                if e.grow_end:
-                    last = sk.text.find(" ", last) - 1
+                if grow_start:
+                    first = text.rfind(" ", 0, first) + 1
+                if grow_end:
+                    last = text.find(" ", last) - 1
                 found.append((e, sk.start_of(first), sk.end_of(last)))
 
     def _scan_spaced(self, sk: Skeleton, start: int, end: int, found: list[tuple[_Entry, int, int]]) -> None:
