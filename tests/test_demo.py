@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MODERATOR_PASSWORD, close_app, csrf_token, demo_config
+from conftest import MODERATOR_PASSWORD, close_app, csrf_token, demo_config, write_wordlists
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -432,3 +432,31 @@ def test_term_preview_counts_the_demos_recent_posts(app: Flask, client: FlaskCli
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and 'id="impact"' in page
     assert "<strong>2</strong> would have been caught" in page
+
+
+def _boot(instance: str) -> str:
+    from forum_guard.demo import create_app as make
+
+    app = make({"INSTANCE_PATH": instance, "SECRET_KEY": "k", "DEMO_ANNOUNCE": False,
+                "FORUM_GUARD_WORDLISTS": str(Path(instance) / "wordlists")})
+    close_app(app)
+    return "booted"
+
+
+def test_workers_booting_together_on_an_empty_database(tmp_path: Path) -> None:
+    """gunicorn starts every worker at once: one creates the moderator and the topics, the others
+    must not fail to boot (a unique-name race) nor seed the topics twice."""
+    import multiprocessing
+
+    instance = tmp_path / "instance"
+    write_wordlists(instance / "wordlists")
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        assert pool.map(_boot, [str(instance)] * 3) == ["booted"] * 3
+    from forum_guard.demo.models import db
+
+    boot = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "k", "DEMO_ANNOUNCE": False,
+                       "FORUM_GUARD_WORDLISTS": str(instance / "wordlists")})
+    with boot.app_context():
+        assert len(db().scalars(select(User).where(User.group == "moderator")).all()) == 1
+        assert len(db().scalars(select(Topic)).all()) == 3
+    close_app(boot)

@@ -48,7 +48,10 @@ def seed_dir(tmp_path: Path) -> Path:
 
 
 PG_URL = os.environ.get("FORUM_GUARD_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite"] + ([pytest.param("postgresql", marks=pytest.mark.postgres)] if PG_URL else [])
+#: every test that takes ``db_url`` (or ``store``) runs on both; the PostgreSQL runs are skipped without a server
+#: (``eval "$(scripts/test-postgres start)"`` starts a throwaway one and sets the variable)
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=[
+    pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="FORUM_GUARD_TEST_POSTGRES_URL not set")])]
 FG_TABLES = ("fg_terms", "fg_lists", "fg_limits", "fg_queue", "fg_audit", "fg_ruleset", "fg_schema_version")
 
 
@@ -650,3 +653,31 @@ def test_postgresql_round_trip() -> None:
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), s.engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM fg_audit")
     s.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="FORUM_GUARD_TEST_POSTGRES_URL not set")
+def test_postgresql_connections_lost_cost_no_failed_call() -> None:
+    """A server restart or failover drops every pooled connection: the next write, read and reload
+    reconnect instead of failing once per worker (the engine pings a connection before using it)."""
+    assert PG_URL
+    drop_tables(PG_URL)
+    s = Store(PG_URL)
+    s.ensure_schema()
+    s.create_list("p")
+    source = StoreSource(s, reload_seconds=60)
+    killer = sa.create_engine(PG_URL)
+    try:
+        source.current()
+        s.queue_counts()  # a pooled connection exists
+        with killer.begin() as conn:
+            n = conn.exec_driver_sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                     "WHERE pid <> pg_backend_pid() AND datname = current_database()").scalar()
+        assert n
+        s.add_terms("p", ["zorblax"])
+        assert source.refresh() and source.last_error is None
+        assert source.current().check("zorblax").blocked
+    finally:
+        source.close()
+        killer.dispose()
+        s.close()

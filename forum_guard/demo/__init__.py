@@ -20,6 +20,7 @@ import click
 from flask import Flask
 from flask_wtf import CSRFProtect
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from forum_guard import signals
@@ -108,7 +109,13 @@ def _first_run(app: Flask) -> None:
             name = f"moderator-{secrets.token_hex(2)}"
         moderator = User(name=name, password_hash=generate_password_hash(password), group="moderator")
         session.add(moderator)
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:
+            # several workers booting on an empty database: another one created the account (and
+            # seeds the topics); this one goes on with what is there
+            session.rollback()
+            return
         if app.config["DEMO_ANNOUNCE"]:
             click.secho("forum_guard demo: created the moderator account (shown only this once)", fg="yellow", err=True)
             click.secho(f"    name: {name}\n    password: {password}", bold=True, err=True)
