@@ -23,6 +23,7 @@ import math
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -220,7 +221,7 @@ def _rules_changed(version: int | None, what: str) -> None:
 
 def _page() -> int:
     try:
-        return max(1, int(request.args.get("page", "1")))
+        return min(10**9, max(1, int(request.args.get("page", "1"))))  # ?page=10**30: the last page, not a 500
     except ValueError:
         return 1
 
@@ -438,7 +439,8 @@ def _parse_candidates(text: str, kind: ListKind) -> tuple[list[Term], list[str]]
         try:
             t = Term.parse(line, kind=kind)
         except ValueError as exc:
-            errors.append(f"line {n}: {line!r}: {exc}")
+            shown = line if len(line) <= 60 else f"{line[:60]}… ({len(line):,} characters)"
+            errors.append(f"line {n}: {shown!r}: {exc}")
             continue
         if t.to_line() not in seen:
             seen.add(t.to_line())
@@ -629,7 +631,7 @@ def queue_item(item_id: int) -> ResponseReturnValue:
                                    queue_id=decided.id, ref=decided.ref, decision=decision,
                                    content=decided.decided_content or decided.content, moderator=_actor())
         flash(f"{decision.capitalize()} post #{item_id}.", "ok")
-        return redirect(request.args.get("next") or url_for(".queue"))
+        return redirect(_local_url(request.args.get("next")) or url_for(".queue"))
     status = 400 if form.is_submitted() else 200
     return render_template("forum_guard/admin/queue_item.html", item=item, marked=_marked(item), form=form), status
 
@@ -658,6 +660,17 @@ def audit() -> ResponseReturnValue:
     return render_template("forum_guard/admin/audit.html", entries=entries, total=total, page=page,
                            pages=_pages(total), actors=store.audit_actors(), lists=store.list_names(),
                            args=args, query=query)
+
+
+def _local_url(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None: a crafted ``?next=`` must not send a
+    moderator elsewhere after a decision (an open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(c in target for c in "\r\n\t"):
+        return None
+    return target
 
 
 def _date(value: str | None, *, end: bool = False) -> datetime | None:

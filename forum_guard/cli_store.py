@@ -4,6 +4,14 @@ Importing this module attaches its commands to ``forum_guard.cli.main`` (standal
 ``--database URL``, ``$FORUM_GUARD_DATABASE_URL`` or ``sqlite:///instance/forum_guard.sqlite``) and to
 ``forum_guard.cli.flask_group`` (``flask guard …``: the store of the app's ForumGuard). Every change is
 audited with the OS user as actor. Exit codes: 0 ok, 1 a failure the user can fix, 2 usage.
+
+Who may change the store from a shell (:func:`check_may_write`, run before every command that
+writes: add, remove, create-list, delete-list, import, limits --set, approve, reject): the OS user
+(the real uid, not ``$USER``) must be one of ``$FORUM_GUARD_OPERATORS`` (comma-separated) when that
+is set, and, for a SQLite store, must be able to write the database file and its folder. Reading
+commands are not restricted. The database's own permissions are the boundary that holds (file
+modes for SQLite, the role's grants for PostgreSQL); ``FORUM_GUARD_OPERATORS`` keeps the wrong
+account on a shared machine from changing the rules by mistake.
 """
 
 from __future__ import annotations
@@ -16,13 +24,15 @@ import multiprocessing
 import os
 import sqlite3
 import sys
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.engine import make_url
 
 from .errors import ForumGuardError
 from .limits import GROUPS
@@ -36,7 +46,7 @@ from .store import (
 )
 from .terms import Action, ListKind
 
-__all__ = ["COMMANDS", "cli", "register"]
+__all__ = ["COMMANDS", "OPERATORS_ENV", "check_may_write", "cli", "os_user", "register"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 ORIGIN = "cli"
@@ -47,11 +57,59 @@ ORIGIN = "cli"
 
 
 def os_user() -> str:
-    """The OS user running the command: the actor of every change it makes."""
+    """The OS user running the command (its real uid's name, which ``$USER`` cannot change): the
+    actor of every change it makes."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # Windows, or no passwd entry (containers)
+        pass
     try:
         return getpass.getuser()
-    except Exception:  # no passwd entry (containers)
+    except Exception:
         return os.environ.get("USER") or os.environ.get("USERNAME") or f"uid:{os.getuid()}"
+
+
+#: Environment variable: comma-separated OS users who may change the store from the command line.
+OPERATORS_ENV = "FORUM_GUARD_OPERATORS"
+
+
+def check_may_write(url: Any) -> None:
+    """Refuse (exit 1, with what to do) a change by an OS user the CLI's rule does not allow:
+    not in ``$FORUM_GUARD_OPERATORS`` when it is set, or unable to write a SQLite store's file."""
+    user = os_user()
+    allowed = {name.strip() for name in os.environ.get(OPERATORS_ENV, "").split(",") if name.strip()}
+    if allowed and user not in allowed:
+        raise click.ClickException(
+            f"{user} may not change the store: {OPERATORS_ENV} allows only {', '.join(sorted(allowed))}. "
+            "Run the command as one of them.")
+    try:
+        u = make_url(url)
+    except Exception:  # not a database URL: opening the store says so
+        return
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" or u.database.startswith(
+            "file:"):
+        return  # a server database: its grants decide
+    path = Path(u.database).expanduser()
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    blocked = path if path.exists() and not os.access(path, os.W_OK) else (
+        folder if not os.access(folder, os.W_OK) else None)
+    if blocked is not None:
+        raise click.ClickException(
+            f"{user} may not change the store: cannot write {blocked}{_owner(blocked)}. "
+            "Run the command as the forum's user, or ask an operator.")
+
+
+def _owner(path: Path) -> str:
+    try:
+        import pwd
+
+        return f" (owned by {pwd.getpwuid(path.stat().st_uid).pw_name})"
+    except (ImportError, KeyError, OSError):
+        return ""
 
 
 def _flask_app(ctx: click.Context) -> Any:
@@ -71,12 +129,15 @@ def _flask_app(ctx: click.Context) -> Any:
     return app
 
 
-def open_store(database: str | None) -> Store:
+def open_store(database: str | None, *, write: bool = False) -> Store:
     """The store for this command: ``--database``, else the Flask app's, else the environment's or
-    the default SQLite file. Created on first use."""
+    the default SQLite file. Created on first use. ``write``: the command changes the store, so the
+    CLI's rule (:func:`check_may_write`) applies first."""
     ctx = click.get_current_context()
     cached = ctx.meta.get("forum_guard.store")
     if cached is not None:
+        if write:
+            check_may_write(cached.url)
         return cached
     store: Store | None = None
     if not database:
@@ -89,6 +150,8 @@ def open_store(database: str | None) -> Store:
                     "sqlite:///" + str(Path(app.instance_path) / "forum_guard.sqlite"))
     if store is None:
         url = database or os.environ.get("FORUM_GUARD_DATABASE_URL") or DEFAULT_DATABASE_URL
+        if write:
+            check_may_write(url)
         try:
             store = Store(url)
             store.ensure_schema()
@@ -97,6 +160,8 @@ def open_store(database: str | None) -> Store:
         except Exception as exc:
             raise click.ClickException(f"cannot open the store at {url}: {exc}") from None
         ctx.call_on_close(store.close)
+    elif write:
+        check_may_write(store.url)
     ctx.meta["forum_guard.store"] = store
     return store
 
@@ -233,7 +298,7 @@ def show_cmd(list_name: str, search: str | None, database: str | None, as_json: 
 def add_cmd(list_name: str, terms: tuple[str, ...], create: bool, action: str, check_words: bool,
             database: str | None, as_json: bool) -> None:
     """Add TERMs (wordlist syntax: word, word*, *word, !exception, 'two words'; '-' reads stdin)."""
-    store = open_store(database)
+    store = open_store(database, write=True)
     actor = os_user()
     if create and list_name not in store.list_names():
         store.create_list(list_name, action=action, actor=actor, origin=ORIGIN)
@@ -265,7 +330,7 @@ def add_cmd(list_name: str, terms: tuple[str, ...], create: bool, action: str, c
 @_errors
 def remove_cmd(list_name: str, terms: tuple[str, ...], database: str | None, as_json: bool) -> None:
     """Remove TERMs from a list (matched case-insensitively, with their wildcards; '-' reads stdin)."""
-    store = open_store(database)
+    store = open_store(database, write=True)
     result = store.remove_terms(list_name, _read_terms(terms), actor=os_user(), origin=ORIGIN)
     _changed(f"term.remove {list_name}", result.version)
     if as_json:
@@ -295,7 +360,7 @@ def remove_cmd(list_name: str, terms: tuple[str, ...], database: str | None, as_
 def create_list_cmd(name: str, action: str, kind: str, replacement: str | None, evasion: bool,
                     inflections: bool | None, description: str, database: str | None, as_json: bool) -> None:
     """Create an empty list."""
-    store = open_store(database)
+    store = open_store(database, write=True)
     version = store.create_list(name, action=action, kind=kind, replacement=replacement, evasion=evasion,
                                 inflections=inflections, description=description, actor=os_user(), origin=ORIGIN)
     _changed(f"list.create {name}", version)
@@ -313,7 +378,7 @@ def create_list_cmd(name: str, action: str, kind: str, replacement: str | None, 
 @_errors
 def delete_list_cmd(name: str, yes: bool, database: str | None, as_json: bool) -> None:
     """Delete a list and its terms (the audit log keeps a copy)."""
-    store = open_store(database)
+    store = open_store(database, write=True)
     info = store.list_info(name)
     if not yes:
         click.confirm(f"Delete list {name} with {info.size} terms?", abort=True, err=True)
@@ -357,7 +422,7 @@ def import_cmd(files: tuple[Path, ...], list_name: str | None, fmt: str, action:
             for r in report:
                 click.echo(f"{r['source']}: {r['terms']} terms → {r['list']} ({r['action']})")
         return
-    store = open_store(database)
+    store = open_store(database, write=True)
     result = store.import_files(list(files), format=fmt, list_name=list_name, action=act,  # type: ignore[arg-type]
                                 kind=knd, mode="replace" if replace else "merge", actor=os_user(), origin=ORIGIN)
     _changed("import", result.version)
@@ -521,7 +586,7 @@ def limits_cmd(settings: tuple[str, ...], database: str | None, as_json: bool) -
     """Show the limits per group (as stored, else the defaults), or change them with --set."""
     from .limits import Limits
 
-    store = open_store(database)
+    store = open_store(database, write=bool(settings))
     current = store.limits() or Limits.default()
     version = None
     if settings:
@@ -597,7 +662,7 @@ def _decide(item_id: int, decision: str, content: str | None, note: str | None, 
 
     from . import signals
 
-    store = open_store(database)
+    store = open_store(database, write=True)
     item = store.decide(item_id, decision, actor=os_user(), content=content, note=note,  # type: ignore[arg-type]
                         origin=ORIGIN)
     try:
@@ -685,6 +750,14 @@ def _scan_init(lists: Any, limits_doc: dict[str, Any]) -> None:
     _SCAN_GUARD = Guard(lists, limits_from_dict(limits_doc))
 
 
+def _scan_worker_init(lists: Any, limits_doc: dict[str, Any]) -> None:
+    """A pool worker: Ctrl+C is the main process's business (it checkpoints and stops the pool)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _scan_init(lists, limits_doc)
+
+
 def _scan_batch(batch: list[tuple[Any, str, bool | None, str]]) -> list[dict[str, Any]]:
     out = []
     for item_id, text, html, group in batch:
@@ -705,9 +778,13 @@ def _count_lines(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
 
 
-def _sqlite_source(path: Path, table: str | None, column: str | None, id_column: str | None
-                   ) -> tuple[int, Iterator[tuple[Any, str, bool | None, str | None]]]:
-    # the pool's task thread reads the rows: one thread at a time, but not the one that connected
+# A source yields (pos, id, text, html, extra) per post, streaming. ``pos`` (JSON) says where to
+# start again so that this post is not read twice; ``extra`` is "" or "group:<g>", else a read error.
+ScanItem = tuple[dict[str, Any], Any, str, bool | None, str | None]
+
+
+def _sqlite_source(path: Path, table: str | None, column: str | None, id_column: str | None,
+                   start: dict[str, Any] | None = None) -> tuple[int, Iterator[ScanItem]]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     if table is None:
@@ -730,44 +807,66 @@ def _sqlite_source(path: Path, table: str | None, column: str | None, id_column:
         raise click.ClickException(f"{path}: table {table!r} has no column {text_col!r}; use --column")
     idc = id_column or ("id" if "id" in cols else "rowid")
     total = conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+    # resuming: after the last id done (ids are ordered and unique: new posts of a live forum and
+    # deleted ones do not shift what is left, as an OFFSET would)
+    query = f'SELECT "{idc}", "{text_col}" FROM "{table}"'
+    params: tuple[Any, ...] = ()
+    row = 0
+    if start is not None:
+        query += f' WHERE "{idc}" > ?'
+        params = (start["last_id"],)
+        row = int(start["row"])
 
-    def rows() -> Iterator[tuple[Any, str, bool | None, str | None]]:
+    def rows() -> Iterator[ScanItem]:
+        nonlocal row
         try:
-            for item_id, text in conn.execute(f'SELECT "{idc}", "{text_col}" FROM "{table}" ORDER BY 1'):
-                yield item_id, text if isinstance(text, str) else "", None, None
+            for item_id, text in conn.execute(query + " ORDER BY 1", params):
+                row += 1
+                yield {"row": row, "last_id": item_id}, item_id, text if isinstance(text, str) else "", None, None
         finally:
             conn.close()
 
     return total, rows()
 
 
-def _jsonl_source(path: Path, column: str | None, id_column: str | None
-                  ) -> Iterator[tuple[Any, str, bool | None, str | None]]:
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
+def _jsonl_source(path: Path, column: str | None, id_column: str | None,
+                  start: dict[str, Any] | None = None) -> Iterator[ScanItem]:
+    # bytes, so that the offset of the next line is known exactly (a resume seeks there)
+    offset = int(start["offset"]) if start else 0
+    lineno = int(start["line"]) if start else 0
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        for raw in fh:
+            offset += len(raw)
+            lineno += 1
+            pos = {"offset": offset, "line": lineno}
+            if not raw.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                yield pos, lineno, "", None, f"line {lineno}: not UTF-8"
+                continue
             except ValueError as exc:
-                yield lineno, "", None, f"line {lineno}: not JSON: {exc}"
+                yield pos, lineno, "", None, f"line {lineno}: not JSON: {exc}"
                 continue
             if not isinstance(obj, dict):
-                yield lineno, "", None, f"line {lineno}: not a JSON object"
+                yield pos, lineno, "", None, f"line {lineno}: not a JSON object"
                 continue
             key = column or next((k for k in _TEXT_KEYS if isinstance(obj.get(k), str)), None)
             text = obj.get(key) if key else None
             item_id = obj.get(id_column or "id", lineno)
             if not isinstance(text, str):
-                yield item_id, "", None, f"line {lineno}: no text field ({column or ', '.join(_TEXT_KEYS)})"
+                yield pos, item_id, "", None, f"line {lineno}: no text field ({column or ', '.join(_TEXT_KEYS)})"
                 continue
             html = obj.get("html") if isinstance(obj.get("html"), bool) else (True if key == "html" else None)
             group = obj.get("group") if isinstance(obj.get("group"), str) else None
-            yield item_id, text, html, "" if group is None else f"group:{group}"
+            yield pos, item_id, text, html, "" if group is None else f"group:{group}"
 
 
-def _csv_source(path: Path, column: str | None, id_column: str | None
-                ) -> Iterator[tuple[Any, str, bool | None, str | None]]:
+def _csv_source(path: Path, column: str | None, id_column: str | None,
+                start: dict[str, Any] | None = None) -> Iterator[ScanItem]:
+    skip = int(start["row"]) if start else 0
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         fields = reader.fieldnames or []
@@ -775,7 +874,144 @@ def _csv_source(path: Path, column: str | None, id_column: str | None
         if key is None or key not in fields:
             raise click.ClickException(f"{path}: no text column ({column or ', '.join(_TEXT_KEYS)}); use --column")
         for n, row in enumerate(reader, start=1):
-            yield row.get(id_column or "id") or n, row.get(key) or "", True if key == "html" else None, None
+            if n <= skip:
+                continue
+            yield {"row": n}, row.get(id_column or "id") or n, row.get(key) or "", True if key == "html" else None, None
+
+
+#: errors kept for the report (the count is exact)
+_SCAN_ERRORS_KEPT = 100
+_SCAN_STATE_FORMAT = 1
+
+
+class _ScanTally:
+    """What a scan has counted so far; saved in the state file and restored on --resume."""
+
+    def __init__(self, list_names: Sequence[str]) -> None:
+        self.scanned = 0          # posts sent to the check (checked + check errors)
+        self.read_errors = 0
+        self.check_errors = 0
+        self.by_action: Counter[str] = Counter()
+        self.by_list: dict[str, Counter[str]] = {name: Counter() for name in list_names}
+        self.posts_by_list: Counter[str] = Counter()
+        self.limits_hit: Counter[str] = Counter()
+        self.errors: list[dict[str, Any]] = []
+
+    @property
+    def posts(self) -> int:
+        return self.scanned + self.read_errors
+
+    def error(self, item_id: Any, message: str, stage: str) -> None:
+        if stage == "read":
+            self.read_errors += 1
+        else:
+            self.check_errors += 1
+        if len(self.errors) < _SCAN_ERRORS_KEPT:
+            self.errors.append({"id": item_id, "error": message, "stage": stage})
+
+    def add(self, r: dict[str, Any]) -> None:
+        self.scanned += 1
+        if "error" in r:
+            self.error(r["id"], r["error"], "check")
+            return
+        self.by_action[r["action"]] += 1
+        for kind in r["violations"]:
+            self.limits_hit[kind] += 1
+        for name in {m[0] for m in r["matches"]}:
+            self.posts_by_list[name] += 1
+        for name, term, _matched in r["matches"]:
+            self.by_list.setdefault(name, Counter())[term] += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scanned": self.scanned, "read_errors": self.read_errors, "check_errors": self.check_errors,
+                "by_action": dict(self.by_action), "by_list": {k: dict(v) for k, v in self.by_list.items()},
+                "posts_by_list": dict(self.posts_by_list), "limits_hit": dict(self.limits_hit),
+                "errors": self.errors}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> _ScanTally:
+        t = cls(())
+        t.scanned, t.read_errors, t.check_errors = int(d["scanned"]), int(d["read_errors"]), int(d["check_errors"])
+        t.by_action = Counter(d["by_action"])
+        t.by_list = {k: Counter(v) for k, v in d["by_list"].items()}
+        t.posts_by_list = Counter(d["posts_by_list"])
+        t.limits_hit = Counter(d["limits_hit"])
+        t.errors = list(d["errors"])
+        return t
+
+
+def _write_state(path: Path, doc: dict[str, Any]) -> None:
+    """Atomically: a reader (or a resume after a kill at any instant) sees the old file or the new one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(doc, fh, ensure_ascii=False, default=str)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise click.ClickException(f"--state {path}: cannot read it ({exc.strerror})") from None
+    except ValueError:
+        raise click.ClickException(f"--state {path}: not a scan state file") from None
+    if not isinstance(doc, dict) or doc.get("forum_guard_scan") != _SCAN_STATE_FORMAT:
+        raise click.ClickException(f"--state {path}: not a scan state file")
+    return doc
+
+
+def _source_identity(source: Path, fmt: str) -> dict[str, Any]:
+    st = source.stat()
+    ident: dict[str, Any] = {"path": str(source.resolve()), "format": fmt}
+    if fmt != "sqlite":  # a file backlog must not change under a resume; a forum database may grow
+        ident.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
+    return ident
+
+
+class _ScanOutput:
+    """``--output``: one JSON line per post that is not allowed. A file is truncated on --resume to
+    the length it had at the checkpoint, so a line is never written twice."""
+
+    def __init__(self, target: str | None, resume_at: int | None) -> None:
+        self.path = target
+        self.stream: Any = None
+        self.fh: Any = None
+        if target is None:
+            return
+        if target == "-":
+            self.stream = sys.stdout
+        elif resume_at is None:
+            self.fh = Path(target).open("wb")  # noqa: SIM115 - closed in close()
+        else:
+            try:
+                self.fh = Path(target).open("r+b")  # noqa: SIM115
+            except FileNotFoundError:
+                raise click.ClickException(f"--output {target}: the file of the interrupted scan is gone; "
+                                           "start again without --resume") from None
+            self.fh.truncate(resume_at)
+            self.fh.seek(resume_at)
+
+    def write(self, line: str) -> None:
+        if self.fh is not None:
+            self.fh.write(line.encode("utf-8"))
+        elif self.stream is not None:
+            self.stream.write(line)
+
+    def sync(self) -> int | None:
+        """Flush to disk; the length to truncate to on a resume (None for stdout or none)."""
+        if self.fh is None:
+            if self.stream is not None:
+                self.stream.flush()
+            return None
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        return self.fh.tell()
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
 
 
 @click.command("scan")
@@ -789,112 +1025,209 @@ def _csv_source(path: Path, column: str | None, id_column: str | None
               help="Author group to check as (a JSONL 'group' field wins).")
 @click.option("--html/--text", "html", default=None, help="Posts are HTML / plain text (default: detect).")
 @click.option("--jobs", "-j", type=int, default=0, help="Worker processes (default: one per CPU).")
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"),
-              help="Write one JSON line per post that is not allowed.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write one JSON line per post that is not allowed ('-': stdout).")
 @click.option("--top", type=int, default=10, show_default=True, help="Terms shown per list in the summary.")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Checkpoint file: where the scan is in SOURCE and what it has counted, written atomically "
+                   "every --checkpoint-every posts, so that an interrupted scan can go on with --resume.")
+@click.option("--resume", is_flag=True,
+              help="Go on from the --state file of an interrupted scan; no post is counted twice.")
+@click.option("--checkpoint-every", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Posts between two checkpoints (with --state).")
 @database_option
 @json_option
 @_errors
 def scan_cmd(source: Path, fmt: str, table: str | None, column: str | None, id_column: str | None, group: str,
-             html: bool | None, jobs: int, output: Any, top: int, database: str | None, as_json: bool) -> None:
+             html: bool | None, jobs: int, output: str | None, top: int, state_file: Path | None, resume: bool,
+             checkpoint_every: int, database: str | None, as_json: bool) -> None:
     """Check a backlog of posts (JSONL, CSV or the demo forum's SQLite database) against the store's
-    rules, in parallel, and summarise what each list would catch. Exit 1 if some posts could not be
-    read."""
+    rules, in parallel, and summarise what each list would catch. Streams: memory does not grow with
+    the backlog. With --state it checkpoints, and --resume goes on after an interruption (Ctrl+C, a
+    kill, a crash). Exit 1 if some posts could not be read."""
+    if resume and state_file is None:
+        raise click.UsageError("--resume needs --state FILE (the checkpoint of the interrupted scan)")
     store = open_store(database)
     snap = store.snapshot()
     if fmt == "auto":
         suffix = source.suffix.lower()
         fmt = {".csv": "csv", ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite"}.get(suffix, "jsonl")
-    items: Iterator[tuple[Any, str, bool | None, str | None]]
+    params = {"table": table, "column": column, "id_column": id_column, "group": group, "html": html,
+              "output": str(Path(output).resolve()) if output and output != "-" else output}
+    identity = _source_identity(source, fmt)
+
+    start: dict[str, Any] | None = None
+    tally = _ScanTally([wl.name for wl in snap.lists])
+    output_at: int | None = None
+    if state_file is not None and state_file.exists():
+        saved = _read_state(state_file)
+        if resume:
+            if saved["source"] != identity:
+                raise click.ClickException(f"--state {state_file}: it is the scan of {saved['source'].get('path')}"
+                                           " as it was then; this source differs (or changed since)")
+            changed = [k for k in params if saved["params"].get(k) != params[k]]
+            if changed:
+                raise click.ClickException(f"--state {state_file}: resume with the same options as the "
+                                           f"interrupted scan ({', '.join('--' + k.replace('_', '-') for k in changed)} differ)")
+            if saved["version"] != snap.version:
+                raise click.ClickException(f"--state {state_file}: the rules changed since the interrupted scan "
+                                           f"(version {saved['version']} then, {snap.version} now); "
+                                           "start the scan again without --resume")
+            start, output_at = saved["pos"], saved.get("output_bytes")
+            tally = _ScanTally.from_dict(saved["tally"])
+            if saved.get("done"):
+                _scan_report(tally, source, snap, saved.get("jobs", 1), top, as_json)
+                return
+        elif not saved.get("done"):
+            raise click.ClickException(f"--state {state_file} holds an unfinished scan ({saved['tally']['scanned']:,} "
+                                       "posts done): add --resume to go on with it, or delete the file to start over")
+    elif resume:
+        click.echo(f"--state {state_file} does not exist yet: starting from the beginning", err=True)
+
+    items: Iterator[ScanItem]
     if fmt == "sqlite":
-        total, items = _sqlite_source(source, table, column, id_column)
+        total, items = _sqlite_source(source, table, column, id_column, start)
     elif fmt == "csv":
-        total, items = max(0, _count_lines(source) - 1), _csv_source(source, column, id_column)
+        total, items = max(0, _count_lines(source) - 1), _csv_source(source, column, id_column, start)
     else:
-        total, items = _count_lines(source), _jsonl_source(source, column, id_column)
+        total, items = _count_lines(source), _jsonl_source(source, column, id_column, start)
 
-    errors: list[dict[str, Any]] = []
+    # one task = up to 200 posts; its read errors and where the source stands after it go with it
+    Task = tuple[list[tuple[Any, str, bool | None, str]], list[tuple[Any, str]], dict[str, Any] | None]
 
-    def tasks() -> Iterator[list[tuple[Any, str, bool | None, str]]]:
+    def tasks() -> Iterator[Task]:
         batch: list[tuple[Any, str, bool | None, str]] = []
-        for item_id, text, item_html, extra in items:
+        unread: list[tuple[Any, str]] = []
+        pos: dict[str, Any] | None = None
+        for pos, item_id, text, item_html, extra in items:
             if extra and not extra.startswith("group:"):
-                errors.append({"id": item_id, "error": extra, "stage": "read"})
-                continue
-            item_group = extra[6:] if extra else group
-            batch.append((item_id, text, html if html is not None else item_html, item_group))
-            if len(batch) >= 200:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+                unread.append((item_id, extra))
+            else:
+                item_group = extra[6:] if extra else group
+                batch.append((item_id, text, html if html is not None else item_html, item_group))
+            if len(batch) + len(unread) >= 200:
+                yield batch, unread, pos
+                batch, unread = [], []
+        if batch or unread:
+            yield batch, unread, pos
 
     jobs = jobs or os.cpu_count() or 1
-    by_action: Counter[str] = Counter()
-    by_list: dict[str, Counter[str]] = {wl.name: Counter() for wl in snap.lists}
-    posts_by_list: Counter[str] = Counter()
-    limits_hit: Counter[str] = Counter()
-    scanned = 0
-    results: Iterator[list[dict[str, Any]]]
+    use_pool = jobs > 1 and total - tally.posts > 400
+    out = _ScanOutput(output, output_at)
+    position = start
+    since_checkpoint = 0
+
+    def checkpoint(done: bool = False) -> None:
+        if state_file is None:
+            return
+        _write_state(state_file, {
+            "forum_guard_scan": _SCAN_STATE_FORMAT, "source": identity, "params": params, "version": snap.version,
+            "pos": position, "output_bytes": out.sync(), "tally": tally.to_dict(), "done": done,
+            "jobs": jobs if use_pool else 1, "saved_at": datetime.now(UTC).isoformat()})
+
+    def consume(results: list[dict[str, Any]], unread: list[tuple[Any, str]], pos: dict[str, Any] | None) -> int:
+        nonlocal position, since_checkpoint
+        for item_id, message in unread:
+            tally.error(item_id, message, "read")
+        for r in results:
+            tally.add(r)
+            if r.get("action", "allow") != "allow" and out.path is not None:
+                out.write(json.dumps({"id": r["id"], "action": r["action"],
+                                      "terms": sorted({f"{m[0]}: {m[1]}" for m in r["matches"]}),
+                                      "limits": r["violations"]}, ensure_ascii=False, default=str) + "\n")
+        if pos is not None:
+            position = pos
+        n = len(results) + len(unread)
+        since_checkpoint += n
+        if since_checkpoint >= checkpoint_every:
+            checkpoint()
+            since_checkpoint = 0
+        return n
+
     pool = None
-    if jobs > 1 and total > 400:
-        ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-        pool = ctx.Pool(jobs, initializer=_scan_init, initargs=(list(snap.lists), snap.limits))
-        results = pool.imap(_scan_batch, tasks(), chunksize=1)
-    else:
-        _scan_init(list(snap.lists), snap.limits)
-        results = map(_scan_batch, tasks())
+    interrupted = False
+    progress_every = 10.0 if not sys.stderr.isatty() else None
+    started = last_note = time.monotonic()
+    done_before = tally.posts
     try:
-        with click.progressbar(length=max(total, 1), label="scanning", file=sys.stderr,
-                               show_pos=True) as bar:
-            for batch_result in results:
-                for r in batch_result:
-                    scanned += 1
-                    if "error" in r:
-                        errors.append({**r, "stage": "check"})
-                        continue
-                    by_action[r["action"]] += 1
-                    for kind in r["violations"]:
-                        limits_hit[kind] += 1
-                    for name in {m[0] for m in r["matches"]}:
-                        posts_by_list[name] += 1
-                    for name, term, _matched in r["matches"]:
-                        by_list.setdefault(name, Counter())[term] += 1
-                    if output is not None and r["action"] != "allow":
-                        output.write(json.dumps({"id": r["id"], "action": r["action"],
-                                                 "terms": sorted({f"{m[0]}: {m[1]}" for m in r["matches"]}),
-                                                 "limits": r["violations"]}, ensure_ascii=False, default=str) + "\n")
-                bar.update(min(len(batch_result), max(0, total - bar.pos)))
+        with click.progressbar(length=max(total, 1), label="scanning", file=sys.stderr, show_pos=True) as bar:
+            bar.update(min(done_before, total))
+
+            def advance(n: int) -> None:
+                nonlocal last_note
+                bar.update(min(n, max(0, total - bar.pos)))
+                now = time.monotonic()
+                if progress_every is not None and now - last_note >= progress_every:
+                    last_note = now
+                    rate = (tally.posts - done_before) / max(now - started, 1e-9)
+                    click.echo(f"scanning: {tally.posts:,} of {total:,} posts ({rate:,.0f} posts/s)", err=True)
+
+            if use_pool:
+                ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+                pool = ctx.Pool(jobs, initializer=_scan_worker_init, initargs=(list(snap.lists), snap.limits))
+                # a bounded window of tasks in flight, consumed in order: the input is read only as
+                # fast as the workers check it (Pool.imap would read the whole source ahead)
+                window: deque[tuple[Any, list[tuple[Any, str]], dict[str, Any] | None]] = deque()
+                for batch, unread, pos in tasks():
+                    window.append((pool.apply_async(_scan_batch, (batch,)), unread, pos))
+                    if len(window) >= 4 * jobs:
+                        res, unread0, pos0 = window.popleft()
+                        advance(consume(res.get(), unread0, pos0))
+                while window:
+                    res, unread0, pos0 = window.popleft()
+                    advance(consume(res.get(), unread0, pos0))
+            else:
+                _scan_init(list(snap.lists), snap.limits)
+                for batch, unread, pos in tasks():
+                    advance(consume(_scan_batch(batch), unread, pos))
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
         if pool is not None:
-            pool.close()
+            if interrupted or sys.exc_info()[0] is not None:
+                pool.terminate()
+            else:
+                pool.close()
             pool.join()
+    try:
+        checkpoint(done=not interrupted)
+    finally:
+        out.close()
+    if interrupted:
+        where = f"; go on with --resume --state {state_file}" if state_file is not None else ""
+        click.secho(f"interrupted after {tally.posts:,} posts{where}", fg="yellow", err=True)
+        sys.exit(130)
+    _scan_report(tally, source, snap, jobs if use_pool else 1, top, as_json)
+
+
+def _scan_report(tally: _ScanTally, source: Path, snap: Any, jobs: int, top: int, as_json: bool) -> None:
     actions = {wl.name: wl.action.value for wl in snap.lists}
-    checked = scanned - sum(1 for e in errors if e.get("stage") == "check")
+    checked = tally.scanned - tally.check_errors
+    error_count = tally.read_errors + tally.check_errors
     list_summaries: list[dict[str, Any]] = [
-        {"list": name, "action": actions.get(name), "posts": posts_by_list.get(name, 0), "matches": sum(c.values()),
-         "top_terms": c.most_common(top)} for name, c in by_list.items()]
+        {"list": name, "action": actions.get(name), "posts": tally.posts_by_list.get(name, 0),
+         "matches": sum(c.values()), "top_terms": c.most_common(top)} for name, c in tally.by_list.items()]
     summary = {
-        "source": str(source), "posts": scanned + sum(1 for e in errors if e.get("stage") == "read"),
-        "checked": checked, "actions": dict(by_action), "limits": dict(limits_hit),
-        "errors": [{"id": e["id"], "error": e["error"]} for e in errors[:100]], "error_count": len(errors),
-        "version": snap.version, "jobs": jobs if pool is not None else 1,
+        "source": str(source), "posts": tally.posts,
+        "checked": checked, "actions": dict(tally.by_action), "limits": dict(tally.limits_hit),
+        "errors": [{"id": e["id"], "error": e["error"]} for e in tally.errors], "error_count": error_count,
+        "version": snap.version, "jobs": jobs,
         "lists": list_summaries,
     }
     if as_json:
         _echo_json(summary)
     else:
         click.echo(f"{checked} posts checked against ruleset version {snap.version}"
-                   + (f", {len(errors)} could not be read" if errors else ""))
-        click.echo("actions: " + ", ".join(f"{k} {v}" for k, v in by_action.most_common()))
-        if limits_hit:
-            click.echo("limits: " + ", ".join(f"{k} {v}" for k, v in limits_hit.most_common()))
+                   + (f", {error_count} could not be read" if error_count else ""))
+        click.echo("actions: " + ", ".join(f"{k} {v}" for k, v in tally.by_action.most_common()))
+        if tally.limits_hit:
+            click.echo("limits: " + ", ".join(f"{k} {v}" for k, v in tally.limits_hit.most_common()))
         for d in list_summaries:
             terms = ", ".join(f"{t} ×{n}" for t, n in d["top_terms"])
             click.echo(f"  {d['list']} ({d['action']}): {d['posts']} posts" + (f" — {terms}" if terms else ""))
-        for e in errors[:10]:
+        for e in tally.errors[:10]:
             click.secho(f"error: {e['id']}: {e['error']}", fg="red", err=True)
-    if errors:
+    if error_count:
         sys.exit(1)
 
 

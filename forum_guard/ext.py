@@ -73,6 +73,10 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,7 +95,7 @@ from flask import (
 )
 from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
-from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge, TooManyRequests, UnsupportedMediaType
 
 from . import signals
 from .errors import DraftTooLarge
@@ -112,6 +116,8 @@ __all__ = [
     "DraftTooLargeError",
     "ForumGuard",
     "GuardState",
+    "RateLimiter",
+    "TooManyChecks",
     "blocked_response",
     "check",
     "check_field",
@@ -124,6 +130,7 @@ __all__ = [
     "hold",
     "is_moderator",
     "server_draft",
+    "valid_unicode",
     "verdict_json",
 ]
 
@@ -165,6 +172,14 @@ class ConfigKeys:
     URL_PREFIX = "FORUM_GUARD_URL_PREFIX"
     #: Serve the live-check API ``POST <prefix>/check`` the editor calls. Default ``True``.
     LIVE_CHECK = "FORUM_GUARD_LIVE_CHECK"
+    #: How many live checks one client may make: ``"120 per minute"``, ``"2/second"``, ``"5000 per
+    #: hour"``. A client is the signed-in user (``actor_loader``), else the remote address (put
+    #: werkzeug's ``ProxyFix`` in front behind a proxy). A check counts one, plus one per 20 kB of
+    #: body (a huge draft costs more to check). Over it the endpoint answers 429 with a JSON message
+    #: and ``Retry-After``, and the editor waits quietly; posting is never limited here. Each worker
+    #: process keeps its own count (a token bucket: the full number at once, refilled evenly over
+    #: the period). ``None`` or ``""`` turns it off. Default ``"120 per minute"``.
+    LIVE_CHECK_RATE = "FORUM_GUARD_LIVE_CHECK_RATE"
     #: Largest request body, in bytes, the live check or a guarded post may have; larger ones get a
     #: 413 with a message. Default ``1_000_000``.
     MAX_REQUEST_BYTES = "FORUM_GUARD_MAX_REQUEST_BYTES"
@@ -179,6 +194,13 @@ class ConfigKeys:
     #: Template rendered (status 422) when the middleware blocks a form post and no
     #: ``block_handler`` is set. Default ``"forum_guard/blocked.html"``.
     BLOCKED_TEMPLATE = "FORUM_GUARD_BLOCKED_TEMPLATE"
+    #: Master switch. ``False`` turns the filter off on this app without unplugging it: nothing is
+    #: checked and nothing is sanitized. :func:`check` (so the middleware, the validators and the live
+    #: check) returns an unchecked ``allow`` verdict whose ``sanitized`` is the draft as sent, so host
+    #: views that read :func:`current_verdict` keep working. Meant for measuring the same app with and
+    #: without forum_guard (``benchmarks/load.py``); never run a forum that renders posted HTML with
+    #: it off. Default ``True``.
+    ENABLED = "FORUM_GUARD_ENABLED"
 
 
 DEFAULTS: dict[str, Any] = {
@@ -193,11 +215,13 @@ DEFAULTS: dict[str, Any] = {
     ConfigKeys.DEFAULT_GROUP: "guest",
     ConfigKeys.URL_PREFIX: "/forum-guard",
     ConfigKeys.LIVE_CHECK: True,
+    ConfigKeys.LIVE_CHECK_RATE: "120 per minute",
     ConfigKeys.MAX_REQUEST_BYTES: 1_000_000,
     ConfigKeys.CHECK_DELAY_MS: 350,
     ConfigKeys.AUTOSAVE: True,
     ConfigKeys.MESSAGES: {},
     ConfigKeys.BLOCKED_TEMPLATE: "forum_guard/blocked.html",
+    ConfigKeys.ENABLED: True,
 }
 
 #: The editor's notices in the forum's words (the server's notices come from the verdict).
@@ -234,6 +258,67 @@ class DraftTooLargeError(HTTPException):
     description = "Your post is too large. Please shorten it and try again."
 
 
+class TooManyChecks(TooManyRequests):
+    """A client over ``FORUM_GUARD_LIVE_CHECK_RATE``; ``Retry-After`` says when to check again."""
+
+    description = "Too many checks in a short time. Your draft will be checked again in a moment."
+
+
+# --- the live check's rate limit ---------------------------------------------------------------
+
+_RATE = re.compile(r"\s*(\d+)\s*(?:/|per)\s*(\d*)\s*(second|minute|hour|day)s?\s*", re.IGNORECASE)
+_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+class RateLimiter:
+    """A token bucket per client key: ``capacity`` requests at once, refilled at ``capacity`` per
+    ``period`` seconds. Thread-safe; it keeps at most ``max_clients`` buckets (the least recently
+    used are forgotten, which only ever lets a forgotten client start afresh)."""
+
+    def __init__(self, capacity: int, period: float, *, max_clients: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if capacity < 1 or period <= 0:
+            raise ValueError("a rate needs at least one request per positive period")
+        self.capacity = float(capacity)
+        self.per_second = capacity / period
+        self.max_clients = max_clients
+        self._clock = clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, at)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def parse(cls, rate: str | None) -> RateLimiter | None:
+        """``"120 per minute"``, ``"2/second"``, ``"10 per 5 seconds"``; None or "" for no limit."""
+        if rate is None or not str(rate).strip():
+            return None
+        m = _RATE.fullmatch(str(rate))
+        if m is None:
+            raise ValueError(f"{ConfigKeys.LIVE_CHECK_RATE} = {rate!r}: write it like '120 per minute' or '2/second'")
+        count, multiple, unit = int(m.group(1)), int(m.group(2) or 1), m.group(3).lower()
+        if count < 1 or multiple < 1:
+            raise ValueError(f"{ConfigKeys.LIVE_CHECK_RATE} = {rate!r}: allow at least one check per period "
+                             "(or set it to None to turn the limit off)")
+        return cls(count, multiple * _PERIODS[unit])
+
+    def hit(self, key: str, cost: float = 1.0) -> float:
+        """Spend ``cost`` requests of ``key``'s budget: 0.0 when allowed, else the seconds to wait
+        (nothing is spent then)."""
+        cost = min(max(cost, 0.0), self.capacity)
+        now = self._clock()
+        with self._lock:
+            tokens, at = self._buckets.pop(key, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - at) * self.per_second)
+            wait = 0.0
+            if tokens >= cost:
+                tokens -= cost
+            else:
+                wait = (cost - tokens) / self.per_second
+            self._buckets[key] = (tokens, now)
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+        return wait
+
+
 # --- state ------------------------------------------------------------------------------------
 
 
@@ -250,6 +335,8 @@ class GuardState:
     config: dict[str, Any]
     #: endpoint -> {field: is_html}
     protect: dict[str, dict[str, bool]] = field(default_factory=dict)
+    #: the live check's per-client limit (``FORUM_GUARD_LIVE_CHECK_RATE``), None when off
+    live_check_limiter: RateLimiter | None = None
 
 
 def _state(app: Flask | None = None) -> GuardState:
@@ -367,6 +454,7 @@ class ForumGuard:
         if app.config[ConfigKeys.WORDLISTS] is None:
             app.config[ConfigKeys.WORDLISTS] = str(_shipped_wordlists())
         config = {k: app.config[k] for k in DEFAULTS}
+        limiter = RateLimiter.parse(config[ConfigKeys.LIVE_CHECK_RATE])  # a bad rate fails here, early
 
         store = self._store
         source = self._source
@@ -378,6 +466,7 @@ class ForumGuard:
             store=store,
             config=config,
             protect=_normalize_protect(config[ConfigKeys.PROTECT], bool(config[ConfigKeys.HTML])),
+            live_check_limiter=limiter,
         )
         app.extensions[EXTENSION_KEY] = state
 
@@ -494,14 +583,29 @@ def current_verdict(field: str | None = None) -> Verdict | None:
 # --- checking ---------------------------------------------------------------------------------
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (same length, same offsets)."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
 def check(text: str, *, html: bool | None = None, group: str | None = None) -> Verdict:
     """Check a draft with the ruleset in force, as the current author. The live check and every
-    submit path go through here, so the editor and the server never disagree."""
+    submit path go through here, so the editor and the server never disagree. Lone surrogates (a
+    JSON body may hold ``"\\ud800"``; no database or UTF-8 page can) become U+FFFD first, as
+    werkzeug does with bytes that are not UTF-8 in a form body; offsets do not move."""
     state = _state()
+    text = valid_unicode(text)
     if html is None:
         html = bool(state.config[ConfigKeys.HTML])
     if group is None:
         group = current_group()
+    if not state.config[ConfigKeys.ENABLED]:  # FORUM_GUARD_ENABLED = False: allow, unchecked
+        shown = Markup.escape(text)
+        return Verdict(action=Action.ALLOW, matches=(), violations=(), group=group, is_html=html,
+                       sanitized=text, highlighted_html=shown, censored_html=shown)
     try:
         return current_guard().check(text, html=html, group=group)
     except DraftTooLarge as exc:
@@ -667,12 +771,14 @@ def _protect_endpoints() -> ResponseReturnValue | None:
     limit = state.config[ConfigKeys.MAX_REQUEST_BYTES]
     if limit and (request.content_length or 0) > limit:
         raise DraftTooLargeError()
+    body: dict[str, Any] | None = None
     try:
         data: MultiDict[str, Any] | Mapping[str, Any]
         if request.is_json:
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict):
-                raise DraftRefused("The post is not a JSON object.")
+            body = _json_object("The post")
+            for key, value in body.items():  # in place: views read this same parsed object
+                if isinstance(value, str):
+                    body[key] = valid_unicode(value)
             data = MultiDict({k: v for k, v in body.items()})
         else:
             data = request.form
@@ -699,12 +805,30 @@ def _protect_endpoints() -> ResponseReturnValue | None:
             rv = handler(verdicts)
             return rv
         return blocked_response(verdicts)
-    if state.config[ConfigKeys.REWRITE_FIELDS] and not request.is_json:
-        form = request.form.copy()
-        for name, verdict in verdicts.items():
-            form.setlist(name, [content_to_store(verdict)])
-        request.form = ImmutableMultiDict(form)
+    if state.config[ConfigKeys.REWRITE_FIELDS]:
+        if body is not None:
+            # request.get_json() (and flask-wtf, which reads it) returns this same cached dict, so
+            # a JSON post's view sees the sanitized draft too, never the raw one
+            for name, verdict in verdicts.items():
+                body[name] = content_to_store(verdict)
+        else:
+            form = request.form.copy()
+            for name, verdict in verdicts.items():
+                form.setlist(name, [content_to_store(verdict)])
+            request.form = ImmutableMultiDict(form)
     return None
+
+
+def _json_object(what: str) -> dict[str, Any]:
+    """The request's JSON object. Malformed JSON, JSON nested deeper than the parser's recursion
+    limit, or anything but an object is a 422 with a message, never a 500."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
+    if not isinstance(body, dict):
+        raise DraftRefused(f"{what} is not a JSON object.")
+    return body
 
 
 def _hold_unheld(response: Response) -> Response:
@@ -797,11 +921,12 @@ def _live_check() -> ResponseReturnValue:
     _validate_csrf()
     limit = _state().config[ConfigKeys.MAX_REQUEST_BYTES]
     if limit and (request.content_length or 0) > limit:
-        raise DraftTooLargeError()
+        raise DraftTooLargeError()  # refused unread, and without spending the client's budget
+    _limit_rate()
     if request.is_json:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise DraftRefused("The request is not a JSON object.")
+        body = _json_object("The request")
+    elif request.mimetype not in _FORM_TYPES:
+        raise UnsupportedMediaType('Send the draft as JSON, {"content": "…", "html": true}, or as a form.')
     else:
         try:
             form = request.form.to_dict()
@@ -816,6 +941,26 @@ def _live_check() -> ResponseReturnValue:
         raise DraftRefused("content must be a string and html a boolean.")
     verdict = check(content, html=html)
     return jsonify(verdict_json(verdict))
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+#: A live check costs one request of the client's budget, plus one per this many bytes of body: the
+#: worst drafts at the hard cap take about a second to check, an ordinary one a few milliseconds.
+RATE_COST_BYTES = 20_000
+
+
+def _limit_rate() -> None:
+    """Spend this live check's cost from the client's budget, or refuse with 429 and ``Retry-After``."""
+    limiter = _state().live_check_limiter
+    if limiter is None:
+        return
+    actor = current_actor()
+    cost = 1 + (request.content_length or 0) // RATE_COST_BYTES
+    wait = limiter.hit(f"user:{actor}" if actor else f"addr:{request.remote_addr}", cost)
+    if wait > 0:
+        raise TooManyChecks(retry_after=max(1, int(wait + 0.999)))
 
 
 def server_drafts_enabled() -> bool:
@@ -842,14 +987,13 @@ def _save_draft() -> ResponseReturnValue:
     limit = _state().config[ConfigKeys.MAX_REQUEST_BYTES]
     if limit and (request.content_length or 0) > limit:
         raise DraftTooLargeError()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise DraftRefused("The request is not a JSON object.")
+    body = _json_object("The request")
     key, content = body.get("key"), body.get("content")
     if not isinstance(key, str) or not key or len(key) > MAX_DRAFT_KEY:
         raise DraftRefused("key must be a short string.")
     if content is not None and not isinstance(content, str):
         raise DraftRefused("content must be a string or null.")
+    key, content = valid_unicode(key), None if content is None else valid_unicode(content)
     _state().ext._draft_saver(key, content or None)  # type: ignore[misc]
     return jsonify({"saved": content is not None and content != "", "key": key})
 
@@ -861,7 +1005,14 @@ def _json_error(exc: HTTPException) -> ResponseReturnValue:
     if request.endpoint == "forum_guard.static":
         return exc
     name = "csrf" if isinstance(exc, CSRFError) else (exc.name or "error").lower().replace(" ", "_")
-    return jsonify({"error": name, "message": exc.description or exc.name}), exc.code or 500
+    message = exc.description or exc.name
+    if isinstance(exc, RequestEntityTooLarge):  # werkzeug's own (MAX_CONTENT_LENGTH), in the forum's words
+        message = DraftTooLargeError.description
+    response = jsonify({"error": name, "message": message})
+    for header, value in exc.get_headers():  # Retry-After of a 429, Allow of a 405
+        if header.lower() != "content-type":
+            response.headers[header] = value
+    return response, exc.code or 500
 
 
 __all__ += ["EDITOR_MESSAGES", "StaticSource", "editor_config", "editor_messages"]

@@ -91,11 +91,15 @@ def fold_char(ch: str) -> str:
             return LEET[ch]
         if "0" <= ch <= "9":
             return ch
+        if ch in "\t\n\v\f\r":
+            return " "
+        if ch < " " or ch == "\x7f":
+            return _NUL  # control characters are invisible: "fu\x01ck" is "fuck"
         return " "
     if ch in INVISIBLE:
         return _NUL
     cat = unicodedata.category(ch)
-    if cat in ("Mn", "Me", "Cf", "Cs"):
+    if cat in ("Mn", "Me", "Cf", "Cs", "Cc"):
         return _NUL
     if cat == "Mc":
         return ch
@@ -323,10 +327,15 @@ def fold(text: str) -> Skeleton:
     n = len(text)
     origin: np.ndarray | None = None
     if text.isascii():
-        # no deletions or expansions are possible: only repeats to collapse
+        # no expansions are possible; deletions only for control characters (rare)
         padded = _fold_ascii(text)
         arr = np.frombuffer(padded, dtype=np.uint8)
         orig_of = None
+        if b"\x00" in padded:
+            keep = arr != 0
+            arr = arr[keep]
+            orig_of = np.flatnonzero(keep) - 1
+            orig_of[-1] = n
     else:
         if "!" in text or "|" in text or "+" in text:
             text = _TRAILING_SYMBOL_RE.sub(" ", text)

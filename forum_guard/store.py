@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "MAX_IMPORT_BYTES",
+    "MAX_TERMS",
     "SCHEMA_VERSION",
     "AlreadyDecided",
     "AlreadyExists",
@@ -58,6 +60,7 @@ __all__ = [
     "TermRow",
     "compile_snapshot",
     "default_database_url",
+    "default_max_terms",
     "dictionary_hits",
     "dictionary_words",
     "export_text",
@@ -83,6 +86,26 @@ ImportFormat = Literal["auto", "text", "plain", "csv"]
 ExportFormat = Literal["text", "plain", "csv"]
 QUEUE_REASONS = ("require_approval", "flag")
 QUEUE_STATUSES = ("pending", "approved", "rejected")
+#: The most terms one store holds, over all its lists: every worker compiles all of them (100k terms
+#: take about 1.2 s and 90 MB per worker, a million about 14 s and 570 MB). ``$FORUM_GUARD_MAX_TERMS``
+#: or ``Store(url, max_terms=...)`` changes it; an import or an add past it is refused whole.
+MAX_TERMS = 200_000
+#: The largest file an import reads, in bytes (200k terms of a typical list take about 3 MB).
+MAX_IMPORT_BYTES = 32 * 1024 * 1024
+
+
+def default_max_terms() -> int:
+    """``$FORUM_GUARD_MAX_TERMS`` when set (a positive number), else :data:`MAX_TERMS`."""
+    value = os.environ.get("FORUM_GUARD_MAX_TERMS", "").strip()
+    if not value:
+        return MAX_TERMS
+    try:
+        n = int(value.replace("_", ""))
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"FORUM_GUARD_MAX_TERMS={value!r} is not a positive number")
+    return n
 
 
 # --------------------------------------------------------------------------------------------
@@ -540,7 +563,9 @@ def _parse_csv(text: str, *, name: str, source: str, action: Action = Action.BLO
 def parse_import_text(text: str, *, name: str, source: str, format: ImportFormat = "auto",
                       action: Action | None = None, kind: ListKind | None = None) -> WordList:
     """Parse one file's text in one of the import formats. ``name`` names a list whose text does not;
-    ``action``/``kind`` override the header's (text) or the default block/terms (plain, csv)."""
+    ``action``/``kind`` override the header's (text) or the default block/terms (plain, csv). A file
+    with more terms than a store may hold (:func:`default_max_terms`) is refused before parsing."""
+    _refuse_too_many_lines(text, source)
     fmt = _sniff_format(text, source) if format == "auto" else format
     if fmt == "text":
         wl = parse_wordlist(text, name=name, source=source)
@@ -561,11 +586,24 @@ def parse_import_text(text: str, *, name: str, source: str, format: ImportFormat
     raise ValueError(f"unknown import format {format!r} (text, plain, csv or auto)")
 
 
+def _refuse_too_many_lines(text: str, source: str) -> None:
+    limit = default_max_terms()
+    if text.count("\n") < limit:
+        return
+    terms = sum(1 for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+    if terms > limit:
+        raise WordlistError(f"{terms:,} terms: a store holds at most {limit:,} in all its lists "
+                            "(FORUM_GUARD_MAX_TERMS); split the file or raise the limit", source=source)
+
+
 def parse_import_file(path: str | os.PathLike[str], *, name: str | None = None, format: ImportFormat = "auto",
                       action: Action | None = None, kind: ListKind | None = None) -> WordList:
     """Read and parse one file; errors name the file and line (:class:`WordlistError`)."""
     p = Path(path)
     try:
+        if p.stat().st_size > MAX_IMPORT_BYTES:
+            raise WordlistError(f"the file is {p.stat().st_size:,} bytes; an import reads at most "
+                                f"{MAX_IMPORT_BYTES:,}", source=str(p))
         data = p.read_bytes()
     except OSError as exc:
         raise WordlistError(f"cannot read: {exc.strerror or exc}", source=str(p)) from None
@@ -606,7 +644,10 @@ class Store:
     ("admin", "cli", …) and returns the new ruleset version.
     """
 
-    def __init__(self, url: str | URL | Engine, *, busy_timeout: float = 30.0, **engine_options: Any) -> None:
+    def __init__(self, url: str | URL | Engine, *, busy_timeout: float = 30.0, max_terms: int | None = None,
+                 **engine_options: Any) -> None:
+        #: the most terms this store accepts over all lists (see :data:`MAX_TERMS`)
+        self.max_terms = max_terms if max_terms is not None else default_max_terms()
         if isinstance(url, Engine):
             self.engine = url
         else:
@@ -616,6 +657,8 @@ class Store:
                 if db and db != ":memory:" and not db.startswith("file:"):
                     Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
                     engine_options.setdefault("connect_args", {}).setdefault("timeout", busy_timeout)
+            else:  # a server restart or failover must not cost each worker a failed request
+                engine_options.setdefault("pool_pre_ping", True)
             self.engine = sa.create_engine(u, **engine_options)
         self.url = self.engine.url
         self.is_sqlite = self.engine.dialect.name == "sqlite"
@@ -817,6 +860,8 @@ class Store:
             raise StoreError("a list's action cannot be 'allow'")
         if inflections is None:
             inflections = kind is ListKind.TERMS
+        replacement = _check_replacement(replacement)
+        description = _check_description(description)
         with self._write() as conn:
             self._lock_rules(conn)
             if conn.execute(sa.select(t_lists.c.id).where(t_lists.c.name == name)).first() is not None:
@@ -850,13 +895,13 @@ class Store:
                 raise StoreError("a list's action cannot be 'allow'")
             values["action"] = act.value
         if replacement is not False:
-            values["replacement"] = replacement or None
+            values["replacement"] = _check_replacement(replacement)
         if evasion is not None:
             values["evasion"] = evasion
         if inflections is not None:
             values["inflections"] = inflections
         if description is not None:
-            values["description"] = " ".join(description.split())
+            values["description"] = " ".join(_check_description(description).split())
         with self._write() as conn:
             self._lock_rules(conn)
             row = self._list_row(conn, name)
@@ -903,7 +948,7 @@ class Store:
             try:
                 out.append(Term.parse(line, kind=kind))
             except ValueError as exc:
-                raise StoreError(f"{line!r}: {exc}") from None
+                raise StoreError(f"{_clip(line)!r}: {exc}") from None
         return out
 
     def terms(self, list_name: str, *, search: str | None = None, offset: int = 0,
@@ -915,9 +960,9 @@ class Store:
             if search:
                 q = q.where(t_terms.c.key.like(f"%{_like_escape(search.strip().casefold())}%", escape="\\"))
             if offset:
-                q = q.offset(offset)
+                q = q.offset(min(offset, _MAX_ROW))
             if limit is not None:
-                q = q.limit(limit)
+                q = q.limit(min(limit, _MAX_ROW))
             return [self._term_row(r, list_name) for r in conn.execute(q)]
 
     def count_terms(self, list_name: str, *, search: str | None = None) -> int:
@@ -936,6 +981,7 @@ class Store:
                        added_by=r.added_by, added_at=_aware(r.added_at))  # type: ignore[arg-type]
 
     def get_term(self, term_id: int) -> TermRow:
+        _check_id(term_id, "term with id")
         with self._read() as conn:
             r = conn.execute(sa.select(t_terms, t_lists.c.name.label("list_name"))
                              .join(t_lists, t_lists.c.id == t_terms.c.list_id).where(t_terms.c.id == term_id)).first()
@@ -963,12 +1009,18 @@ class Store:
             key = term_key(t)
             if key in existing:
                 continue
+            _check_term(t)
             existing.add(key)
             added.append(t)
             rows.append({"list_id": list_id, "key": key, "text": t.text, "wildcard_start": t.wildcard_start,
                          "wildcard_end": t.wildcard_end, "exception": t.exception, "replacement": t.replacement,
                          "note": t.note, "options": dict((extra or {}).get(key, {})), "added_by": actor,
                          "added_at": now})
+        if rows:
+            total = int(conn.execute(sa.select(sa.func.count()).select_from(t_terms)).scalar_one()) + len(rows)
+            if total > self.max_terms:
+                raise StoreError(f"the store would hold {total:,} terms; it holds at most {self.max_terms:,} in all its "
+                                 "lists (FORUM_GUARD_MAX_TERMS). Nothing was stored.")
         for i in range(0, len(rows), 5000):
             conn.execute(t_terms.insert(), rows[i : i + 5000])
         return added
@@ -1026,6 +1078,7 @@ class Store:
 
     def update_term(self, term_id: int, new: Term | str, *, actor: str | None = None, origin: str = "api") -> int:
         """Replace a term by another (edit); returns the new ruleset version."""
+        _check_id(term_id, "term with id")
         with self._write() as conn:
             self._lock_rules(conn)
             r = conn.execute(sa.select(t_terms, t_lists.c.name.label("list_name"), t_lists.c.kind.label("kind"))
@@ -1036,6 +1089,7 @@ class Store:
             if not term:
                 raise StoreError("empty term")
             new_term = term[0]
+            _check_term(new_term)
             old_term = self._term_row(r, r.list_name).term
             if new_term == old_term:
                 return int(conn.execute(sa.select(t_ruleset.c.version)).scalar_one())
@@ -1094,6 +1148,8 @@ class Store:
         report: list[dict[str, Any]] = []
         now = _now()
         for wl in wordlists:
+            _check_replacement(wl.replacement)
+            _check_description(wl.description)
             row = conn.execute(sa.select(t_lists).where(t_lists.c.name == wl.name)).first()
             created = row is None
             options = {"kind": wl.kind.value, "action": wl.action.value, "replacement": wl.replacement,
@@ -1290,13 +1346,14 @@ class Store:
             q = q.where(t_queue.c.status == status)
         if reason:
             q = q.where(t_queue.c.reason == reason)
-        q = q.order_by(t_queue.c.id if status == "pending" else t_queue.c.id.desc()).offset(offset)
+        q = q.order_by(t_queue.c.id if status == "pending" else t_queue.c.id.desc()).offset(min(offset, _MAX_ROW))
         if limit is not None:
-            q = q.limit(limit)
+            q = q.limit(min(limit, _MAX_ROW))
         with self._read() as conn:
             return [self._queue_item(r) for r in conn.execute(q)]
 
     def queue_item(self, item_id: int) -> QueueItem:
+        _check_id(item_id, "queue item")
         with self._read() as conn:
             r = conn.execute(sa.select(t_queue).where(t_queue.c.id == item_id)).first()
         if r is None:
@@ -1320,6 +1377,7 @@ class Store:
         :class:`AlreadyDecided` if someone decided it first. The caller tells the host (signal)."""
         if decision not in ("approved", "rejected"):
             raise ValueError("decision must be 'approved' or 'rejected'")
+        _check_id(item_id, "queue item")
         with self._write() as conn:
             r = conn.execute(sa.select(t_queue).where(t_queue.c.id == item_id)).first()
             if r is None:
@@ -1382,9 +1440,9 @@ class Store:
         """Audit entries, newest first. ``action`` matches a prefix ("term" finds term.add, term.remove)."""
         q = self._audit_query(sa.select(t_audit), actor=actor, action=action, target=target, origin=origin,
                               search=search, since=since, until=until)
-        q = q.order_by(t_audit.c.id.desc()).offset(offset)
+        q = q.order_by(t_audit.c.id.desc()).offset(min(offset, _MAX_ROW))
         if limit is not None:
-            q = q.limit(limit)
+            q = q.limit(min(limit, _MAX_ROW))
         with self._read() as conn:
             return [AuditEntry(id=r.id, at=_aware(r.at), actor=r.actor, origin=r.origin,  # type: ignore[arg-type]
                                action=r.action, target=r.target, summary=r.summary, detail=r.detail or {},
@@ -1429,6 +1487,58 @@ class Store:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+#: The largest row id or offset a database takes (SQLite and PostgreSQL: signed 64 bits).
+_MAX_ROW = 2**63 - 1
+
+
+def _check_id(value: int, what: str) -> None:
+    """An id no database can hold (``/queue/99999999999999999999``) is simply not there."""
+    if not 0 < value <= _MAX_ROW:
+        raise NotFound(f"no {what} {value}")
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """``text`` shortened for an error message (a 10k-character term is not echoed whole)."""
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
+#: The longest list description (the admin form's limit too).
+MAX_DESCRIPTION_LENGTH = 500
+
+
+def _check_replacement(replacement: str | None) -> str | None:
+    """A censor text: one line of at most ``MAX_TERM_LENGTH`` characters (a line break would
+    smuggle a term into the list's export); empty means none."""
+    if replacement is None or not replacement.strip():
+        return None
+    if "\n" in replacement or "\r" in replacement:
+        raise StoreError("the censor text must be one line")
+    if len(replacement) > MAX_TERM_LENGTH:
+        raise StoreError(f"the censor text is {len(replacement):,} characters long; the maximum is {MAX_TERM_LENGTH}")
+    return replacement
+
+
+def _check_description(description: str) -> str:
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise StoreError(f"the description is {len(description):,} characters long; "
+                         f"the maximum is {MAX_DESCRIPTION_LENGTH}")
+    return description
+
+
+def _check_term(term: Term) -> None:
+    """The limits of the stored form, for Term objects that did not come from ``Term.parse``."""
+    if len(term.text) > MAX_TERM_LENGTH:
+        raise StoreError(f"{_clip(term.text)!r}: term is {len(term.text):,} characters long; "
+                         f"the maximum is {MAX_TERM_LENGTH}")
+    if term.replacement is not None:
+        try:
+            _check_replacement(term.replacement)
+        except StoreError as exc:
+            raise StoreError(f"{_clip(term.text)!r}: {exc}") from None
+    if term.note is not None and ("\n" in term.note or "\r" in term.note):
+        raise StoreError(f"{_clip(term.text)!r}: the note must be one line")
 
 
 def _preview(terms: Sequence[Term], limit: int = 10) -> str:

@@ -460,3 +460,29 @@ def test_workers_booting_together_on_an_empty_database(tmp_path: Path) -> None:
         assert len(db().scalars(select(User).where(User.group == "moderator")).all()) == 1
         assert len(db().scalars(select(Topic)).all()) == 3
     close_app(boot)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("get", "/t/99999999999999999999", None),
+        ("post", "/moderation/99999999999999999999", None),
+        ("post", "/members/99999999999999999999", None),
+        ("post", "/t/1/reply", {"content": "<p>hi</p>", "guest_name": {"a": 1}}),
+        ("post", "/new", {"title": "x\ud800 title", "content": "<p>hello there</p>", "guest_name": "a\ud800"}),
+        ("post", "/signup", {"name": "a\ud800b", "password": "a-good-password", "confirm": "a-good-password"}),
+        ("post", "/signup", '{"name": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ],
+)
+def test_hostile_requests_to_the_demo_are_never_a_500(tmp_path: Path, method: str, url: str, body: Any) -> None:
+    app = create_app(demo_config(tmp_path, WTF_CSRF_ENABLED=False))
+    client = app.test_client()
+    if body is None:
+        response = getattr(client, method)(url)
+    elif isinstance(body, str):
+        response = client.post(url, data=body, content_type="application/json")
+    else:
+        response = client.post(url, json=body)
+    assert response.status_code < 500
+    assert response.status_code in (302, 404, 405, 422)
+    close_app(app)

@@ -185,3 +185,9 @@ def test_phrase_ending_in_a_single_e_keeps_its_boundary() -> None:
     assert [(m.start, m.end) for m in matcher.scan("e e")] == [(0, 3)]
     assert matcher.scan("hre b e e") != []
     assert matcher.scan("e") == []
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x01", "\x1f", "\x7f", "\x85", "\x9f"])
+def test_control_characters_inside_a_word_are_invisible(control: str) -> None:
+    text = f"oh fu{control}ck"
+    assert found(text) == [("fuck*", f"fu{control}ck")]

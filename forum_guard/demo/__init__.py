@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, Response, request
 from flask_wtf import CSRFProtect
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.routing import IntegerConverter
 from werkzeug.security import generate_password_hash
 
 from forum_guard import signals
+from forum_guard.ext import valid_unicode
 
 from .models import PUBLISHED, Post, Topic, User, db, init_db
 from .views import bp, guard, on_queue_decided
@@ -69,6 +71,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     init_db(app, url)
     guard.init_app(app)
+    app.url_map.converters["id"] = _IdConverter
+    app.before_request(_text_json_fields)
     app.register_blueprint(bp)
     _register_admin(app)
     # a moderator's decision on the admin page (or the demo's own moderation page) publishes or drops the post
@@ -77,6 +81,31 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         _first_run(app)
     return app
+
+
+class _IdConverter(IntegerConverter):
+    """Row ids in URLs: positive and within a 64-bit integer, so a huge number is a 404 rather
+    than a database overflow."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(url_map, min=1, max=2**63 - 1)
+
+
+def _text_json_fields() -> Response | None:
+    """The demo's forms also accept a JSON object (flask-wtf reads one as form data). Every value
+    must be text, and lone surrogates (``"\ud800"``) become U+FFFD. Anything else gets a 422 with a
+    message, never a 500. The extension's own JSON endpoints check their bodies themselves."""
+    if request.method != "POST" or not request.is_json or request.blueprint == "forum_guard":
+        return None
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
+    if not isinstance(body, dict) or not all(isinstance(value, str) for value in body.values()):
+        return Response("Send the form's fields as a JSON object of text values.\n", 422, mimetype="text/plain")
+    for key, value in body.items():
+        body[key] = valid_unicode(value)
+    return None
 
 
 def _secret_key(instance: Path) -> str:

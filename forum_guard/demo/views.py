@@ -189,7 +189,7 @@ def render_topic(topic: Topic, form: ReplyForm, status: int = 200) -> Any:
     return render_template("demo/topic.html", topic=topic, posts=posts, form=form), status
 
 
-@bp.get("/t/<int:topic_id>")
+@bp.get("/t/<id:topic_id>")
 def topic(topic_id: int) -> Any:
     return render_topic(_topic_or_404(topic_id), ReplyForm())
 
@@ -223,7 +223,7 @@ def _posted(post: Post, verdict: Verdict, what: str) -> None:
     db().commit()
 
 
-@bp.post("/t/<int:topic_id>/reply")
+@bp.post("/t/<id:topic_id>/reply")
 def reply(topic_id: int) -> Any:
     topic = _topic_or_404(topic_id)
     form = ReplyForm()
@@ -367,7 +367,7 @@ def pending() -> Any:
     return render_template("demo/pending.html", posts=posts, form=DecisionForm())
 
 
-@bp.post("/moderation/<int:post_id>")
+@bp.post("/moderation/<id:post_id>")
 @moderator_required
 def decide(post_id: int) -> Any:
     """Approve or reject a post. Goes through the store's queue (when there is one) and the same
@@ -431,7 +431,7 @@ def members() -> Any:
     return render_template("demo/members.html", users=users, form=GroupForm())
 
 
-@bp.post("/members/<int:user_id>")
+@bp.post("/members/<id:user_id>")
 @moderator_required
 def set_group(user_id: int) -> Any:
     form = GroupForm()

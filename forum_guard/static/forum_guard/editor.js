@@ -676,6 +676,11 @@
     async check() {
       clearTimeout(this.checkTimer);
       if (!this.checkUrl) return;
+      const pause = (this.pausedUntil || 0) - Date.now();
+      if (pause > 0) { // rate-limited (429): wait quietly, the post is checked on submit anyway
+        this.checkTimer = setTimeout(() => this.check(), pause);
+        return;
+      }
       const content = this.value();
       const seq = ++this.seq;
       if (this.inflight) this.inflight.abort();
@@ -704,6 +709,13 @@
       }
       if (seq !== this.seq) return;
       this.inflight = null;
+      if (response && response.status === 429) {
+        const wait = Math.min(Math.max(Number(response.headers.get("Retry-After")) || 5, 1), 60);
+        this.pausedUntil = Date.now() + wait * 1000;
+        this.checkTimer = setTimeout(() => this.check(), wait * 1000);
+        this.wrapper.dataset.fgState = "pending";
+        return;
+      }
       if (!response || !response.ok || !data) {
         this.renderError((data && data.message) || this.messages.check_failed);
       } else {
