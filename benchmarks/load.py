@@ -14,6 +14,8 @@ The set-up, in a temporary folder deleted afterwards:
 
 * two instance folders of the demo forum (``forum_guard.demo:create_app()``), identical but for
   ``FORUM_GUARD_ENABLED`` (True in one, False in the other) in their ``config.py``; CSRF stays on;
+  the live check's per-user rate limit is raised to 1,000,000 per minute (one client machine plays
+  every member, and the default 120 per minute would answer 429);
 * the store (SQLite) holds the shipped lists plus a 10,000-term ``bench`` list (the speed
   benchmark's terms, ``benchmarks/_data.py``), imported with the store API; the forum has
   ``--topics`` topics and 64 member accounts;
@@ -521,6 +523,7 @@ class Plan:
     reload_concurrency: int
     soak_seconds: float
     soak_concurrency: int
+    soak_kind: str
     sample_every: float
 
 
@@ -652,21 +655,23 @@ def soak(server: Server, members: list[Member], topic_ids: list[int], drafts: Dr
     stop = threading.Event()
     t0 = time.perf_counter()
 
+    def sample() -> None:
+        pids = server.worker_pids()
+        samples.append({"t": time.perf_counter() - t0, "master": rss_kb(server.proc.pid),
+                        "workers": {p: rss_kb(p) for p in pids}, "cpu": server.cpu_seconds(),
+                        "load": os.getloadavg()[0]})
+
     def sampler() -> None:
-        while True:
-            pids = server.worker_pids()
-            samples.append({"t": time.perf_counter() - t0, "master": rss_kb(server.proc.pid),
-                            "workers": {p: rss_kb(p) for p in pids}})
-            if stop.wait(plan.sample_every):
-                pids = server.worker_pids()
-                samples.append({"t": time.perf_counter() - t0, "master": rss_kb(server.proc.pid),
-                                "workers": {p: rss_kb(p) for p in pids}})
-                return
+        sample()
+        while not stop.wait(plan.sample_every):
+            sample()
+        sample()
 
     th = threading.Thread(target=sampler, daemon=True)
     th.start()
-    log(f"soak: {plan.soak_seconds:.0f}s of mixed load at c={plan.soak_concurrency}, RSS every {plan.sample_every:.0f}s")
-    r = run_load(server, members, topic_ids, drafts, "mix", plan.soak_concurrency, plan.soak_seconds, 10**9,
+    log(f"soak: {plan.soak_seconds:.0f}s of {plan.soak_kind} load at c={plan.soak_concurrency}, RSS every "
+        f"{plan.sample_every:.0f}s")
+    r = run_load(server, members, topic_ids, drafts, plan.soak_kind, plan.soak_concurrency, plan.soak_seconds, 10**9,
                  enabled=True, label="soak")
     stop.set()
     th.join(10)
@@ -678,16 +683,41 @@ def soak(server: Server, members: list[Member], topic_ids: list[int], drafts: Dr
                            "max_mb": max(series) / 1024, "samples": len(series)})
     totals = [sum(s["workers"].values()) / 1024 for s in samples]
     minute = 60.0 if plan.soak_seconds >= 180 else plan.soak_seconds / 3
-    out = {"seconds": plan.soak_seconds, "concurrency": plan.soak_concurrency, "all": r.stats(),
+    out = {"seconds": plan.soak_seconds, "concurrency": plan.soak_concurrency, "kind": plan.soak_kind, "all": r.stats(),
            "first": r.stats(None, 0.0, minute), "last": r.stats(None, r.elapsed - minute, r.elapsed + 1),
            "window_seconds": minute, "per_worker": per_worker,
            "total_start_mb": totals[0] if totals else 0.0, "total_end_mb": totals[-1] if totals else 0.0,
            "total_max_mb": max(totals) if totals else 0.0, "samples": len(samples),
            "worker_pids_changed": any(set(s["workers"]) != set(pids) for s in samples),
            "trace": [(round(s["t"], 1), round(sum(s["workers"].values()) / 1024, 1)) for s in samples],
+           "timeline": timeline(r, samples, plan.soak_seconds),
            "errors": dict(r.errors)}
     log(f"soak: {out['all']['requests']} requests, {out['all']['errors']} errors; workers' RSS "
         f"{out['total_start_mb']:.0f} → {out['total_end_mb']:.0f} MB (max {out['total_max_mb']:.0f})")
+    return out
+
+
+def timeline(r: CellResult, samples: list[dict[str, Any]], seconds: float) -> list[dict[str, Any]]:
+    """The soak in windows (60 s, or a sixth of a shorter soak): throughput, latency, the server's CPU
+    per request, the workers' RSS and the machine's load average at the end of each window."""
+    width = 60.0 if seconds >= 360 else max(seconds / 6, 1.0)
+    out: list[dict[str, Any]] = []
+    if not samples:
+        return out
+
+    def near(t: float) -> dict[str, Any]:
+        return min(samples, key=lambda x: abs(x["t"] - t))
+
+    a = 0.0
+    while a < seconds - 1e-6:
+        b = min(a + width, seconds)
+        sa, sb = near(a), near(b)
+        st = r.stats(None, sa["t"], sb["t"]) if sb["t"] > sa["t"] else r.stats(None, a, b)
+        cpu = (sb["cpu"] - sa["cpu"]) / st["requests"] * 1e3 if st["requests"] and sb["t"] > sa["t"] else 0.0
+        out.append({"from": a, "to": b, "rps": st["rps"], "p50_ms": st["p50_ms"], "p99_ms": st["p99_ms"],
+                    "errors": st["errors"], "server_cpu_ms": cpu,
+                    "workers_mb": sum(sb["workers"].values()) / 1024, "load": sb["load"]})
+        a = b
     return out
 
 
@@ -782,7 +812,9 @@ def report(res: dict[str, Any]) -> list[tuple[str, str, str]]:
         p("")
     sk = res.get("soak")
     if sk:
-        p(f"## Soak: {sk['seconds']:.0f} s of mixed load at c={sk['concurrency']}\n")
+        what = {"mix": "mixed load (live checks and replies in turn)", "check": "live checks",
+                "reply": "replies"}[sk["kind"]]
+        p(f"## Soak: {sk['seconds']:.0f} s of {what} at c={sk['concurrency']}\n")
         a, f, last = sk["all"], sk["first"], sk["last"]
         p(f"- {a['requests']:,} requests, {a['rps']:,.1f}/s, p50 {a['p50_ms']:.1f} ms, p99 {a['p99_ms']:.1f} ms, "
           f"errors {a['errors']}; first {sk['window_seconds']:.0f} s p50 {f['p50_ms']:.1f} ms / p99 {f['p99_ms']:.1f} ms, "
@@ -794,6 +826,11 @@ def report(res: dict[str, Any]) -> list[tuple[str, str, str]]:
         p("|---:|---:|---:|---:|")
         for w in sk["per_worker"]:
             p(f"| {w['pid']} | {w['start_mb']:.1f} | {w['end_mb']:.1f} | {w['max_mb']:.1f} |")
+        p("\n| window | req/s | p50 ms | p99 ms | errors | server CPU ms/req | workers' RSS MB | load avg |")
+        p("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for w in sk["timeline"]:
+            p(f"| {w['from']:.0f}-{w['to']:.0f} s | {w['rps']:,.1f} | {w['p50_ms']:.1f} | {w['p99_ms']:.1f} | "
+              f"{w['errors']} | {w['server_cpu_ms']:.2f} | {w['workers_mb']:.1f} | {w['load']:.2f} |")
         p("")
 
     # targets
@@ -874,6 +911,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reload-interval", type=float, default=2.0, help="FORUM_GUARD_RELOAD_SECONDS (default 2)")
     ap.add_argument("--soak", type=float, default=None, help="soak seconds (default 60; --quick 8; 0: none)")
     ap.add_argument("--soak-concurrency", type=int, default=8)
+    ap.add_argument("--soak-kind", choices=["mix", "check", "reply"], default="mix",
+                    help="what the soak sends: live checks and replies in turn (default), or one of them")
     ap.add_argument("--only", default="matrix,reload,soak", help="phases: matrix, reload, soak")
     ap.add_argument("--topics", type=int, default=2_000, help="topics the replies are spread over")
     ap.add_argument("--json", type=Path, help="also write every figure as JSON here")
@@ -891,6 +930,7 @@ def main(argv: list[str] | None = None) -> int:
         reload_concurrency=8,
         soak_seconds=args.soak if args.soak is not None else (8.0 if quick else 60.0),
         soak_concurrency=args.soak_concurrency,
+        soak_kind=args.soak_kind,
         sample_every=1.0 if quick else (2.0 if (args.soak or 60) <= 120 else 5.0),
     )
     phases = {p.strip() for p in args.only.split(",")}

@@ -392,7 +392,7 @@ def report(results: dict[str, Any], runs: dict[str, Run], resume: dict[str, Any]
           f"{r.peak_main_mb:,.0f} MB | {r.peak_worker_mb:,.0f} MB | {r.processes} | "
           f"{r.loadavg[0]:.1f} → {r.loadavg[1]:.1f} |")
     p("\nCPU µs/post: user + system time of the scan's whole process tree (startup included) per post; it "
-      "does not depend on what else the machine runs, the wall-clock figures do.")
+      "depends much less than the wall-clock figures on what else the machine runs.")
     p("")
     for r in runs.values():
         s = r.summary or {}
