@@ -3,6 +3,7 @@ session; a fresh browser context, so a fresh localStorage, per test)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -22,17 +23,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The demo forum served by werkzeug in a thread; yields its base URL."""
+@contextlib.contextmanager
+def serve(app: Any, name: str = "live-server") -> Iterator[str]:
+    """Serve a Flask app with werkzeug in a thread on 127.0.0.1; yields its base URL, then stops
+    the server and closes the app's databases."""
     from werkzeug.serving import make_server
 
-    from forum_guard.demo import create_app
-
-    tmp = tmp_path_factory.mktemp("live")
-    app = create_app(demo_config(tmp, FORUM_GUARD_CHECK_DELAY_MS=150))
     server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -41,6 +39,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         thread.join(timeout=10)
         server.server_close()
         close_app(app)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo forum served by werkzeug in a thread; yields its base URL."""
+    from forum_guard.demo import create_app
+
+    tmp = tmp_path_factory.mktemp("live")
+    with serve(create_app(demo_config(tmp, FORUM_GUARD_CHECK_DELAY_MS=150))) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from store_fixtures import close_app, make_app, store_of
+from store_fixtures import make_app, store_of
 
+from browser.conftest import serve
 from forum_guard import Guard, signals
 from forum_guard.terms import Action, Term, WordList
 
@@ -24,16 +22,9 @@ A = "/forum-guard/admin"
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]]:
-    from werkzeug.serving import make_server
-
     tmp = tmp_path_factory.mktemp("admin-live")
     app = make_app(f"sqlite:///{tmp}/fg.sqlite", seed=False)
     store = store_of(app)
@@ -41,28 +32,14 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     store.add_terms("rude", ["zorblax*"])
     store.create_list("spam", action="require_approval")
     store.add_terms("spam", ["cheap pills"])
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="admin-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        close_app(app)
+    with serve(app, "admin-live-server") as url:
+        yield url, app
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"chromium not found at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
+def chromium(browser: Any) -> Any:
+    """The session's chromium (tests/browser/conftest.py)."""
+    return browser
 
 
 @pytest.fixture(params=["desktop", "phone"])
