@@ -714,3 +714,30 @@ def test_analyze_any_text(source: str) -> None:
         assert draft.emoji_count >= 0
         for link in draft.links:
             assert 0 <= link.start <= link.end <= len(draft.sanitized)
+
+
+def test_emoji_start_class_covers_every_emoji_start() -> None:
+    """count_emoji only looks where EMOJI_START_RE finds a character: it must cover every code point
+    an emoji can begin with, by the Unicode data the `regex` module carries."""
+    import regex
+
+    from forum_guard.draft import EMOJI_START_RE
+
+    starts = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Presentation}\p{Regional_Indicator}]")
+    missing = [hex(c) for c in range(0x80, 0x110000)
+               if not 0xD800 <= c <= 0xDFFF and starts.match(chr(c)) and not EMOJI_START_RE.match(chr(c))]
+    assert missing == []
+
+
+_EMOJI_PIECES = ["😀", "👨\u200d👩\u200d👧", "👍🏽", "🇫🇷", "1\ufe0f\u20e3", "#\u20e3", "❤\ufe0f", "❤", "©", "™\ufe0f",
+                 "\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F", "é", " ", "a", "\u200d",
+                 "\ufe0f", "\ufe0e", "🏽", "🇫", "7", "—"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_EMOJI_PIECES), max_size=40).map("".join))
+def test_count_emoji_equals_the_whole_text_pattern(text: str) -> None:
+    from forum_guard.draft import _EMOJI_RE
+
+    expected = 0 if text.isascii() else len(_EMOJI_RE.findall(text))
+    assert count_emoji(text) == expected
