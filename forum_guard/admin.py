@@ -525,9 +525,8 @@ def test() -> ResponseReturnValue:
 
         guard = current_guard()
         verdict = guard.check(form.text.data, html=form.html.data, group=form.group.data)
-        highlight_all = getattr(guard, "highlight_all", None)
-        highlighted = (highlight_all(verdict, form.text.data, html=form.html.data)
-                       if highlight_all is not None and verdict.matches else verdict.highlighted_html)
+        highlighted = (guard.highlight_all(verdict, form.text.data, html=form.html.data)
+                       if verdict.matches else verdict.highlighted_html)
     status = 400 if form.is_submitted() and verdict is None else 200
     return render_template("forum_guard/admin/test.html", form=form, verdict=verdict, highlighted=highlighted), status
 
@@ -600,12 +599,11 @@ def _marked(item: Any) -> Markup:
         from .ext import current_guard
 
         guard = current_guard()
-        group = item.group if item.group in getattr(guard.limits, "groups", {}) else "member"
+        group = item.group if item.group in guard.limits.groups else "member"
         text = item.decided_content or item.content
         verdict = guard.check(text, html=item.is_html, group=group)
-        highlight_all = getattr(guard, "highlight_all", None)
-        if verdict.matches and highlight_all is not None:
-            return highlight_all(verdict, text, html=item.is_html)
+        if verdict.matches:
+            return guard.highlight_all(verdict, text, html=item.is_html)
     except Exception:  # a post the current rules cannot check: show it as it was queued
         current_app.logger.exception("forum_guard admin: cannot re-check queue item %s", item.id)
     return stored

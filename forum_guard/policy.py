@@ -38,6 +38,7 @@ class Guard:
                 raise WordlistError(f"two lists are named {wl.name!r}", source=wl.source)
             names.add(wl.name)
         self.lists: tuple[WordList, ...] = tuple(lists)
+        self._domain_lists = frozenset(wl.name for wl in self.lists if wl.kind is ListKind.DOMAINS)
         self.limits: Limits = limits or Limits.default()
         started = time.perf_counter()
         self.matcher = Matcher(self.lists)
@@ -174,10 +175,9 @@ class Guard:
         for m in matches:
             by_list.setdefault(m.list, []).append(m)
         out = []
-        kinds = {wl.name: wl.kind for wl in self.lists}
         for name, ms in by_list.items():
             action = ms[0].action
-            if kinds.get(name) is ListKind.DOMAINS:
+            if name in self._domain_lists:
                 kind, message = ViolationKind.BLOCKED_DOMAIN, messages.blocked_domain
             else:
                 kind, message = ViolationKind.TERMS, getattr(messages, _TERM_MESSAGE[action])
