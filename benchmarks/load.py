@@ -68,6 +68,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import _data  # noqa: E402
+from _proc import cpu_seconds, rss_kb  # noqa: E402
 
 _T0 = time.perf_counter()
 SECRET_KEY = "forum-guard-load-benchmark"  # a throwaway instance on loopback
@@ -266,30 +267,6 @@ def tail(path: Path, n: int = 1500) -> str:
         return path.read_text(errors="replace")[-n:]
     except OSError:
         return "(no log)"
-
-
-_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(b")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
-
-
-def rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 # ============================================================================================

@@ -28,9 +28,6 @@ Progress goes to stderr, the report to stdout. MB are MiB (2**20 bytes).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
-import gc
 import importlib.util
 import json
 import os
@@ -51,6 +48,8 @@ if str(HERE) not in sys.path:
 if importlib.util.find_spec("forum_guard") is None:  # run from a checkout without `pip install -e`
     sys.path.insert(1, str(REPO_ROOT))
 
+from _proc import reset_peak, status_bytes, trim_heap  # noqa: E402
+
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 #: hot reloads the worker goes through (one term added each time)
 RELOADS = 4
@@ -59,31 +58,6 @@ MB = 2**20
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-# --- /proc helpers ----------------------------------------------------------------------------
-
-
-def proc_status(key: str, pid: int | str = "self") -> int:
-    """VmRSS / VmHWM of a process, in bytes."""
-    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) * 1024
-    raise KeyError(key)
-
-
-def reset_peak() -> None:
-    """Make VmHWM start again from the current RSS (Linux >= 4.0)."""
-    with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
-        fh.write("5")
-
-
-def trim_heap() -> None:
-    """Give freed memory back to the OS, so RSS shows what is held, not what glibc keeps cached."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def bench_terms(n: int) -> list[str]:
@@ -104,7 +78,7 @@ def child_guard(n: int, terms_file: Path) -> dict[str, Any]:
     limits = Limits.default()
     Guard([WordList(name="warm", terms=(Term("warmup"),))], limits).check("warm up")  # lazy tables, imports
     trim_heap()
-    base = proc_status("VmRSS")
+    base = status_bytes("VmRSS")
     reset_peak()
     t0 = time.perf_counter()
     words = terms_file.read_text("utf-8").splitlines()
@@ -114,14 +88,14 @@ def child_guard(n: int, terms_file: Path) -> dict[str, Any]:
     text = "A reply of a couple of sentences that mentions " + words[n // 2] + " once." + " More words." * 30
     del words
     assert guard.check(text).matches
-    compile_peak = proc_status("VmHWM")
+    compile_peak = status_bytes("VmHWM")
     trim_heap()
-    held = proc_status("VmRSS")
+    held = status_bytes("VmRSS")
     reset_peak()
     # a reload: a new snapshot (new term objects) compiles while the old ruleset serves
     fresh = WordList(name="bench", terms=tuple(Term(w) for w in terms_file.read_text("utf-8").splitlines()))
     again = Guard([fresh], limits)
-    reload_peak = proc_status("VmHWM")
+    reload_peak = status_bytes("VmHWM")
     assert again.check(text).matches
     del again, fresh
     return {
@@ -161,7 +135,7 @@ def create_app() -> Any:
         verdict = check(request.form["text"], html=False, group="member")
         source = app.extensions["forum_guard"].source
         return jsonify(pid=os.getpid(), version=source.version, blocked=verdict.blocked,
-                       rss=proc_status("VmRSS"), hwm=proc_status("VmHWM"),
+                       rss=status_bytes("VmRSS"), hwm=status_bytes("VmHWM"),
                        compile_seconds=getattr(source, "last_compile_seconds", None))
 
     return app

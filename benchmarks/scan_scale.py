@@ -51,6 +51,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import _data  # noqa: E402
+from _proc import cpu_seconds, rss_kb  # noqa: E402
 
 _T0 = time.perf_counter()
 FG = [sys.executable, "-c", "import sys; from forum_guard.cli import main; sys.argv[0] = 'forum-guard'; main()"]
@@ -164,30 +165,6 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_s(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(b")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
 def tree_rss(root: int) -> dict[int, int]:
     """Resident memory (kB) of ``root`` and every descendant."""
     kids = _children()
@@ -195,7 +172,7 @@ def tree_rss(root: int) -> dict[int, int]:
     todo = [root]
     while todo:
         pid = todo.pop()
-        out[pid] = _rss_kb(pid)
+        out[pid] = rss_kb(pid)
         todo.extend(kids.get(pid, []))
     return {p: r for p, r in out.items() if r}
 
@@ -247,7 +224,7 @@ def run_scan(label: str, args: list[str], *, kill_when: Path | None = None, kill
         while proc.poll() is None:
             rss = tree_rss(proc.pid)
             for pid in rss:
-                cpu[pid] = max(cpu.get(pid, 0.0), _cpu_s(pid))
+                cpu[pid] = max(cpu.get(pid, 0.0), cpu_seconds(pid))
             if rss:
                 total_mb = sum(rss.values()) / 1024
                 run.peak_total_mb = max(run.peak_total_mb, total_mb)

@@ -46,6 +46,7 @@ if importlib.util.find_spec("forum_guard") is None:  # run from a checkout witho
 
 import _data  # noqa: E402  (needs the path set above)
 from _data import LIST_SIZES, TEXT_SIZES, corpus, size_label  # noqa: E402
+from _proc import reset_peak, status_bytes, trim_heap  # noqa: E402
 
 CheckFn = Callable[[str], object]
 
@@ -528,57 +529,25 @@ def size_label_terms(n: int) -> str:
 # forum_guard extras
 
 
-def _proc_status(key: str) -> int | None:
-    """A field of /proc/self/status in bytes (VmRSS, VmHWM), or None off Linux."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
-
-
 def _max_rss_mb() -> float:
-    """The process's lifetime peak resident memory (not reset by _reset_peak)."""
+    """The process's lifetime peak resident memory (not reset by reset_peak)."""
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _reset_peak() -> bool:
-    """Reset VmHWM to the current RSS (Linux >= 4.0); False when it cannot be done."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _trim_heap() -> None:
-    """Give freed heap memory back to the OS (glibc), so a later build cannot hide in it."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def _memory_probe(build: Callable[[], Any]) -> tuple[Any, float, dict[str, Any]]:
     """Run ``build``; its result, seconds, and how the process's RSS moved (MB)."""
     gc.collect()
-    _trim_heap()
-    rss_before = _proc_status("VmRSS")
-    exact_peak = _reset_peak()
+    trim_heap()
+    rss_before = status_bytes("VmRSS")
+    exact_peak = reset_peak()
     start = time.perf_counter()
     built = build()
     seconds = time.perf_counter() - start
-    peak = _proc_status("VmHWM")
+    peak = status_bytes("VmHWM")
     gc.collect()
-    rss_after = _proc_status("VmRSS")
+    rss_after = status_bytes("VmRSS")
     mem: dict[str, Any] = {}
     if rss_before is not None and peak is not None and rss_after is not None:
         mem = {"peak_rss_increase_mb": (peak - rss_before) / 2**20,
