@@ -4,7 +4,7 @@ The core (terms, normalize, matcher, draft, policy, render) is plain Python with
 the Flask edge is :mod:`forum_guard.ext` (``ForumGuard``), :mod:`forum_guard.admin` and the CLI.
 """
 
-from .errors import DraftTooLarge, ForumGuardError, LimitsError, WordlistError
+from .errors import ForumGuardError, LimitsError, WordlistError
 from .limits import GroupLimits, Limits, Messages
 from .policy import Guard
 from .terms import Action, ListKind, Term, WordList, dump_wordlist, load_wordlist, load_wordlists, parse_wordlist
@@ -12,7 +12,6 @@ from .verdict import Match, Verdict, Violation, ViolationKind
 
 __all__ = [
     "Action",
-    "DraftTooLarge",
     "ForumGuardError",
     "GroupLimits",
     "Guard",

@@ -26,12 +26,3 @@ class WordlistError(ForumGuardError, ValueError):
 
 class LimitsError(WordlistError):
     """A limits file (``limits.toml``) with a wrong key or value."""
-
-
-class DraftTooLarge(ForumGuardError, ValueError):
-    """A draft over the hard size cap, refused before any expensive work."""
-
-    def __init__(self, size: int, cap: int) -> None:
-        self.size = size
-        self.cap = cap
-        super().__init__(f"The draft is {size:,} characters long; the maximum is {cap:,}.")
