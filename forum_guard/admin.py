@@ -524,9 +524,8 @@ def test() -> ResponseReturnValue:
         from .ext import current_guard
 
         guard = current_guard()
-        verdict = guard.check(form.text.data, html=form.html.data, group=form.group.data)
-        highlighted = (guard.highlight_all(verdict, form.text.data, html=form.html.data)
-                       if verdict.matches else verdict.highlighted_html)
+        verdict = guard.check(form.text.data, html=form.html.data, group=form.group.data, mark_all=True)
+        highlighted = verdict.highlighted_html
     status = 400 if form.is_submitted() and verdict is None else 200
     return render_template("forum_guard/admin/test.html", form=form, verdict=verdict, highlighted=highlighted), status
 
@@ -601,9 +600,9 @@ def _marked(item: Any) -> Markup:
         guard = current_guard()
         group = item.group if item.group in guard.limits.groups else "member"
         text = item.decided_content or item.content
-        verdict = guard.check(text, html=item.is_html, group=group)
+        verdict = guard.check(text, html=item.is_html, group=group, mark_all=True)
         if verdict.matches:
-            return guard.highlight_all(verdict, text, html=item.is_html)
+            return verdict.highlighted_html
     except Exception:  # a post the current rules cannot check: show it as it was queued
         current_app.logger.exception("forum_guard admin: cannot re-check queue item %s", item.id)
     return stored

@@ -58,9 +58,10 @@ class Guard:
         return f"<Guard {len(self.lists)} lists, {terms} terms, {self.matcher.key_count} keys>"
 
     # ---------------------------------------------------------------------------------------
-    def check(self, text: str, *, html: bool = False, group: str = "member") -> Verdict:
+    def check(self, text: str, *, html: bool = False, group: str = "member", mark_all: bool = False) -> Verdict:
         """Check one draft for the given author group. Never raises on any ``str``; an unknown
-        group is a ``ValueError``."""
+        group is a ``ValueError``. ``highlighted_html`` marks what the poster is told about;
+        ``mark_all=True`` marks every match, flags included (for moderators' views)."""
         if not isinstance(text, str):
             raise TypeError(f"check() needs str, not {type(text).__name__}")
         group_limits = self.limits.for_group(group)
@@ -92,7 +93,7 @@ class Guard:
         exempt_action = None
         if exempt:
             exempt_action, action = action, Action.ALLOW
-        shown = [m for m in matches if m.action in _SHOWN and m.spans]
+        shown = [m for m in matches if (mark_all or m.action in _SHOWN) and m.spans]
         if shown:
             highlighted = render.highlight(
                 draft,
@@ -117,15 +118,6 @@ class Guard:
             exempt=exempt,
             exempt_action=exempt_action,
             timings=timings,
-        )
-
-    def highlight_all(self, verdict: Verdict, text: str, *, html: bool) -> Markup:
-        """Every match marked, flags included (for moderators' views)."""
-        draft = draft_mod.analyze(text, html=html)
-        return render.highlight(
-            draft,
-            [render.Mark(m.spans, m.list, f"fg-term fg-{m.action.value}", f"{m.list}: {m.term}")
-             for m in verdict.matches if m.spans],
         )
 
     # ---------------------------------------------------------------------------------------

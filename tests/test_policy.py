@@ -185,3 +185,10 @@ def test_script_in_draft_and_term_is_escaped() -> None:
     assert "<script>" not in str(verdict.highlighted_html)
     html_verdict = guard.check("<p>hi</p><script>alert(1)</script>", html=True)
     assert "<script" not in html_verdict.sanitized and "<script" not in str(html_verdict.highlighted_html)
+
+
+def test_mark_all_marks_flags_for_moderators() -> None:
+    verdict = GUARD.check("crypto and darn", mark_all=True)
+    html = str(verdict.highlighted_html)
+    assert 'data-list="watch"' in html and 'data-list="mild"' in html
+    assert verdict.action is GUARD.check("crypto and darn").action
