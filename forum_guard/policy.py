@@ -93,16 +93,16 @@ class Guard:
         exempt_action = None
         if exempt:
             exempt_action, action = action, Action.ALLOW
+        # the draft as it is, escaped: what both renderings are when they have nothing to change
+        plain = Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized)
         shown = [m for m in matches if (mark_all or m.action in _SHOWN) and m.spans]
-        if shown:
-            highlighted = render.highlight(
-                draft,
-                [render.Mark(m.spans, m.list, f"fg-term fg-{m.action.value}", f"{m.list}: {m.term}") for m in shown],
-            )
-        else:
-            highlighted = Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized)
-        censored = self._censor(draft, matches) if any(m.action is Action.CENSOR for m in matches) else (
-            highlighted if not shown else Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized))
+        highlighted = render.highlight(
+            draft,
+            [render.Mark(m.spans, m.list, f"fg-term fg-{m.action.value}", f"{m.list}: {m.term}") for m in shown],
+        ) if shown else plain
+        censored = self._censor(draft, matches)
+        if censored is None:
+            censored = plain
         timings["render"] = time.perf_counter() - t2
         return Verdict(
             action=action,
@@ -204,7 +204,8 @@ class Guard:
                                  count=length, limit=limits.min_length))
         return out
 
-    def _censor(self, draft: draft_mod.Draft, matches: list[Match]) -> Markup:
+    def _censor(self, draft: draft_mod.Draft, matches: list[Match]) -> Markup | None:
+        """The draft with censor-list matches replaced, or None when there are none."""
         source = draft.sanitized
         replacements = [
             (m.spans, m.replacement if m.replacement is not None
@@ -212,6 +213,4 @@ class Guard:
             for m in matches
             if m.action is Action.CENSOR and m.spans
         ]
-        if not replacements:
-            return Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized)
-        return render.censor(draft, replacements)
+        return render.censor(draft, replacements) if replacements else None
