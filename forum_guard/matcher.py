@@ -212,12 +212,10 @@ class Matcher:
         plain = _Automaton()
         self.key_count = 0
         self._domains: list[tuple[str, int, int]] = []  # (host, list_index, term_index)
-        self._has_exceptions = False
         for li, wl in enumerate(self.lists):
             target = evasive if wl.evasion else plain
             for ti, term in enumerate(wl.terms):
                 self.key_count += target.add_term(li, ti, term, wl, evasion=wl.evasion)
-                self._has_exceptions |= term.exception
                 if wl.kind is ListKind.DOMAINS and not term.exception:
                     self._domains.append((term.text.lower(), li, ti))
         self._evasive = evasive.build()
