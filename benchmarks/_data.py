@@ -210,7 +210,7 @@ def _real_terms() -> tuple[list[str], str]:
     if not path.exists():
         return [], f"{path.relative_to(REPO_ROOT)} not found: synthetic terms only"
     try:
-        from forum_guard.terms import load_wordlist
+        from forum_guard.engine.terms import load_wordlist
 
         wl = load_wordlist(path)
         raw = [t.text for t in wl.terms if not t.exception]

@@ -2,7 +2,7 @@
 
     python benchmarks/corpus.py [--lists wordlists] [--out tests/data] [--per-category 200]
 
-Writes, deterministically (one fixed seed, stdlib only plus :mod:`forum_guard.terms`):
+Writes, deterministically (one fixed seed, stdlib only plus :mod:`forum_guard.engine.terms`):
 
 * ``evasion/<category>.jsonl``: one line per case, ``{"text", "term", "start", "end", "form",
   "how"}``: ``text`` is a short innocent carrier sentence holding one evasive spelling ``form``
@@ -36,7 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from forum_guard.terms import WordList, load_wordlist  # noqa: E402
+from forum_guard.engine.terms import WordList, load_wordlist  # noqa: E402
 
 SEED = 7_311_2024
 PER_CATEGORY = 200

@@ -180,7 +180,7 @@ def seed_instance(instance: Path, terms: list[str], topics: int, reload_seconds:
 
 def check_drafts(instance: Path, drafts: Drafts) -> Drafts:
     """Keep the clean drafts the rules allow for a member and the offending ones they block."""
-    from forum_guard.policy import Guard
+    from forum_guard.engine.policy import Guard
     from forum_guard.store import Store, limits_from_dict
 
     store = Store("sqlite:///" + str(instance / "forum_guard.sqlite"))

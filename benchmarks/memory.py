@@ -73,7 +73,7 @@ def child_guard(n: int, terms_file: Path) -> dict[str, Any]:
     """Everything the ruleset costs, measured from a base taken after the imports: the term
     objects (a Guard keeps its WordLists), the automaton and the matcher's tables."""
     from forum_guard import Guard, Limits
-    from forum_guard.terms import Term, WordList
+    from forum_guard.engine.terms import Term, WordList
 
     limits = Limits.default()
     Guard([WordList(name="warm", terms=(Term("warmup"),))], limits).check("warm up")  # lazy tables, imports
@@ -120,8 +120,8 @@ def create_app() -> Any:
     """The worker's app: ForumGuard on the store at $MEMORY_DATABASE_URL, admin pages, ``/probe``."""
     from flask import Flask, jsonify, request
 
-    from forum_guard.admin import init_admin
-    from forum_guard.ext import ForumGuard, check
+    from forum_guard.web.admin import init_admin
+    from forum_guard.web.extension import ForumGuard, check
 
     app = Flask("memory")
     app.config.update(SECRET_KEY="memory-bench", FORUM_GUARD_DATABASE_URL=os.environ["MEMORY_DATABASE_URL"],
@@ -155,8 +155,8 @@ def _probe(port: int, text: str) -> dict[str, Any]:
 
 
 def measure_worker(n: int, workdir: Path) -> dict[str, Any]:
+    from forum_guard.engine.terms import Term, WordList
     from forum_guard.store import Store
-    from forum_guard.terms import Term, WordList
 
     url = f"sqlite:///{workdir}/worker-{n}.sqlite"
     store = Store(url)

@@ -45,7 +45,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from forum_guard import Guard  # noqa: E402
-from forum_guard.terms import WordList  # noqa: E402
+from forum_guard.engine.terms import WordList  # noqa: E402
 
 SEED = 5_000
 DICT_PATH = Path("/usr/share/dict/words")

@@ -234,7 +234,7 @@ class GuardFactory:
         self.note = ""
 
     def limits(self) -> Any:
-        from forum_guard.limits import Limits
+        from forum_guard.engine.limits import Limits
 
         limits = Limits.default()
         cap = getattr(limits, "hard_cap", None)
@@ -250,7 +250,7 @@ class GuardFactory:
         return limits
 
     def lists(self, words: list[str]) -> list[Any]:
-        from forum_guard.terms import Term, WordList
+        from forum_guard.engine.terms import Term, WordList
 
         return [WordList(name="bench", terms=tuple(Term(w) for w in words))]
 
@@ -701,7 +701,7 @@ def extra_html(res: Results, factory: GuardFactory, corpus_: _data.Corpus) -> No
             sanitize = draft_mod.sanitize
             sanitize(draft)
             jobs.append(Job("sanitize", sanitize, draft))
-            source = "forum_guard.draft.sanitize, timed side by side with the check"
+            source = "forum_guard.engine.draft.sanitize, timed side by side with the check"
         except Exception as exc:
             out["sanitize_error"] = _short_error(exc)
     got = measure_group(jobs, res.plan)

@@ -1,7 +1,7 @@
 """Every error forum_guard raises, in one place.
 
 Data errors subclass :class:`ValueError`; errors that reach an HTTP client subclass a werkzeug
-``HTTPException`` in the Flask layer (``forum_guard.ext``), not here: the core imports no web code.
+``HTTPException`` in the Flask layer (``forum_guard.web.extension``), not here: the core imports no web code.
 """
 
 from __future__ import annotations
@@ -26,3 +26,10 @@ class WordlistError(ForumGuardError, ValueError):
 
 class LimitsError(WordlistError):
     """A limits file (``limits.toml``) with a wrong key or value."""
+
+
+class EmptyRulesetError(ForumGuardError):
+    """A ruleset that would hold no list at all: an empty store, an empty folder, a wrong path.
+
+    Raised when a filter is set up, never at check time: a filter with nothing in force would let
+    every post through without a word, so it refuses to start and says what it looked at."""

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Flask, jsonify, request, session
 
-from forum_guard.admin import init_admin
-from forum_guard.ext import ForumGuard
 from forum_guard.store import Store
+from forum_guard.web.admin import init_admin
+from forum_guard.web.extension import ForumGuard
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDLISTS = ROOT / "wordlists"
@@ -48,7 +48,7 @@ def make_app(db_url: str, *, csrf: bool = True, reload_seconds: float = 0.2, see
 
     @app.route("/check", methods=["POST"])
     def check() -> Any:
-        from forum_guard.ext import current_guard
+        from forum_guard.web.extension import current_guard
 
         verdict = current_guard().check(request.form["text"], group="member")
         return jsonify(verdict.to_dict())

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from store_fixtures import close_app, csrf_token, make_app, store_of
 
 from forum_guard import Guard, signals
-from forum_guard.admin import recent_posts_loader
+from forum_guard.engine.terms import Action, Term, WordList
 from forum_guard.store import Store
-from forum_guard.terms import Action, Term, WordList
+from forum_guard.web.admin import recent_posts_loader
 
 A = "/forum-guard/admin"
 
@@ -104,7 +104,7 @@ def test_the_host_decides_who_moderates(admin_app: Flask) -> None:
 
 
 def test_no_forum_guard_means_no_access(tmp_path: Path) -> None:
-    from forum_guard.admin import init_admin
+    from forum_guard.web.admin import init_admin
 
     app = Flask(__name__)
     app.config["SECRET_KEY"] = "x"
@@ -115,8 +115,8 @@ def test_no_forum_guard_means_no_access(tmp_path: Path) -> None:
 def test_without_a_store_the_pages_say_so(tmp_path: Path) -> None:
     from flask import session
 
-    from forum_guard.admin import init_admin
-    from forum_guard.ext import ForumGuard
+    from forum_guard.web.admin import init_admin
+    from forum_guard.web.extension import ForumGuard
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY="x", FORUM_GUARD_USE_STORE=False,

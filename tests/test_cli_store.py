@@ -17,9 +17,9 @@ from click.testing import CliRunner, Result
 from flask.cli import ScriptInfo
 from store_fixtures import close_app, csrf_token, make_app, store_of
 
-from forum_guard.cli_store import cli, os_user
+from forum_guard.cli.store_commands import cli, os_user
+from forum_guard.engine.terms import Action
 from forum_guard.store import Store
-from forum_guard.terms import Action
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -253,7 +253,7 @@ def test_stats_and_limits(db: str) -> None:
 
 def _enqueue(db: str, text: str = "buy cheap pills", ref: str = "post-1") -> int:
     from forum_guard import Guard
-    from forum_guard.terms import Term, WordList
+    from forum_guard.engine.terms import Term, WordList
 
     verdict = Guard([WordList("spam", terms=(Term("cheap pills"),), action=Action.REQUIRE_APPROVAL)]).check(text)
     return open_store(db).enqueue(content=text, is_html=False, verdict=verdict, author="eve", group="new", ref=ref,
@@ -426,7 +426,7 @@ def test_a_cli_change_reaches_a_running_app_within_the_reload_interval(tmp_path:
 CLI_LOOP = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})
-    from forum_guard.cli_store import cli
+    from forum_guard.cli.store_commands import cli
     for i in range({n}):
         try:
             cli.main(["add", "shared", "cli{worker}x%d" % i, "--database", {db!r}], standalone_mode=False)

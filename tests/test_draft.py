@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forum_guard.draft import (
+from forum_guard.engine.draft import (
     LINK_REL,
     Draft,
     Link,
@@ -721,7 +721,7 @@ def test_emoji_start_class_covers_every_emoji_start() -> None:
     an emoji can begin with, by the Unicode data the `regex` module carries."""
     import regex
 
-    from forum_guard.draft import EMOJI_START_RE
+    from forum_guard.engine.draft import EMOJI_START_RE
 
     starts = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Presentation}\p{Regional_Indicator}]")
     missing = [hex(c) for c in range(0x80, 0x110000)
@@ -737,7 +737,7 @@ _EMOJI_PIECES = ["😀", "👨\u200d👩\u200d👧", "👍🏽", "🇫🇷", "1\
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_EMOJI_PIECES), max_size=40).map("".join))
 def test_count_emoji_equals_the_whole_text_pattern(text: str) -> None:
-    from forum_guard.draft import _EMOJI_RE
+    from forum_guard.engine.draft import _EMOJI_RE
 
     expected = 0 if text.isascii() else len(_EMOJI_RE.findall(text))
     assert count_emoji(text) == expected

@@ -19,8 +19,10 @@ from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import StringField, TextAreaField
 
 from forum_guard import Guard, signals
-from forum_guard import ext as ext_module
-from forum_guard.ext import (
+from forum_guard.engine.sources import DirectorySource
+from forum_guard.engine.terms import Action
+from forum_guard.web import extension as ext_module
+from forum_guard.web.extension import (
     ConfigKeys,
     ForumGuard,
     blocked_response,
@@ -29,9 +31,7 @@ from forum_guard.ext import (
     current_verdict,
     hold,
 )
-from forum_guard.sources import DirectorySource
-from forum_guard.terms import Action
-from forum_guard.validators import EmojiLimit, NoBannedTerms
+from forum_guard.web.validators import EmojiLimit, NoBannedTerms
 
 TERMS_NOTICE = ("Unfortunately, your content contains terms that we do not allow. "
                 "Please edit your content to remove the highlighted words below.")

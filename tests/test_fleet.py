@@ -55,8 +55,8 @@ def create_app() -> Flask:
     """A minimal host: ForumGuard on the shared store, the admin pages (the group comes from a
     header: this is a test rig, not a forum), and ``POST /probe`` which checks a text with the
     ruleset in force and says which process answered and which ruleset version it holds."""
-    from forum_guard.admin import init_admin
-    from forum_guard.ext import ForumGuard, check
+    from forum_guard.web.admin import init_admin
+    from forum_guard.web.extension import ForumGuard, check
 
     app = Flask("fleet")
     app.config.update(

@@ -26,8 +26,8 @@ from store_fixtures import csrf_token as form_token
 from forum_guard.cli import main as cli_main
 from forum_guard.demo import create_app
 from forum_guard.demo.models import Post, db
+from forum_guard.engine.terms import Term, WordList
 from forum_guard.store import Store, StoreError
-from forum_guard.terms import Term, WordList
 
 LIVE = "/forum-guard/check"
 TOO_LARGE = "Your post is too large"
@@ -306,7 +306,7 @@ def test_the_generic_blocked_page_reposts_every_field_intact(tmp_path: Path) -> 
     other fields as hidden inputs, all escaped and all exactly as sent."""
     from flask_wtf import CSRFProtect
 
-    from forum_guard.ext import ForumGuard
+    from forum_guard.web.extension import ForumGuard
 
     app = Flask(__name__, instance_path=str(tmp_path / "instance"))
     app.config.update(TESTING=True, SECRET_KEY="s", WTF_CSRF_ENABLED=False, FORUM_GUARD_USE_STORE=False,
@@ -403,7 +403,7 @@ def test_the_term_cap_comes_from_the_environment(db_url: str, tmp_path: Path, mo
 
 def test_an_oversized_import_file_is_refused_unread(db_url: str, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("forum_guard.store.MAX_IMPORT_BYTES", 1000)
+    monkeypatch.setattr("forum_guard.store._store.MAX_IMPORT_BYTES", 1000)
     f = tmp_path / "big.txt"
     f.write_text("word\n" * 300, encoding="utf-8")
     r = cli("import", str(f), "--database", db_url)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from forum_guard.matcher import Matcher
-from forum_guard.normalize import fold, fold_term
-from forum_guard.terms import parse_wordlist
+from forum_guard.engine.matcher import Matcher
+from forum_guard.engine.normalize import fold, fold_term
+from forum_guard.engine.terms import parse_wordlist
 
 LIST = parse_wordlist(
     """# name: profanity

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from forum_guard import Action, Guard, parse_wordlist
-from forum_guard.draft import sanitize
+from forum_guard.engine.draft import sanitize
 
 LISTS = [
     parse_wordlist("# name: bad\nfuck*\nshit\nass\n*fucker\ncunt\n!cum laude\ncum\n", name="bad"),

@@ -8,8 +8,8 @@ import pytest
 from bleach.sanitizer import Cleaner
 from markupsafe import Markup, escape
 
-from forum_guard.draft import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, Draft, analyze
-from forum_guard.render import Mark, censor, default_censor_text, highlight
+from forum_guard.engine.draft import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, Draft, analyze
+from forum_guard.engine.render import Mark, censor, default_censor_text, highlight
 
 MARK_TAG_RE = re.compile(r"<mark\b[^>]*>|</mark>")
 

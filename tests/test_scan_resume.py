@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from forum_guard.cli_store import cli
+from forum_guard.cli.store_commands import cli
 
 POSTS = 24_000
 TEXTS = [

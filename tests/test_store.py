@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from forum_guard import Guard, Limits
+from forum_guard.engine.terms import Action, ListKind, Term, WordList, parse_wordlist
 from forum_guard.errors import WordlistError
 from forum_guard.store import (
     SCHEMA_VERSION,
@@ -31,7 +32,6 @@ from forum_guard.store import (
     parse_import_text,
     scan_lines,
 )
-from forum_guard.terms import Action, ListKind, Term, WordList, parse_wordlist
 
 WORDLISTS = Path(__file__).resolve().parent.parent / "wordlists"
 

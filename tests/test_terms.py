@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from forum_guard import Action, ListKind, Term, WordList, WordlistError, dump_wordlist, load_wordlists, parse_wordlist
-from forum_guard.terms import load_wordlist
+from forum_guard.engine.terms import load_wordlist
 
 WORDLISTS = Path(__file__).resolve().parent.parent / "wordlists"
 

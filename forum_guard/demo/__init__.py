@@ -3,7 +3,7 @@
     forum-guard demo              # or: python -m forum_guard.demo
 
 starts it on http://127.0.0.1:5000 with SQLite files in the instance folder. It uses only the
-public extension API (:mod:`forum_guard.ext`, :mod:`forum_guard.validators`, the templates and the
+public extension API (:mod:`forum_guard.web.extension`, :mod:`forum_guard.web.validators`, the templates and the
 editor shipped with the package).
 """
 
@@ -25,7 +25,7 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.security import generate_password_hash
 
 from forum_guard import signals
-from forum_guard.ext import valid_unicode
+from forum_guard.web.extension import valid_unicode
 
 from .models import PUBLISHED, Post, Topic, User, db, init_db
 from .views import bp, guard, on_queue_decided
@@ -34,7 +34,7 @@ __all__ = ["create_app", "run"]
 
 csrf = CSRFProtect()
 
-#: The demo's own settings (the FORUM_GUARD_* keys are documented in forum_guard.ext.ConfigKeys).
+#: The demo's own settings (the FORUM_GUARD_* keys are documented in forum_guard.web.extension.ConfigKeys).
 DEFAULTS: dict[str, Any] = {
     #: SQLAlchemy URL of the forum's topics, posts and members. Default: instance/demo.sqlite.
     "DEMO_DATABASE_URL": None,
@@ -122,7 +122,7 @@ def _secret_key(instance: Path) -> str:
 def _register_admin(app: Flask) -> None:
     """The moderators' admin pages (lists, limits, queue, audit log) when that part is installed."""
     try:
-        from forum_guard.admin import init_admin
+        from forum_guard.web.admin import init_admin
     except ImportError:
         return
     init_admin(app)

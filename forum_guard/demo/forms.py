@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from forum_guard.validators import NoBannedTerms
+from forum_guard.web.validators import NoBannedTerms
 
 __all__ = ["DecisionForm", "GroupForm", "ReplyForm", "SignInForm", "SignUpForm", "TopicForm"]
 

@@ -33,7 +33,9 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum_guard import signals
-from forum_guard.ext import (
+from forum_guard.engine.terms import Action
+from forum_guard.engine.verdict import Verdict
+from forum_guard.web.extension import (
     ForumGuard,
     blocked_response,
     content_to_store,
@@ -42,8 +44,6 @@ from forum_guard.ext import (
     exempt_notice,
     hold,
 )
-from forum_guard.terms import Action
-from forum_guard.verdict import Verdict
 
 from .forms import DecisionForm, GroupForm, ReplyForm, SignInForm, SignUpForm, TopicForm
 from .models import PENDING, PUBLISHED, REJECTED, Draft, Post, Topic, User, count_published, db

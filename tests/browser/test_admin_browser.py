@@ -14,7 +14,7 @@ from store_fixtures import make_app, store_of
 
 from browser.conftest import serve
 from forum_guard import Guard, signals
-from forum_guard.terms import Action, Term, WordList
+from forum_guard.engine.terms import Action, Term, WordList
 
 CHROMIUM = os.environ.get("FORUM_GUARD_CHROMIUM", "/usr/bin/chromium")
 A = "/forum-guard/admin"

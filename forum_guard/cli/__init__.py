@@ -14,11 +14,11 @@ from typing import Any, TextIO
 import click
 from flask.cli import AppGroup
 
-from .errors import ForumGuardError
-from .limits import GROUPS
-from .policy import Guard
-from .terms import Action
-from .verdict import Verdict
+from ..engine.limits import GROUPS
+from ..engine.policy import Guard
+from ..engine.terms import Action
+from ..engine.verdict import Verdict
+from ..errors import ForumGuardError
 
 __all__ = ["default_wordlists_dir", "flask_group", "main"]
 
@@ -35,14 +35,13 @@ _ACTION_COLOURS = {
 
 
 def default_wordlists_dir() -> Path:
-    """``$FORUM_GUARD_WORDLISTS``, else ``./wordlists``, else the lists shipped with the source."""
+    """``$FORUM_GUARD_WORDLISTS``, else the lists shipped with forum_guard."""
     env = os.environ.get("FORUM_GUARD_WORDLISTS")
     if env:
         return Path(env)
-    local = Path("wordlists")
-    if local.is_dir():
-        return local
-    return Path(__file__).resolve().parent.parent / "wordlists"
+    from ..engine.data import shipped_dir
+
+    return shipped_dir()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -149,8 +148,8 @@ def _highlight_terminal(verdict: Verdict) -> str:
     return "".join(pieces)
 
 
-from . import cli_store  # noqa: E402,F401  (registers the list, store and scan commands)
-from .demo.commands import demo  # noqa: E402
+from ..demo.commands import demo  # noqa: E402
+from . import store_commands as cli_store  # noqa: E402,F401  (registers the list, store and scan commands)
 
 main.add_command(demo)
 

@@ -34,9 +34,10 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.engine import make_url
 
-from .errors import ForumGuardError
-from .limits import GROUPS
-from .store import (
+from ..engine.limits import GROUPS
+from ..engine.terms import Action, ListKind
+from ..errors import ForumGuardError
+from ..store import (
     DEFAULT_DATABASE_URL,
     Store,
     export_text,
@@ -44,7 +45,6 @@ from .store import (
     looks_like_html,
     parse_import_file,
 )
-from .terms import Action, ListKind
 
 __all__ = ["COMMANDS", "OPERATORS_ENV", "check_may_write", "cli", "os_user", "register"]
 
@@ -172,7 +172,7 @@ def _changed(what: str, version: int | None) -> None:
         return
     from flask import current_app
 
-    from . import signals
+    from ..web import signals
 
     try:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -306,7 +306,7 @@ def add_cmd(list_name: str, terms: tuple[str, ...], create: bool, action: str, c
     _changed(f"term.add {list_name}", result.version)
     hits: dict[str, list[str]] = {}
     if check_words and result.added:
-        from .store import dictionary_hits
+        from ..store import dictionary_hits
 
         hits = dictionary_hits(store.get_list(list_name), list(result.added))
     if as_json:
@@ -496,7 +496,7 @@ def lint_cmd(list_name: str | None, dictionary: str | None, no_dictionary: bool,
     """Find duplicates, terms shadowed by others, terms that hit dictionary words, risky wildcards.
 
     Exit code 1 when something is found."""
-    from .store import dictionary_words
+    from ..store import dictionary_words
 
     store = open_store(database)
     wordlists = store.lists()
@@ -538,7 +538,7 @@ def test_cmd(text: str | None, file: Any, html: bool, group: str, database: str 
                     "version": store.version()})
         return
     try:
-        from .cli import _print_verdict
+        from . import _print_verdict
     except ImportError:  # pragma: no cover - the lead's printer is the one to use
         click.echo(f"action: {verdict.action.value}")
         for m in verdict.matches:
@@ -584,7 +584,7 @@ def stats_cmd(database: str | None, as_json: bool) -> None:
 @_errors
 def limits_cmd(settings: tuple[str, ...], database: str | None, as_json: bool) -> None:
     """Show the limits per group (as stored, else the defaults), or change them with --set."""
-    from .limits import Limits
+    from ..engine.limits import Limits
 
     store = open_store(database, write=bool(settings))
     current = store.limits() or Limits.default()
@@ -660,7 +660,7 @@ def _decide(item_id: int, decision: str, content: str | None, note: str | None, 
             as_json: bool) -> None:
     from flask import current_app
 
-    from . import signals
+    from ..web import signals
 
     store = open_store(database, write=True)
     item = store.decide(item_id, decision, actor=os_user(), content=content, note=note,  # type: ignore[arg-type]
@@ -744,8 +744,8 @@ _SCAN_GUARD: Any = None
 
 def _scan_init(lists: Any, limits_doc: dict[str, Any]) -> None:
     global _SCAN_GUARD
-    from .policy import Guard
-    from .store import limits_from_dict
+    from ..engine.policy import Guard
+    from ..store import limits_from_dict
 
     _SCAN_GUARD = Guard(lists, limits_from_dict(limits_doc))
 
@@ -1250,13 +1250,13 @@ def register(*groups: click.Group) -> None:
 
 @click.group("forum-guard-store")
 def cli() -> None:
-    """The store commands alone (``python -m forum_guard.cli_store``)."""
+    """The store commands alone (``python -m forum_guard.cli.store_commands``)."""
 
 
 register(cli)
 
 try:
-    from .cli import flask_group, main
+    from . import flask_group, main
 except ImportError:  # pragma: no cover - cli.py imports this module; a broken cli.py must not hide it
     pass
 else:

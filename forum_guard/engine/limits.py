@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import LimitsError
+from ..errors import LimitsError
 
 __all__ = ["DEFAULT_HARD_CAP", "GROUPS", "GroupLimits", "Limits", "Messages"]
 

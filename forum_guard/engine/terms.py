@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import WordlistError
+from ..errors import WordlistError
 
 __all__ = [
     "MAX_TERM_LENGTH",

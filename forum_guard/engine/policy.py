@@ -8,9 +8,9 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from ..errors import WordlistError
 from . import draft as draft_mod
 from . import render
-from .errors import WordlistError
 from .limits import GroupLimits, Limits
 from .matcher import Matcher, RawMatch
 from .terms import Action, ListKind, WordList, load_wordlists

@@ -5,7 +5,7 @@ A blueprint over the store, mounted at ``FORUM_GUARD_ADMIN_PREFIX`` (default ``/
     guard = ForumGuard(app)
     init_admin(app)               # or app.register_blueprint(admin.bp, url_prefix="/mod/filter")
 
-Access is denied by default: only the host's moderators get in (``forum_guard.ext.is_moderator``: the
+Access is denied by default: only the host's moderators get in (``forum_guard.web.extension.is_moderator``: the
 "moderator" group, or the host's ``@guard.moderator_loader``). Every POST needs a CSRF token
 (flask-wtf), whether or not the host uses ``CSRFProtect``. The pages are plain HTML (no JavaScript),
 work on a phone, and every template can be overridden by a file of the same name under the host's
@@ -58,9 +58,9 @@ except ImportError:  # pragma: no cover
     def _choices(pairs: Iterable[tuple[str, str]]) -> list[Any]:
         return list(pairs)
 
-from . import signals
-from .errors import ForumGuardError
-from .store import (
+from ..engine.terms import MAX_NAME_LENGTH, Action, ListKind, Term
+from ..errors import ForumGuardError
+from ..store import (
     AlreadyDecided,
     NotFound,
     Store,
@@ -69,7 +69,7 @@ from .store import (
     dictionary_words,
     impact_preview,
 )
-from .terms import MAX_NAME_LENGTH, Action, ListKind, Term
+from . import signals
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -162,13 +162,13 @@ def _is_moderator() -> bool:
     """Deny by default: no ForumGuard, no hook, an unknown user — no access."""
     if _state() is None:
         return False
-    from .ext import is_moderator
+    from .extension import is_moderator
 
     return bool(is_moderator())
 
 
 def _actor() -> str:
-    from .ext import current_actor
+    from .extension import current_actor
 
     return current_actor() or "moderator"
 
@@ -521,7 +521,7 @@ def test() -> ResponseReturnValue:
     verdict = None
     highlighted = None
     if form.validate_on_submit():
-        from .ext import current_guard
+        from .extension import current_guard
 
         guard = current_guard()
         verdict = guard.check(form.text.data, html=form.html.data, group=form.group.data, mark_all=True)
@@ -536,7 +536,7 @@ def test() -> ResponseReturnValue:
 
 @bp.route("/limits", methods=["GET", "POST"])
 def limits() -> ResponseReturnValue:
-    from .limits import Limits
+    from ..engine.limits import Limits
 
     store = _store()
     current = store.limits() or Limits.default()
@@ -595,7 +595,7 @@ def _marked(item: Any) -> Markup:
     """The post with every match marked (flags too), as moderators see it."""
     stored = Markup(item.highlighted_html)  # produced by our renderer at enqueue time
     try:
-        from .ext import current_guard
+        from .extension import current_guard
 
         guard = current_guard()
         group = item.group if item.group in guard.limits.groups else "member"

@@ -1,6 +1,6 @@
 """Compile word lists into one Aho-Corasick automaton and scan texts into spans.
 
-Every term becomes one or more *keys* in the skeleton alphabet of :mod:`forum_guard.normalize`:
+Every term becomes one or more *keys* in the skeleton alphabet of :mod:`forum_guard.engine.normalize`:
 the folded, collapsed term, padded with a space on each side that must be a word boundary (a
 wildcard side gets no space). Variants cover what folding cannot: ``l`` written as ``1``/``|``
 (folded to ``i``), ``f`` written as ``ph``, and the regular inflections (-s -es -ed -ing -er -ers).

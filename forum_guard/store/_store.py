@@ -31,12 +31,21 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-from .errors import ForumGuardError, WordlistError
-from .terms import MAX_NAME_LENGTH, MAX_TERM_LENGTH, Action, ListKind, Term, WordList, dump_wordlist, parse_wordlist
+from ..engine.terms import (
+    MAX_NAME_LENGTH,
+    MAX_TERM_LENGTH,
+    Action,
+    ListKind,
+    Term,
+    WordList,
+    dump_wordlist,
+    parse_wordlist,
+)
+from ..errors import ForumGuardError, WordlistError
 
 if TYPE_CHECKING:
-    from .policy import Guard
-    from .verdict import Verdict
+    from ..engine.policy import Guard
+    from ..engine.verdict import Verdict
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
@@ -436,9 +445,9 @@ def default_database_url(instance_path: str | os.PathLike[str] | None = None) ->
 
 
 def _limits_api() -> Any:
-    """The lead's ``Limits`` class, or None while ``forum_guard.limits`` does not exist."""
+    """The lead's ``Limits`` class, or None while ``forum_guard.engine.limits`` does not exist."""
     try:
-        from .limits import Limits
+        from ..engine.limits import Limits
     except ImportError:
         return None
     return Limits
@@ -1238,7 +1247,7 @@ class Store:
         directory = Path(path)
         if not directory.is_dir():
             return False
-        from .terms import load_wordlists
+        from ..engine.terms import load_wordlists
 
         if self.list_names():
             return False
@@ -1590,7 +1599,7 @@ def _setup_sqlite(engine: Engine, busy_timeout: float) -> None:
 
 def compile_snapshot(snapshot: Snapshot) -> Guard:
     """A Guard for a snapshot's lists and limits."""
-    from .policy import Guard
+    from ..engine.policy import Guard
 
     return Guard(list(snapshot.lists), limits_from_dict(snapshot.limits))
 
@@ -1808,7 +1817,7 @@ def dictionary_hits(wordlist: WordList, terms: Sequence[Term] | None = None, *,
     ``terms`` (default: the list's) are checked with the list's options and its exceptions, in a
     Guard of their own. A term's own word and its inflections are left out unless ``intended``.
     """
-    from .policy import Guard
+    from ..engine.policy import Guard
 
     if wordlist.kind is not ListKind.TERMS:
         return {}
@@ -1843,7 +1852,7 @@ class Impact:
 def impact_preview(wordlist: WordList, terms: Sequence[Term], posts: Sequence[str], *,
                    examples: int = 5) -> Impact:
     """How many of ``posts`` the ``terms`` (with the list's options and exceptions) would catch."""
-    from .policy import Guard
+    from ..engine.policy import Guard
 
     checked = [t for t in terms if not t.exception]
     if not checked or not posts:
@@ -1886,7 +1895,7 @@ class Finding:
 def lint_lists(lists: Sequence[WordList], *, only: str | None = None, words: Sequence[str] | None = None,
                dictionary: bool = True, many_words: int = 20) -> list[Finding]:
     """Duplicates across lists, terms shadowed by others, dictionary words hit, risky wildcards."""
-    from .policy import Guard
+    from ..engine.policy import Guard
 
     findings: list[Finding] = []
     targets = [wl for wl in lists if only is None or wl.name == only]
