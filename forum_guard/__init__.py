@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .engine.actions import Action
 from .engine.limits import GroupLimits, Limits, Messages
 from .engine.policy import Guard
-from .engine.terms import Action, ListKind, Term, WordList, dump_wordlist, load_wordlist, load_wordlists, parse_wordlist
+from .engine.terms import ListKind, Term, WordList, dump_wordlist, load_wordlist, load_wordlists, parse_wordlist
 from .engine.verdict import Match, Verdict, Violation, ViolationKind
 from .errors import EmptyRulesetError, ForumGuardError, LimitsError, WordlistError
 

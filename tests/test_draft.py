@@ -737,7 +737,7 @@ _EMOJI_PIECES = ["😀", "👨\u200d👩\u200d👧", "👍🏽", "🇫🇷", "1\
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_EMOJI_PIECES), max_size=40).map("".join))
 def test_count_emoji_equals_the_whole_text_pattern(text: str) -> None:
-    from forum_guard.engine.draft import _EMOJI_RE
+    from forum_guard.engine.draft.emoji import _EMOJI_RE
 
     expected = 0 if text.isascii() else len(_EMOJI_RE.findall(text))
     assert count_emoji(text) == expected

@@ -16,7 +16,6 @@ from flask.cli import AppGroup
 
 from ..engine.limits import GROUPS
 from ..engine.policy import Guard
-from ..engine.terms import Action
 from ..engine.verdict import Verdict
 from ..errors import ForumGuardError
 
@@ -24,14 +23,6 @@ __all__ = ["default_wordlists_dir", "flask_group", "main"]
 
 #: ``flask guard …``: the same commands, with the store and lists taken from the app's config.
 flask_group = AppGroup("guard", help="forum_guard: word lists, moderation and checks.")
-
-_ACTION_COLOURS = {
-    Action.BLOCK: "red",
-    Action.REQUIRE_APPROVAL: "yellow",
-    Action.FLAG: "magenta",
-    Action.CENSOR: "cyan",
-    Action.ALLOW: "green",
-}
 
 
 def default_wordlists_dir() -> Path:
@@ -115,7 +106,7 @@ def _check_jsonl(guard: Guard, lines_in: TextIO, out: TextIO, *, group: str, htm
 
 
 def _print_verdict(verdict: Verdict) -> None:
-    colour = _ACTION_COLOURS[verdict.action]
+    colour = verdict.action.colour
     click.echo(click.style(f"action: {verdict.action.value}", fg=colour, bold=True)
                + (f"  (exempt group {verdict.group}; would be {verdict.exempt_action.value})"
                   if verdict.exempt and verdict.exempt_action else ""))

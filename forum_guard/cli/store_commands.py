@@ -34,8 +34,9 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.engine import make_url
 
+from ..engine.actions import Action
 from ..engine.limits import GROUPS
-from ..engine.terms import Action, ListKind
+from ..engine.terms import ListKind
 from ..errors import ForumGuardError
 from ..store import (
     DEFAULT_DATABASE_URL,
@@ -233,7 +234,7 @@ def _read_terms(terms: Sequence[str]) -> list[str]:
     return out
 
 
-ACTIONS = [a.value for a in Action if a is not Action.ALLOW]
+ACTIONS = [a.value for a in Action.for_lists()]
 
 
 # --------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum_guard import signals
-from forum_guard.engine.terms import Action
+from forum_guard.engine.actions import Action
 from forum_guard.engine.verdict import Verdict
 from forum_guard.web.extension import (
     ForumGuard,
@@ -204,7 +204,7 @@ def blocked(verdicts: dict[str, Verdict]) -> Any:
 
 def _posted(post: Post, verdict: Verdict, what: str) -> None:
     """Queue and tell the author what happened to a saved post."""
-    if verdict.action in (Action.REQUIRE_APPROVAL, Action.FLAG):
+    if verdict.action.queued:
         author = None if post.author_id else f"{post.author_name} (guest)"
         post.queue_id = hold(verdict, post.content, ref=f"post:{post.id}", author=author)
     if post.author_id is None:
@@ -239,7 +239,7 @@ def reply(topic_id: int) -> Any:
         author=user,
         guest_name=None if user else (form.guest_name.data or "").strip() or None,
         content=form.content.data,
-        status=PENDING if verdict.action is Action.REQUIRE_APPROVAL else PUBLISHED,
+        status=PUBLISHED if verdict.action.published else PENDING,
         flagged=verdict.action is Action.FLAG,
         action=verdict.action.value,
         reason=_reason(verdict),
@@ -260,7 +260,7 @@ def new_topic() -> Any:
         assert title_verdict is not None and content_verdict is not None
         worst = max((content_verdict, title_verdict), key=lambda v: v.action.severity)
         user = current_user()
-        status = PENDING if worst.action is Action.REQUIRE_APPROVAL else PUBLISHED
+        status = PUBLISHED if worst.action.published else PENDING
         topic = Topic(title=content_to_store(title_verdict).strip(), status=status)
         post = Post(
             topic=topic,

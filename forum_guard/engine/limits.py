@@ -85,7 +85,19 @@ class Messages:
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
 
+    def render(self, key: str, **values: object) -> str:
+        """The notice ``key`` with ``{limit}``, ``{count}``… filled in. A text that cannot be filled
+        (an unknown field, a bad format) falls back to the shipped wording: a typo in an admin's
+        notice never breaks a check."""
+        text: str = getattr(self, key)
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+            default: str = getattr(_DEFAULT_MESSAGES, key)
+            return default.format(**values)
 
+
+_DEFAULT_MESSAGES = Messages()
 _LIMIT_KEYS = {f.name for f in fields(GroupLimits)}
 _MESSAGE_KEYS = {f.name for f in fields(Messages)}
 

@@ -11,27 +11,22 @@ from markupsafe import Markup, escape
 from ..errors import WordlistError
 from . import draft as draft_mod
 from . import render
-from .limits import GroupLimits, Limits
+from .actions import Action
+from .limits import Limits
 from .matcher import Matcher, RawMatch
-from .terms import Action, ListKind, WordList, load_wordlists
+from .rules import DEFAULT_RULES, LimitRule, run_rules
+from .terms import ListKind, WordList, load_wordlists
 from .verdict import Match, Verdict, Violation, ViolationKind
 
 __all__ = ["Guard"]
 
-_TERM_MESSAGE = {
-    Action.BLOCK: "terms_block",
-    Action.REQUIRE_APPROVAL: "terms_require_approval",
-    Action.FLAG: "terms_flag",
-    Action.CENSOR: "terms_censor",
-}
-#: matches of these actions are marked in ``highlighted_html`` (flags stay silent to the poster)
-_SHOWN = frozenset({Action.BLOCK, Action.REQUIRE_APPROVAL, Action.CENSOR})
 
 
 class Guard:
     """A compiled ruleset: word lists plus limits. Immutable; share it between threads."""
 
-    def __init__(self, lists: Sequence[WordList] = (), limits: Limits | None = None) -> None:
+    def __init__(self, lists: Sequence[WordList] = (), limits: Limits | None = None, *,
+                 rules: Sequence[LimitRule] = DEFAULT_RULES) -> None:
         names: set[str] = set()
         for wl in lists:
             if wl.name in names:
@@ -40,6 +35,8 @@ class Guard:
         self.lists: tuple[WordList, ...] = tuple(lists)
         self._domain_lists = frozenset(wl.name for wl in self.lists if wl.kind is ListKind.DOMAINS)
         self.limits: Limits = limits or Limits.default()
+        #: the limit rules run on every draft, in order (:mod:`forum_guard.engine.rules`)
+        self.rules: tuple[LimitRule, ...] = tuple(rules)
         started = time.perf_counter()
         self.matcher = Matcher(self.lists)
         self.build_seconds = time.perf_counter() - started
@@ -71,7 +68,7 @@ class Guard:
         if len(text) > self.limits.hard_cap:
             violation = Violation(
                 ViolationKind.TOO_LARGE, Action.BLOCK,
-                messages.too_large.format(count=len(text), limit=self.limits.hard_cap),
+                messages.render("too_large", count=len(text), limit=self.limits.hard_cap),
                 count=len(text), limit=self.limits.hard_cap,
             )
             return Verdict(
@@ -87,7 +84,7 @@ class Guard:
         matches += self._link_matches(draft, matches)
         t2 = time.perf_counter()
         timings["match"] = t2 - t1
-        violations = self._term_violations(matches) + self._limit_violations(draft, group_limits)
+        violations = self._term_violations(matches) + run_rules(self.rules, draft, group_limits, messages)
         action = Action.strongest(v.action for v in violations)
         exempt = group_limits.exempt
         exempt_action = None
@@ -95,7 +92,7 @@ class Guard:
             exempt_action, action = action, Action.ALLOW
         # the draft as it is, escaped: what both renderings are when they have nothing to change
         plain = Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized)
-        shown = [m for m in matches if (mark_all or m.action in _SHOWN) and m.spans]
+        shown = [m for m in matches if (mark_all or m.action.shown) and m.spans]
         highlighted = render.highlight(
             draft,
             [render.Mark(m.spans, m.list, f"fg-term fg-{m.action.value}", f"{m.list}: {m.term}") for m in shown],
@@ -172,36 +169,8 @@ class Guard:
             if name in self._domain_lists:
                 kind, message = ViolationKind.BLOCKED_DOMAIN, messages.blocked_domain
             else:
-                kind, message = ViolationKind.TERMS, getattr(messages, _TERM_MESSAGE[action])
+                kind, message = ViolationKind.TERMS, getattr(messages, action.terms_message or "", "")
             out.append(Violation(kind, action, message, list=name, count=len(ms), matches=tuple(ms)))
-        return out
-
-    def _limit_violations(self, draft: draft_mod.Draft, limits: GroupLimits) -> list[Violation]:
-        messages = self.limits.messages
-        out = []
-        if limits.max_emoji is not None and draft.emoji_count > limits.max_emoji:
-            out.append(Violation(ViolationKind.EMOJI, Action.BLOCK, messages.emoji.format(limit=limits.max_emoji),
-                                 count=draft.emoji_count, limit=limits.max_emoji))
-        if draft.pasted_images and not limits.allow_pasted_images:
-            out.append(Violation(ViolationKind.PASTED_IMAGE, Action.BLOCK, messages.pasted_image,
-                                 count=len(draft.pasted_images), limit=0))
-        if limits.max_links is not None and len(draft.links) > limits.max_links:
-            message = messages.links_none if limits.max_links == 0 else messages.links
-            out.append(Violation(ViolationKind.LINKS, Action.BLOCK, message.format(limit=limits.max_links),
-                                 count=len(draft.links), limit=limits.max_links))
-        if limits.max_images is not None and draft.image_count > limits.max_images:
-            out.append(Violation(ViolationKind.IMAGES, Action.BLOCK,
-                                 messages.images.format(limit=limits.max_images),
-                                 count=draft.image_count, limit=limits.max_images))
-        length = len(draft.text.strip())
-        if limits.max_length is not None and length > limits.max_length:
-            out.append(Violation(ViolationKind.TOO_LONG, Action.BLOCK,
-                                 messages.too_long.format(count=length, limit=limits.max_length),
-                                 count=length, limit=limits.max_length))
-        if length < limits.min_length and not draft.image_count:
-            out.append(Violation(ViolationKind.TOO_SHORT, Action.BLOCK,
-                                 messages.too_short.format(limit=limits.min_length),
-                                 count=length, limit=limits.min_length))
         return out
 
     def _censor(self, draft: draft_mod.Draft, matches: list[Match]) -> Markup | None:

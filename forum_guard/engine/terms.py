@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import WordlistError
+from .actions import Action
 
 __all__ = [
     "MAX_TERM_LENGTH",
@@ -47,46 +48,6 @@ __all__ = [
 MAX_TERM_LENGTH = 200
 #: Longest list name.
 MAX_NAME_LENGTH = 64
-
-
-class Action(enum.Enum):
-    """What a match or a broken limit does to a post; ordered by severity."""
-
-    ALLOW = "allow"
-    CENSOR = "censor"
-    FLAG = "flag"
-    REQUIRE_APPROVAL = "require_approval"
-    BLOCK = "block"
-
-    @property
-    def severity(self) -> int:
-        return _SEVERITY[self]
-
-    @classmethod
-    def parse(cls, value: str) -> Action:
-        key = value.strip().lower().replace("-", "_").replace(" ", "_")
-        key = _ACTION_ALIASES.get(key, key)
-        try:
-            return cls(key)
-        except ValueError:
-            choices = ", ".join(a.value for a in cls if a is not cls.ALLOW)
-            raise ValueError(f"unknown action {value!r} (choose one of: {choices})") from None
-
-    @staticmethod
-    def strongest(actions: Iterable[Action]) -> Action:
-        """block > require_approval > flag > censor > allow."""
-        return max(actions, key=_SEVERITY.__getitem__, default=Action.ALLOW)
-
-
-_SEVERITY = {
-    Action.ALLOW: 0,
-    Action.CENSOR: 1,
-    Action.FLAG: 2,
-    Action.REQUIRE_APPROVAL: 3,
-    Action.BLOCK: 4,
-}
-_ACTION_ALIASES = {"approval": "require_approval", "approve": "require_approval", "moderate": "require_approval",
-                   "queue": "require_approval", "hide": "require_approval", "replace": "censor"}
 
 
 class ListKind(enum.Enum):

@@ -8,7 +8,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .terms import Action
+from .actions import Action
 
 __all__ = ["Match", "Verdict", "Violation", "ViolationKind"]
 

@@ -93,7 +93,7 @@ DEFAULT_DATABASE_URL = "sqlite:///instance/forum_guard.sqlite"
 
 ImportFormat = Literal["auto", "text", "plain", "csv"]
 ExportFormat = Literal["text", "plain", "csv"]
-QUEUE_REASONS = ("require_approval", "flag")
+QUEUE_REASONS = tuple(a.value for a in Action if a.queued)
 QUEUE_STATUSES = ("pending", "approved", "rejected")
 #: The most terms one store holds, over all its lists: every worker compiles all of them (100k terms
 #: take about 1.2 s and 90 MB per worker, a million about 14 s and 570 MB). ``$FORUM_GUARD_MAX_TERMS``

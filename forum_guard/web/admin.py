@@ -58,7 +58,8 @@ except ImportError:  # pragma: no cover
     def _choices(pairs: Iterable[tuple[str, str]]) -> list[Any]:
         return list(pairs)
 
-from ..engine.terms import MAX_NAME_LENGTH, Action, ListKind, Term
+from ..engine.actions import Action
+from ..engine.terms import MAX_NAME_LENGTH, ListKind, Term
 from ..errors import ForumGuardError
 from ..store import (
     AlreadyDecided,
@@ -107,7 +108,7 @@ DEFAULTS: dict[str, Any] = {
 
 EXTENSION_KEY = "forum_guard_admin"
 GROUPS = ("guest", "new", "member", "moderator")
-LIST_ACTIONS = [(a.value, a.value.replace("_", " ")) for a in Action if a is not Action.ALLOW]
+LIST_ACTIONS = [(a.value, a.label) for a in Action.for_lists()]
 LIMIT_FIELDS = ("max_emoji", "max_links", "max_images", "max_length", "min_length")
 LIMIT_FLAGS = ("allow_pasted_images", "exempt")
 LIMIT_LABELS = {

@@ -97,8 +97,8 @@ from markupsafe import Markup
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge, TooManyRequests, UnsupportedMediaType
 
+from ..engine.actions import Action
 from ..engine.sources import DirectorySource, RulesetSource, StaticSource
-from ..engine.terms import Action
 from ..engine.verdict import Verdict
 from . import signals
 
@@ -702,17 +702,9 @@ def exempt_notice(verdict: Verdict) -> str:
         text = getattr(limits_messages, "exempt", None) or text
     would = verdict.exempt_action or Action.ALLOW
     if would is not Action.ALLOW:
-        text += " " + messages["moderator_would"].format(action=_ACTION_WORDS[would])
+        text += " " + messages["moderator_would"].format(action=would.done)
     return text
 
-
-_ACTION_WORDS = {
-    Action.BLOCK: "blocked",
-    Action.REQUIRE_APPROVAL: "held for approval",
-    Action.FLAG: "flagged for moderators",
-    Action.CENSOR: "censored",
-    Action.ALLOW: "allowed",
-}
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:
@@ -836,7 +828,7 @@ def _hold_unheld(response: Response) -> Response:
     verdicts = g.get("_forum_guard_verdicts") or {}
     for name in names:
         verdict = verdicts.get(name)
-        if verdict is not None and verdict.action in (Action.REQUIRE_APPROVAL, Action.FLAG) and id(verdict) not in held:
+        if verdict is not None and verdict.action.queued and id(verdict) not in held:
             hold(verdict, content_to_store(verdict) if verdict.is_html else drafts.get(name, ""))
     return response
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from wtforms.validators import ValidationError
 
-from ..engine.terms import Action
+from ..engine.actions import Action
 from ..engine.verdict import Verdict, ViolationKind
 from .extension import check_field
 

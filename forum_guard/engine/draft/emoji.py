@@ -1,0 +1,96 @@
+"""Counting emoji as users see them: one per grapheme, plus forum ``:shortcodes:``."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import regex
+
+__all__ = ["EMOJI_START_RE", "count_emoji", "count_shortcodes"]
+
+
+
+# one match per emoji as users see it (a grapheme): flags, keycaps, tag sequences (🏴 + tags),
+# and ZWJ sequences of pictographs with optional skin tones and variation selectors.
+# Text-default pictographs (© ® ™ ↔ ❤ ...) count only with U+FE0F or a skin tone; an
+# emoji-default one followed by U+FE0E (text presentation) does not count.
+_EMOJI_ELEMENT = (
+    r"(?:\p{Emoji_Presentation}(?!\uFE0E)|\p{Extended_Pictographic}(?=\uFE0F|\p{Emoji_Modifier}))"
+    r"\uFE0F?\p{Emoji_Modifier}?\uFE0F?"
+)
+_EMOJI_AFTER_ZWJ = r"\p{Extended_Pictographic}\uFE0F?\p{Emoji_Modifier}?\uFE0F?"
+_EMOJI_RE = regex.compile(
+    r"\p{Regional_Indicator}\p{Regional_Indicator}"
+    r"|[0-9#*]\uFE0F?\u20E3"
+    r"|\U0001F3F4[\U000E0020-\U000E007E]+\U000E007F"
+    rf"|{_EMOJI_ELEMENT}(?:\u200D{_EMOJI_AFTER_ZWJ})*"
+)
+# a ":name:" candidate; matched as a lookahead so that "a:b:smile:" still finds ":smile:"
+_SHORTCODE_RE = re.compile(r":(?=([^\s:]{1,80}):)")
+
+
+#: Every character an emoji above can start with (a superset, checked against the Unicode data by
+#: the tests), plus U+20E3 for keycaps, whose digit comes one or two characters earlier. A stdlib
+#: character class finds these fast; the ``\p{…}`` pattern then runs only where one is.
+EMOJI_START_RE = re.compile(
+    "[\u00a9\u00ae\u203c\u2049\u20e3\u2122\u2139\u2194-\u21aa\u231a-\u23ff\u24c2\u25aa-\u27bf"
+    "\u2934\u2935\u2b05-\u2b55\u3030\u303d\u3297\u3299\U0001F000-\U0001FFFF]"
+)
+
+
+def count_emoji(text: str) -> int:
+    """Unicode emoji in ``text``, one per grapheme cluster: 👨‍👩‍👧, 👍🏽, 🇫🇷, 1️⃣ and ❤️ are one
+    each; text-presentation symbols (© ® ™ ↔ without U+FE0F) are none."""
+    if text.isascii():
+        return 0
+    count = 0
+    end = 0
+    for candidate in EMOJI_START_RE.finditer(text):
+        pos = candidate.start()
+        if pos < end:
+            continue  # inside the emoji just counted (a ZWJ sequence, a flag)
+        if text[pos] == "\u20e3":
+            pos -= 2 if pos >= 2 and text[pos - 1] == "\ufe0f" else 1
+            pos = max(pos, end)
+        found = _EMOJI_RE.match(text, pos)
+        if found:
+            count += 1
+            end = found.end()
+    return count
+
+
+@functools.cache
+def _default_emoticons() -> frozenset[str]:
+    import emoji
+
+    names: set[str] = set()
+    for data in emoji.EMOJI_DATA.values():
+        names.add(data["en"])
+        names.update(data.get("alias", ()))
+    return _normalize_emoticons(frozenset(names))
+
+
+@functools.lru_cache(maxsize=16)
+def _normalize_emoticons(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(n.strip().strip(":").lower() for n in names if n.strip(": "))
+
+
+def count_shortcodes(text: str, emoticons: frozenset[str] | None = None) -> int:
+    """Forum emoticons written as ``:name:`` whose name is in ``emoticons`` (with or without
+    the colons, any case; default: every shortcode of the ``emoji`` package). Two codes may
+    share no colon: ``:smile:smile:`` is one."""
+    if text.count(":") < 2:
+        return 0
+    names = _default_emoticons() if emoticons is None else _normalize_emoticons(emoticons)
+    count = 0
+    last_end = -1
+    for m in _SHORTCODE_RE.finditer(text):
+        if m.start() < last_end:
+            continue
+        if m.group(1).lower() in names:
+            count += 1
+            last_end = m.end(1) + 1
+    return count
+
+
