@@ -184,9 +184,7 @@ def test_admin_queue_decision_publishes_through_the_signal(app: Flask, client: F
 
 
 def test_the_admin_queue_publishes_the_demos_post(app: Flask, client: FlaskClient) -> None:
-    """The other moderation path: the admin blueprint's queue page (when installed)."""
-    if "forum_guard_admin" not in app.blueprints:
-        pytest.skip("forum_guard.web.admin is not installed")
+    """The other moderation path: the admin blueprint's queue page."""
     reply(client, "<p>buy followers here</p>", guest_name="Seller")
     post = posts(app)[-1]
     assert post.status == "pending" and post.queue_id is not None
@@ -422,8 +420,6 @@ def test_python_m_forum_guard_demo_serves_the_forum(tmp_path: Path) -> None:
 
 def test_term_preview_counts_the_demos_recent_posts(app: Flask, client: FlaskClient) -> None:
     """The demo's @guard.recent_posts_loader feeds the admin page's impact preview."""
-    if "forum_guard_admin" not in app.blueprints:
-        pytest.skip("forum_guard.web.admin is not installed")
     for text in ("<p>the zorblax strikes again</p>", "<p>nothing here</p>", "<p>Zorblax!</p>"):
         assert reply(client, text).status_code == 302
     mod = moderator(app)

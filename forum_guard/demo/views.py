@@ -14,7 +14,7 @@ import contextlib
 import re
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from flask import (
@@ -35,7 +35,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum_guard import signals
 from forum_guard.engine.actions import Action
 from forum_guard.engine.verdict import Verdict
-from forum_guard.web.extension import (
+from forum_guard.web import (
     ForumGuard,
     blocked_response,
     content_to_store,
@@ -377,10 +377,10 @@ def decide(post_id: int) -> Any:
     post = db().get(Post, post_id)
     if post is None:
         abort(404)
-    decision = "approved" if "approve" in request.form else "rejected"
+    decision: Literal["approved", "rejected"] = "approved" if "approve" in request.form else "rejected"
     moderator = current_user()
     assert moderator is not None
-    store = current_app.extensions["forum_guard"].store
+    store = guard.state.store
     if store is not None and post.queue_id is not None:
         from forum_guard.store import StoreError
 
