@@ -4,8 +4,11 @@ at the edge, the live-check API, CSRF, the group hook and the moderator bypass."
 from __future__ import annotations
 
 import ast
+import http.client
+import io
 import inspect
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -381,6 +384,98 @@ def test_huge_or_malformed_posts_to_guarded_endpoints_are_refused(host: Any) -> 
     r = client.post("/reply", json={"content": {"nested": 1}})
     assert r.status_code == 422
     assert saved == []
+
+
+def chunked(body: bytes) -> dict[str, Any]:
+    """Test-client arguments for a body sent without Content-Length, as a server that reads chunked
+    encoding hands it over (``wsgi.input_terminated``)."""
+    return {"input_stream": io.BytesIO(body), "environ_overrides": {"wsgi.input_terminated": True}}
+
+
+@pytest.mark.parametrize(("path", "content_type", "make"), [
+    ("/reply", "application/x-www-form-urlencoded", lambda n: b"content=" + b"x" * n),
+    ("/reply", "application/json", lambda n: b'{"content": "' + b"x" * n + b'"}'),
+    ("/forum-guard/check", "application/json", lambda n: b'{"content": "' + b"x" * n + b'"}'),
+    ("/forum-guard/check", "application/x-www-form-urlencoded", lambda n: b"content=" + b"x" * n),
+])
+def test_a_chunked_body_is_counted_as_it_is_read(tmp_path: Path, path: str, content_type: str, make: Any) -> None:
+    app, _, saved = make_app(tmp_path, FORUM_GUARD_MAX_REQUEST_BYTES=5_000)
+    try:
+        client = app.test_client()
+        with captured(signals.draft_checked, app) as checked:
+            r = client.post(path, content_type=content_type, **chunked(make(6_000)))
+        assert r.status_code == 413, r.get_data(as_text=True)
+        assert "too large" in r.get_data(as_text=True)
+        assert checked == [] and saved == []
+        r = client.post(path, content_type=content_type, **chunked(make(100)))
+        assert r.status_code in (200, 201)
+        assert saved == ([] if path.startswith("/forum-guard") else [{"content": "x" * 100, "action": "allow",
+                                                                        "status": "published"}])
+    finally:
+        close_app(app)
+
+
+def test_the_hosts_smaller_max_content_length_wins(tmp_path: Path) -> None:
+    app, _, saved = make_app(tmp_path, MAX_CONTENT_LENGTH=2_000)
+    try:
+        client = app.test_client()
+        assert client.post("/reply", data={"content": "x" * 3_000}).status_code == 413
+        r = client.post("/forum-guard/check", content_type="application/json",
+                        **chunked(b'{"content": "' + b"x" * 3_000 + b'"}'))
+        assert r.status_code == 413 and r.get_json()["error"] == "request_entity_too_large"
+        assert saved == []
+    finally:
+        close_app(app)
+
+
+def test_other_endpoints_keep_the_hosts_own_limit(tmp_path: Path) -> None:
+    app, _, _ = make_app(tmp_path, FORUM_GUARD_MAX_REQUEST_BYTES=1_000)
+
+    @app.post("/upload")
+    def upload() -> str:
+        return str(len(request.get_data()))
+
+    try:
+        assert app.test_client().post("/upload", data=b"x" * 5_000).get_data(as_text=True) == "5000"
+    finally:
+        close_app(app)
+
+
+@pytest.mark.server
+def test_a_real_server_refuses_a_chunked_post_past_the_limit(tmp_path: Path) -> None:
+    from werkzeug.serving import make_server
+
+    app, _, saved = make_app(tmp_path, FORUM_GUARD_MAX_REQUEST_BYTES=50_000)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        def post(size: int) -> int:
+            conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+            try:
+                def chunks() -> Iterator[bytes]:
+                    yield b"content="
+                    for _ in range(size // 10_000):
+                        yield b"x" * 10_000
+
+                conn.request("POST", "/reply", body=chunks(), encode_chunked=True,
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+                response = conn.getresponse()
+                response.read()
+                return response.status
+            except (BrokenPipeError, ConnectionResetError):  # the server stopped reading: also a refusal
+                return 413
+            finally:
+                conn.close()
+
+        assert post(40_000) == 201
+        assert post(200_000) == 413
+        assert [len(s["content"]) for s in saved] == [40_000]
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        close_app(app)
 
 
 def test_draft_over_the_hard_cap_is_refused_not_a_500(tmp_path: Path) -> None:
