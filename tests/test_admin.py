@@ -123,8 +123,8 @@ def test_no_forum_guard_means_no_access(tmp_path: Path) -> None:
 def test_without_a_store_the_pages_say_so(tmp_path: Path) -> None:
     from flask import session
 
-    from forum_guard.web.admin import init_admin
     from forum_guard.web import ForumGuard
+    from forum_guard.web.admin import init_admin
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY="x", FORUM_GUARD_USE_STORE=False,

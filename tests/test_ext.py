@@ -4,13 +4,17 @@ at the edge, the live-check API, CSRF, the group hook and the moderator bypass."
 from __future__ import annotations
 
 import ast
+import html as html_module
 import http.client
-import io
 import inspect
+import io
 import json
+import re
+import textwrap
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +25,12 @@ from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import StringField, TextAreaField
 
 from forum_guard import Guard, signals
+from forum_guard import ext as ext_module
+from forum_guard.engine.limits import Messages
 from forum_guard.engine.sources import DirectorySource
 from forum_guard.engine.terms import Action
-from forum_guard import ext as ext_module
 from forum_guard.ext import (
+    EDITOR_MESSAGES,
     ConfigKeys,
     ForumGuard,
     blocked_response,
@@ -605,6 +611,72 @@ def test_editor_assets_are_served(host: Any) -> None:
     assert config["messages"]["restored"] == "Your previous content has been restored."
     assert config["messages"]["clear_action"] == "Clear editor"
     assert config["messages"]["pasted_image"] == "You cannot paste images directly. Upload or insert images from URL."
+
+
+def editor_config_of(page: str) -> dict[str, Any]:
+    raw = page.split('data-fg-config="')[1].split('"')[0]
+    return json.loads(html_module.unescape(raw))  # type: ignore[no-any-return]
+
+
+def test_the_editors_wording_has_one_source(tmp_path: Path) -> None:
+    """EDITOR_MESSAGES, plus the ruleset's own notices (limits.toml, the admin page), under the host's."""
+    lists = write_wordlists(tmp_path / "lists")
+    (lists / "limits.toml").write_text('[messages]\npasted_image = "No screenshots here, please."\n')
+    app, _, _ = make_app(tmp_path, FORUM_GUARD_WORDLISTS=str(lists),
+                         FORUM_GUARD_MESSAGES={"bold": "Gras", "preview_label": "Votre brouillon :"})
+    try:
+        client = app.test_client()
+        messages = editor_config_of(client.get("/form").get_data(as_text=True))["messages"]
+        assert set(messages) == set(EDITOR_MESSAGES) | {"pasted_image", "moderator"}
+        for key, text in EDITOR_MESSAGES.items():
+            assert messages[key] == {"bold": "Gras", "preview_label": "Votre brouillon :"}.get(key, text)
+        assert messages["pasted_image"] == "No screenshots here, please."
+        assert messages["moderator"] == Messages().exempt
+        # the templates read the same wording
+        r = client.post("/reply", data={"content": "fuck"})
+        assert r.status_code == 422 and "Votre brouillon :" in r.get_data(as_text=True)
+        assert EDITOR_MESSAGES["preview_label"] not in r.get_data(as_text=True)
+    finally:
+        close_app(app)
+
+
+def test_the_editor_and_the_templates_keep_no_copy_of_the_wording() -> None:
+    web = resources.files("forum_guard.web")
+    js = (web / "static" / "forum_guard" / "editor.js").read_text(encoding="utf-8")
+    templates = [(web / "templates" / "forum_guard" / name).read_text(encoding="utf-8")
+                 for name in ("_editor.html", "_notice.html", "_head.html", "blocked.html")]
+    defaults = Messages()
+    for text in [*EDITOR_MESSAGES.values(), defaults.pasted_image, defaults.exempt]:
+        for quoted in (f'"{text}"', f"'{text}'", f"`{text}`", f">{text}<"):  # a string literal, or an element's text
+            assert quoted not in js, quoted
+        assert not any(f">{text}<" in t or f'"{text}"' in t for t in templates), text
+    used = set(re.findall(r'this\.t\("(\w+)"', js)) | set(re.findall(r'this\.t\(kind === "image" \? "(\w+)" : "(\w+)"\)', js)[0])
+    assert used <= set(EDITOR_MESSAGES) | {"pasted_image", "moderator"}, used - set(EDITOR_MESSAGES)
+    assert "innerHTML =" not in js  # the wording is a host's text: it goes in as text, never as markup
+
+
+def test_the_documented_host_app_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The module docstring of forum_guard.web is a complete host app; run it as written."""
+    import forum_guard.web
+
+    doc = forum_guard.web.__doc__ or ""
+    code = textwrap.dedent(doc.split("::\n", 1)[1].split("\nAll three share", 1)[0])
+    monkeypatch.chdir(tmp_path)  # its instance folder (and store) go here
+    namespace: dict[str, Any] = {"__name__": "documented_host"}
+    exec(compile(code, "forum_guard.web docstring", "exec"), namespace)
+    app: Flask = namespace["app"]
+    try:
+        client = app.test_client()
+        page = client.get("/").get_data(as_text=True)
+        token = CSRF_META.search(page).group(1)  # type: ignore[union-attr]
+        assert client.post("/reply", data={"content": "hello"}).status_code == 400  # CSRF
+        assert client.post("/reply", data={"content": "what the fuck", "csrf_token": token}).status_code == 422
+        assert client.post("/reply", data={"content": "hello", "csrf_token": token}).get_data() == b"saved"
+        r = client.post("/topic", data={"content": "what the fuck", "csrf_token": token})
+        assert r.status_code == 422 and ">what the fuck</textarea>" in r.get_data(as_text=True)
+        assert client.post("/topic", data={"content": "hi", "csrf_token": token}).get_data() == b"saved"
+    finally:
+        close_app(app)
 
 
 def test_every_config_key_is_prefixed_documented_and_defaulted() -> None:

@@ -135,7 +135,7 @@ def test_a_mistyped_folder_refuses_to_start(tmp_path: Path) -> None:
 def test_a_broken_list_refuses_to_start(tmp_path: Path) -> None:
     lists = write_wordlists(tmp_path / "lists")
     (lists / "bad.txt").write_text("# name: bad\nfu*ck\n")
-    with pytest.raises(WordlistError, match="bad.txt"):
+    with pytest.raises(WordlistError, match=r"bad\.txt"):
         ForumGuard(host(tmp_path, FORUM_GUARD_USE_STORE=False, FORUM_GUARD_WORDLISTS=str(lists)))
 
 
