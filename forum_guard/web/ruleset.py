@@ -55,8 +55,13 @@ def open_ruleset(app: Flask, config: dict[str, Any], *, store: Store | None = No
     store at ``FORUM_GUARD_DATABASE_URL`` (unless ``FORUM_GUARD_USE_STORE`` is False), else the
     wordlists folder. ``wordlists`` is the configured folder (None: the shipped lists)."""
     path = wordlists_folder(wordlists)
-    folder = _Folder(path, f"{ConfigKeys.WORDLISTS} = {str(path)!r}" if wordlists is not None
-                     else f"the shipped lists ({SHIPPED}, {path})")
+    if wordlists is None:
+        label = f"the shipped lists ({SHIPPED}, {path})"
+    else:
+        label = f"{ConfigKeys.WORDLISTS} = {str(wordlists)!r}"
+        if not path.is_absolute():
+            label += f" ({path.absolute()})"
+    folder = _Folder(path, label)
     if source is not None:
         ruleset = Ruleset(source, store, owns_source=False, owns_store=False)
         what = f"the source {source!r}"

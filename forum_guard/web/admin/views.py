@@ -66,9 +66,7 @@ def lists() -> ResponseReturnValue:
         except StoreError as exc:
             form.name.errors.append(str(exc))
         else:
-            rules_changed(version, f"list.create {form.name.data}")
-            flash(f"Created list {form.name.data.strip()}.", "ok")
-            return redirect(url_for(".terms", name=form.name.data.strip()))
+            return _list_saved(form, version, f"list.create {form.name.data}", "Created")
     status = 400 if form.is_submitted() else 200
     return render_template("forum_guard/admin/lists.html", lists=store.list_infos(), form=form,
                            version=store.version()), status
@@ -90,11 +88,17 @@ def list_settings(name: str) -> ResponseReturnValue:
         except StoreError as exc:
             form.name.errors.append(str(exc))
         else:
-            rules_changed(version, f"list.update {name}")
-            flash(f"Saved list {form.name.data.strip()}.", "ok")
-            return redirect(url_for(".terms", name=form.name.data.strip()))
+            return _list_saved(form, version, f"list.update {name}", "Saved")
     status = 400 if form.is_submitted() else 200
     return render_template("forum_guard/admin/list_settings.html", info=info, form=form), status
+
+
+def _list_saved(form: ListForm, version: int | None, what: str, done: str) -> ResponseReturnValue:
+    """After a list was created or changed: make it live, say so, and show its terms."""
+    rules_changed(version, what)
+    name = form.name.data.strip()
+    flash(f"{done} list {name}.", "ok")
+    return redirect(url_for(".terms", name=name))
 
 
 @bp.route("/lists/<name>/delete", methods=["GET", "POST"])

@@ -760,32 +760,22 @@
       this.lastNotice = key;
       this.region.querySelectorAll("[data-fg-server-notice], [data-fg-exempt-notice], [data-fg-preview], [data-fg-error]")
         .forEach((n) => n.remove());
-      if (exemptText) {
+      const paragraph = (className, text, marker = null) => {
         const p = document.createElement("p");
-        p.className = "fg-notice fg-notice--moderator";
-        p.dataset.fgExemptNotice = "";
-        p.textContent = exemptText;
-        this.region.appendChild(p);
-      }
+        p.className = className;
+        if (marker) p.dataset[marker] = "";
+        p.textContent = text;
+        return p;
+      };
+      if (exemptText) this.region.appendChild(paragraph("fg-notice fg-notice--moderator", exemptText, "fgExemptNotice"));
       if (messages.length) {
         const box = document.createElement("div");
         box.className = `fg-notice fg-notice--${tone}`;
         box.dataset.fgServerNotice = "";
-        for (const m of messages) {
-          const p = document.createElement("p");
-          p.className = "fg-notice__message";
-          p.textContent = m;
-          box.appendChild(p);
-        }
+        for (const m of messages) box.appendChild(paragraph("fg-notice__message", m));
         this.region.appendChild(box);
       }
-      if (errorText) {
-        const p = document.createElement("p");
-        p.className = "fg-notice fg-notice--warning";
-        p.dataset.fgError = "";
-        p.textContent = errorText;
-        this.region.appendChild(p);
-      }
+      if (errorText) this.region.appendChild(paragraph("fg-notice fg-notice--warning", errorText, "fgError"));
     }
 
     showEmoji(count, limit) {
