@@ -152,7 +152,7 @@ def test_reply_needing_approval_is_pending_until_approved(app: Flask, client: Fl
         assert store.queue_item(post.queue_id).ref == f"post:{post.id}"
     mod = moderator(app)
     queue = mod.get("/moderation").get_data(as_text=True)
-    assert "cheap pills" in queue and "Held for approval" in queue
+    assert "cheap pills" in queue and "Held for approval" in queue  # Action.REQUIRE_APPROVAL.done
     decided: list[dict[str, Any]] = []
     with signals.queue_decided.connected_to(lambda s, **k: decided.append(k), sender=app):
         r = mod.post(f"/moderation/{post.id}", data={"csrf_token": csrf_token(mod, "/moderation"), "approve": "1"})
@@ -207,7 +207,7 @@ def test_flagged_reply_is_published_and_listed_for_moderators(app: Flask, client
     assert post.status == "published" and post.flagged and len(flagged) == 1
     assert "crypto giveaway" in app.test_client().get("/t/1").get_data(as_text=True)
     mod = moderator(app)
-    assert "Flagged" in mod.get("/moderation").get_data(as_text=True)
+    assert "Flagged for moderators" in mod.get("/moderation").get_data(as_text=True)  # Action.FLAG.done
     mod.post(f"/moderation/{post.id}", data={"csrf_token": csrf_token(mod, "/moderation"), "approve": "1"})
     assert not posts(app)[-1].flagged
 

@@ -122,7 +122,9 @@ def _inject() -> dict[str, Any]:
     admin_url = None
     if user is not None and user.is_moderator and "forum_guard_admin" in current_app.blueprints:
         admin_url = url_for("forum_guard_admin.index")
-    return {"user": user, "pending_count": pending, "admin_url": admin_url}
+    # the actions, for their own wording in the templates ("held for approval")
+    return {"user": user, "pending_count": pending, "admin_url": admin_url,
+            "held": Action.REQUIRE_APPROVAL, "flagged": Action.FLAG}
 
 
 def moderator_required(view: Callable[..., Any]) -> Callable[..., Any]:
