@@ -384,6 +384,21 @@ def test_demo_command_help(runner: Any) -> None:
     assert result.exit_code == 0 and "127.0.0.1" in result.output
 
 
+def test_demo_command_with_no_lists_says_why_it_does_not_start(runner: Any, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from forum_guard.demo.commands import demo
+
+    monkeypatch.setenv("FORUM_GUARD_DEMO_INSTANCE", str(tmp_path))  # run() sets it; restored afterwards
+    instance, empty = tmp_path / "inst", tmp_path / "no-lists"
+    instance.mkdir()
+    empty.mkdir()
+    (instance / "config.py").write_text(f"FORUM_GUARD_USE_STORE = False\nFORUM_GUARD_WORDLISTS = {str(empty)!r}\n"
+                                        "DEMO_ANNOUNCE = False\n")
+    result = runner.invoke(demo, ["--instance", str(instance), "--port", str(_free_port())])
+    assert result.exit_code == 1
+    assert str(empty) in result.output and "no word lists" in result.output
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

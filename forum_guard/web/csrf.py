@@ -5,6 +5,10 @@ needs one whenever the host protects its app with ``CSRFProtect``. Either way th
 flask-wtf's own :meth:`CSRFProtect.protect`: the token (form field or ``X-CSRFToken`` header) and,
 on HTTPS, the same-origin ``Referer``. It does not depend on the order of set-up: the check runs
 when a request first needs it, and flask-wtf marks the request (``g.csrf_valid``) so it runs once.
+
+A guarded endpoint needs the token even if the host marked its view ``@csrf.exempt``: the filter
+checks form posts, and flask-wtf has no public way to ask whether a view is exempt. A host that
+guards a token-authenticated API calls :func:`~forum_guard.web.check` in the view instead.
 """
 
 from __future__ import annotations
