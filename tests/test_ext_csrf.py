@@ -154,3 +154,21 @@ def test_csrf_off_for_tests_turns_every_check_off(tmp_path: Path) -> None:
                            headers=MODERATOR).status_code == 200
     finally:
         close_app(app)
+
+
+def test_an_app_without_a_secret_key_says_so_instead_of_failing(tmp_path: Path) -> None:
+    """flask-wtf cannot make or check a token without a secret key (a RuntimeError: a 500)."""
+    app, saved = make_host(tmp_path, "no csrfprotect")
+    app.config["SECRET_KEY"] = None
+    try:
+        client = app.test_client()
+        page = client.get("/form")
+        assert page.status_code == 200 and '<meta name="csrf-token" content="">' in page.get_data(as_text=True)
+        assert client.post("/reply", data={"content": "fuck"}).status_code == 422  # the blocked page renders
+        assert client.post("/reply", data={"content": "hello"}).status_code == 201 and saved == ["hello"]
+        r = client.post("/forum-guard/check", json={"content": "hello"})
+        assert r.status_code == 400 and "SECRET_KEY" in r.get_json()["message"]
+        r = client.get("/forum-guard/admin/lists", headers=MODERATOR)
+        assert r.status_code == 503 and b"SECRET_KEY" in r.data
+    finally:
+        close_app(app)

@@ -13,10 +13,10 @@ guards a token-authenticated API calls :func:`~forum_guard.web.check` in the vie
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
-from flask_wtf.csrf import CSRFProtect, generate_csrf
+from flask import Flask, current_app, g, request
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
-__all__ = ["csrf_token", "host_protects", "require_csrf", "setup_csrf"]
+__all__ = ["NO_SECRET_KEY", "csrf_token", "has_secret_key", "host_protects", "require_csrf", "setup_csrf"]
 
 #: Checks the requests of apps without a CSRFProtect of their own. It is never ``init_app``-ed on an
 #: app (that would protect every view of the host); :func:`setup_csrf` gives the app the settings
@@ -46,16 +46,33 @@ def host_protects() -> bool:
             and config.get("WTF_CSRF_CHECK_DEFAULT", True))
 
 
+#: Why every state-changing request is refused on an app without a secret key.
+NO_SECRET_KEY = ("This site has no SECRET_KEY, so no CSRF token can be checked and nothing can be posted here. "
+                 "Set app.config['SECRET_KEY'].")
+
+
+def has_secret_key() -> bool:
+    """Whether the current app can sign CSRF tokens (``WTF_CSRF_SECRET_KEY`` or ``SECRET_KEY``)."""
+    return bool(current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key)
+
+
 def require_csrf() -> None:
     """Refuse this request (flask-wtf's ``CSRFError``, a 400) unless it carries a valid CSRF token,
-    and on HTTPS a same-origin referrer. ``WTF_CSRF_ENABLED = False`` (tests) turns it off."""
+    and on HTTPS a same-origin referrer. ``WTF_CSRF_ENABLED = False`` (tests) turns it off. An app
+    without a secret key refuses every such request with a message saying so (flask-wtf would fail
+    with a RuntimeError, a 500)."""
     if not current_app.config.get("WTF_CSRF_ENABLED", True) or g.get("csrf_valid"):
         return
+    if request.method in current_app.config["WTF_CSRF_METHODS"] and not has_secret_key():
+        raise CSRFError(NO_SECRET_KEY)
     csrf: CSRFProtect = current_app.extensions.get("csrf") or _FALLBACK
     csrf.protect()
 
 
 def csrf_token() -> str:
-    """The CSRF token of this session, for ``<meta name="csrf-token">`` and forms."""
+    """The CSRF token of this session, for ``<meta name="csrf-token">`` and forms; "" on an app
+    without a secret key (the page still renders; its posts are refused with :data:`NO_SECRET_KEY`)."""
+    if not has_secret_key():
+        return ""
     token: str = generate_csrf()
     return token

@@ -15,7 +15,7 @@ from ...store import NotFound, Store, StoreSource
 from .. import signals
 from ..checks import current_actor, is_moderator
 from ..config import DEFAULTS, ConfigKeys
-from ..csrf import require_csrf, setup_csrf
+from ..csrf import NO_SECRET_KEY, has_secret_key, require_csrf, setup_csrf
 from ..state import EXTENSION_KEY, GuardState
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ def _protect() -> None:
     every POST with a valid CSRF token, whether or not the host uses CSRFProtect."""
     if state() is None or not is_moderator():
         abort(403, description="Only moderators may use the content filter's admin pages.")
+    if not has_secret_key():  # its forms carry CSRF tokens, which need one
+        abort(503, description=NO_SECRET_KEY)
     require_csrf()
 
 
