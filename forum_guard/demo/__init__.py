@@ -25,7 +25,7 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.security import generate_password_hash
 
 from forum_guard import signals
-from forum_guard.web import valid_unicode
+from forum_guard.web import ConfigKeys, valid_unicode
 from forum_guard.web.admin import init_admin
 
 from .models import PUBLISHED, Post, Topic, User, db, init_db
@@ -48,7 +48,7 @@ DEFAULTS: dict[str, Any] = {
     #: Print the moderator's credentials when the account is created.
     "DEMO_ANNOUNCE": True,
     # replies are guarded by the middleware; new topics by the validator (see views.py)
-    "FORUM_GUARD_PROTECT": {"forum.reply": ["content"]},
+    ConfigKeys.PROTECT: {"forum.reply": ["content"]},
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SESSION_COOKIE_SAMESITE": "Lax",
 }

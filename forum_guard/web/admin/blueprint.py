@@ -70,7 +70,7 @@ def current_store() -> Store:
     """The store the pages edit; a 503 with a message when the rules come from a folder."""
     found = state()
     if found is None or found.store is None:
-        abort(503, description="The admin pages need forum_guard's database store (FORUM_GUARD_USE_STORE).")
+        abort(503, description=f"The admin pages need forum_guard's database store ({ConfigKeys.USE_STORE}).")
     return found.store
 
 
