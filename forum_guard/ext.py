@@ -1,4 +1,7 @@
-"""The Flask extension under its first, documented name; the code lives in :mod:`forum_guard.web`."""
+"""The Flask extension under its first, documented name: ``from forum_guard.ext import ForumGuard, …``.
 
-from .web.extension import *  # noqa: F403
-from .web.extension import __all__  # noqa: F401
+The code and a complete host app to copy are in :mod:`forum_guard.web`.
+"""
+
+from .web import *  # noqa: F403
+from .web import __all__  # noqa: F401

@@ -46,14 +46,11 @@ def demo_config(tmp_path: Path, **extra: object) -> dict[str, object]:
 
 
 def close_app(app: Flask) -> None:
-    """Stop what an app started: the store's reload thread, its engine, the demo's engine."""
-    state = app.extensions.get("forum_guard")
-    if state is not None:
-        close = getattr(state.source, "close", None)
-        if close is not None:
-            close()
-        if state.store is not None:
-            state.store.close()
+    """Stop what an app started: forum_guard's reload thread and store (``ForumGuard.close``), the
+    demo's engine."""
+    from forum_guard.web import ForumGuard
+
+    ForumGuard.close(app)
     engine = app.extensions.get("demo_engine")
     if engine is not None:
         engine.dispose()

@@ -29,7 +29,7 @@ from forum_guard.cli.store_commands import OPERATORS_ENV, os_user
 from forum_guard.demo import create_app
 from forum_guard.demo.models import Post, User, db
 from forum_guard.store import Store
-from forum_guard.web.extension import ConfigKeys, RateLimiter, TooManyChecks
+from forum_guard.web import ConfigKeys, RateLimiter, TooManyChecks
 
 ADMIN = "/forum-guard/admin"
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -426,7 +426,7 @@ def test_the_limit_is_off_when_the_rate_is_empty(tmp_path: Path) -> None:
 
 
 def test_the_default_rate_is_on() -> None:
-    from forum_guard.web.extension import DEFAULTS
+    from forum_guard.web import DEFAULTS
 
     limiter = RateLimiter.parse(DEFAULTS[ConfigKeys.LIVE_CHECK_RATE])
     assert limiter is not None and limiter.capacity == 120

@@ -22,12 +22,15 @@ A = "/forum-guard/admin"
 
 @pytest.fixture
 def admin_app(tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(f"sqlite:///{tmp_path}/fg.sqlite", seed=False)
-    store = store_of(app)
+    url = f"sqlite:///{tmp_path}/fg.sqlite"
+    store = Store(url)  # the lists exist before the app starts: an empty store would not start
+    store.ensure_schema()
     store.create_list("rude", actor="seed")
     store.add_terms("rude", ["zorblax*", "!zorblaxian", "ass"], actor="seed")
     store.create_list("spam", action="require_approval", actor="seed")
     store.add_terms("spam", ["cheap pills"], actor="seed")
+    store.close()
+    app = make_app(url, seed=False)
     yield app
     close_app(app)
 
@@ -50,6 +53,11 @@ def token(client: FlaskClient, path: str = f"{A}/lists") -> str:
 
 def text(response: Any) -> str:
     return response.get_data(as_text=True)
+
+
+def badge(action: Action) -> str:
+    """An action as the admin pages show it: its own label, in its own colour."""
+    return f'<span class="badge c-{action.colour}" data-action="{action.value}">{action.label}</span>'
 
 
 def enqueue(store: Store, content: str, *, reason: str = "require_approval", ref: str = "p1",
@@ -115,8 +123,8 @@ def test_no_forum_guard_means_no_access(tmp_path: Path) -> None:
 def test_without_a_store_the_pages_say_so(tmp_path: Path) -> None:
     from flask import session
 
+    from forum_guard.web import ForumGuard
     from forum_guard.web.admin import init_admin
-    from forum_guard.web.extension import ForumGuard
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY="x", FORUM_GUARD_USE_STORE=False,
@@ -165,7 +173,7 @@ def test_a_token_from_another_session_is_refused(admin_app: Flask, mod: FlaskCli
 
 def test_lists_page_and_create(mod: FlaskClient, store: Store) -> None:
     page = text(mod.get(f"{A}/lists"))
-    assert "rude" in page and "spam" in page and "require approval" in page
+    assert "rude" in page and "spam" in page and badge(Action.REQUIRE_APPROVAL) in page
     t = token(mod)
     r = mod.post(f"{A}/lists", data={"name": "links", "action": "flag", "kind": "domains", "description": "Bad",
                                      "evasion": "y", "csrf_token": t})
@@ -307,7 +315,7 @@ def test_test_box(mod: FlaskClient) -> None:
     r = mod.post(f"{A}/test", data={"text": "you zorblaxer, buy cheap pills", "group": "member",
                                     "csrf_token": token(mod)})
     page = text(r)
-    assert r.status_code == 200 and 'class="badge a-block">block' in page
+    assert r.status_code == 200 and badge(Action.BLOCK) in page
     assert re.search(r"<mark[^>]*>zorblaxer</mark>", page) and re.search(r"<mark[^>]*>cheap pills</mark>", page)
     assert "<td>rude</td><td><code>zorblax*</code></td>" in page
     r = mod.post(f"{A}/test", data={"text": "<p>cheap <b>pills</b> <script>x</script></p>", "html": "y",
@@ -360,7 +368,7 @@ def test_queue_lists_held_and_flagged_posts_highlighted(mod: FlaskClient, store:
     enqueue(store, "buy cheap pills", ref="p1")
     enqueue(store, "free crypto for all", reason="flag", ref="p2")
     page = text(mod.get(f"{A}/queue"))
-    assert "held for approval" in page and "flagged" in page
+    assert f"{Action.REQUIRE_APPROVAL.done} ·" in page and f"{Action.FLAG.done} ·" in page
     assert re.search(r"<mark[^>]*>cheap pills</mark>", page)
     assert "Queue (2)" in page
     assert "crypto" in page and "buy cheap pills" not in text(mod.get(f"{A}/queue?reason=flag"))

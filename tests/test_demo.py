@@ -152,7 +152,7 @@ def test_reply_needing_approval_is_pending_until_approved(app: Flask, client: Fl
         assert store.queue_item(post.queue_id).ref == f"post:{post.id}"
     mod = moderator(app)
     queue = mod.get("/moderation").get_data(as_text=True)
-    assert "cheap pills" in queue and "Held for approval" in queue
+    assert "cheap pills" in queue and "Held for approval" in queue  # Action.REQUIRE_APPROVAL.done
     decided: list[dict[str, Any]] = []
     with signals.queue_decided.connected_to(lambda s, **k: decided.append(k), sender=app):
         r = mod.post(f"/moderation/{post.id}", data={"csrf_token": csrf_token(mod, "/moderation"), "approve": "1"})
@@ -184,9 +184,7 @@ def test_admin_queue_decision_publishes_through_the_signal(app: Flask, client: F
 
 
 def test_the_admin_queue_publishes_the_demos_post(app: Flask, client: FlaskClient) -> None:
-    """The other moderation path: the admin blueprint's queue page (when installed)."""
-    if "forum_guard_admin" not in app.blueprints:
-        pytest.skip("forum_guard.web.admin is not installed")
+    """The other moderation path: the admin blueprint's queue page."""
     reply(client, "<p>buy followers here</p>", guest_name="Seller")
     post = posts(app)[-1]
     assert post.status == "pending" and post.queue_id is not None
@@ -209,7 +207,7 @@ def test_flagged_reply_is_published_and_listed_for_moderators(app: Flask, client
     assert post.status == "published" and post.flagged and len(flagged) == 1
     assert "crypto giveaway" in app.test_client().get("/t/1").get_data(as_text=True)
     mod = moderator(app)
-    assert "Flagged" in mod.get("/moderation").get_data(as_text=True)
+    assert "Flagged for moderators" in mod.get("/moderation").get_data(as_text=True)  # Action.FLAG.done
     mod.post(f"/moderation/{post.id}", data={"csrf_token": csrf_token(mod, "/moderation"), "approve": "1"})
     assert not posts(app)[-1].flagged
 
@@ -386,6 +384,21 @@ def test_demo_command_help(runner: Any) -> None:
     assert result.exit_code == 0 and "127.0.0.1" in result.output
 
 
+def test_demo_command_with_no_lists_says_why_it_does_not_start(runner: Any, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from forum_guard.demo.commands import demo
+
+    monkeypatch.setenv("FORUM_GUARD_DEMO_INSTANCE", str(tmp_path))  # run() sets it; restored afterwards
+    instance, empty = tmp_path / "inst", tmp_path / "no-lists"
+    instance.mkdir()
+    empty.mkdir()
+    (instance / "config.py").write_text(f"FORUM_GUARD_USE_STORE = False\nFORUM_GUARD_WORDLISTS = {str(empty)!r}\n"
+                                        "DEMO_ANNOUNCE = False\n")
+    result = runner.invoke(demo, ["--instance", str(instance), "--port", str(_free_port())])
+    assert result.exit_code == 1
+    assert str(empty) in result.output and "no word lists" in result.output
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -422,8 +435,6 @@ def test_python_m_forum_guard_demo_serves_the_forum(tmp_path: Path) -> None:
 
 def test_term_preview_counts_the_demos_recent_posts(app: Flask, client: FlaskClient) -> None:
     """The demo's @guard.recent_posts_loader feeds the admin page's impact preview."""
-    if "forum_guard_admin" not in app.blueprints:
-        pytest.skip("forum_guard.web.admin is not installed")
     for text in ("<p>the zorblax strikes again</p>", "<p>nothing here</p>", "<p>Zorblax!</p>"):
         assert reply(client, text).status_code == 302
     mod = moderator(app)

@@ -4,11 +4,17 @@ at the edge, the live-check API, CSRF, the group hook and the moderator bypass."
 from __future__ import annotations
 
 import ast
+import html as html_module
+import http.client
 import inspect
+import io
 import json
-import sys
+import re
+import textwrap
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +25,12 @@ from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import StringField, TextAreaField
 
 from forum_guard import Guard, signals
+from forum_guard import ext as ext_module
+from forum_guard.engine.limits import Messages
 from forum_guard.engine.sources import DirectorySource
 from forum_guard.engine.terms import Action
-from forum_guard.web import extension as ext_module
-from forum_guard.web.extension import (
+from forum_guard.ext import (
+    EDITOR_MESSAGES,
     ConfigKeys,
     ForumGuard,
     blocked_response,
@@ -31,7 +39,7 @@ from forum_guard.web.extension import (
     current_verdict,
     hold,
 )
-from forum_guard.web.validators import EmojiLimit, NoBannedTerms
+from forum_guard.validators import EmojiLimit, NoBannedTerms
 
 TERMS_NOTICE = ("Unfortunately, your content contains terms that we do not allow. "
                 "Please edit your content to remove the highlighted words below.")
@@ -384,6 +392,98 @@ def test_huge_or_malformed_posts_to_guarded_endpoints_are_refused(host: Any) -> 
     assert saved == []
 
 
+def chunked(body: bytes) -> dict[str, Any]:
+    """Test-client arguments for a body sent without Content-Length, as a server that reads chunked
+    encoding hands it over (``wsgi.input_terminated``)."""
+    return {"input_stream": io.BytesIO(body), "environ_overrides": {"wsgi.input_terminated": True}}
+
+
+@pytest.mark.parametrize(("path", "content_type", "make"), [
+    ("/reply", "application/x-www-form-urlencoded", lambda n: b"content=" + b"x" * n),
+    ("/reply", "application/json", lambda n: b'{"content": "' + b"x" * n + b'"}'),
+    ("/forum-guard/check", "application/json", lambda n: b'{"content": "' + b"x" * n + b'"}'),
+    ("/forum-guard/check", "application/x-www-form-urlencoded", lambda n: b"content=" + b"x" * n),
+])
+def test_a_chunked_body_is_counted_as_it_is_read(tmp_path: Path, path: str, content_type: str, make: Any) -> None:
+    app, _, saved = make_app(tmp_path, FORUM_GUARD_MAX_REQUEST_BYTES=5_000)
+    try:
+        client = app.test_client()
+        with captured(signals.draft_checked, app) as checked:
+            r = client.post(path, content_type=content_type, **chunked(make(6_000)))
+        assert r.status_code == 413, r.get_data(as_text=True)
+        assert "too large" in r.get_data(as_text=True)
+        assert checked == [] and saved == []
+        r = client.post(path, content_type=content_type, **chunked(make(100)))
+        assert r.status_code in (200, 201)
+        assert saved == ([] if path.startswith("/forum-guard") else [{"content": "x" * 100, "action": "allow",
+                                                                        "status": "published"}])
+    finally:
+        close_app(app)
+
+
+def test_the_hosts_smaller_max_content_length_wins(tmp_path: Path) -> None:
+    app, _, saved = make_app(tmp_path, MAX_CONTENT_LENGTH=2_000)
+    try:
+        client = app.test_client()
+        assert client.post("/reply", data={"content": "x" * 3_000}).status_code == 413
+        r = client.post("/forum-guard/check", content_type="application/json",
+                        **chunked(b'{"content": "' + b"x" * 3_000 + b'"}'))
+        assert r.status_code == 413 and r.get_json()["error"] == "request_entity_too_large"
+        assert saved == []
+    finally:
+        close_app(app)
+
+
+def test_other_endpoints_keep_the_hosts_own_limit(tmp_path: Path) -> None:
+    app, _, _ = make_app(tmp_path, FORUM_GUARD_MAX_REQUEST_BYTES=1_000)
+
+    @app.post("/upload")
+    def upload() -> str:
+        return str(len(request.get_data()))
+
+    try:
+        assert app.test_client().post("/upload", data=b"x" * 5_000).get_data(as_text=True) == "5000"
+    finally:
+        close_app(app)
+
+
+@pytest.mark.server
+def test_a_real_server_refuses_a_chunked_post_past_the_limit(tmp_path: Path) -> None:
+    from werkzeug.serving import make_server
+
+    app, _, saved = make_app(tmp_path, FORUM_GUARD_MAX_REQUEST_BYTES=50_000)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        def post(size: int) -> int:
+            conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+            try:
+                def chunks() -> Iterator[bytes]:
+                    yield b"content="
+                    for _ in range(size // 10_000):
+                        yield b"x" * 10_000
+
+                conn.request("POST", "/reply", body=chunks(), encode_chunked=True,
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+                response = conn.getresponse()
+                response.read()
+                return response.status
+            except (BrokenPipeError, ConnectionResetError):  # the server stopped reading: also a refusal
+                return 413
+            finally:
+                conn.close()
+
+        assert post(40_000) == 201
+        assert post(200_000) == 413
+        assert [len(s["content"]) for s in saved] == [40_000]
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        close_app(app)
+
+
 def test_draft_over_the_hard_cap_is_refused_not_a_500(tmp_path: Path) -> None:
     app, _, saved = make_app(tmp_path, FORUM_GUARD_MAX_REQUEST_BYTES=10_000_000)
     try:
@@ -513,6 +613,72 @@ def test_editor_assets_are_served(host: Any) -> None:
     assert config["messages"]["pasted_image"] == "You cannot paste images directly. Upload or insert images from URL."
 
 
+def editor_config_of(page: str) -> dict[str, Any]:
+    raw = page.split('data-fg-config="')[1].split('"')[0]
+    return json.loads(html_module.unescape(raw))  # type: ignore[no-any-return]
+
+
+def test_the_editors_wording_has_one_source(tmp_path: Path) -> None:
+    """EDITOR_MESSAGES, plus the ruleset's own notices (limits.toml, the admin page), under the host's."""
+    lists = write_wordlists(tmp_path / "lists")
+    (lists / "limits.toml").write_text('[messages]\npasted_image = "No screenshots here, please."\n')
+    app, _, _ = make_app(tmp_path, FORUM_GUARD_WORDLISTS=str(lists),
+                         FORUM_GUARD_MESSAGES={"bold": "Gras", "preview_label": "Votre brouillon :"})
+    try:
+        client = app.test_client()
+        messages = editor_config_of(client.get("/form").get_data(as_text=True))["messages"]
+        assert set(messages) == set(EDITOR_MESSAGES) | {"pasted_image", "moderator"}
+        for key, text in EDITOR_MESSAGES.items():
+            assert messages[key] == {"bold": "Gras", "preview_label": "Votre brouillon :"}.get(key, text)
+        assert messages["pasted_image"] == "No screenshots here, please."
+        assert messages["moderator"] == Messages().exempt
+        # the templates read the same wording
+        r = client.post("/reply", data={"content": "fuck"})
+        assert r.status_code == 422 and "Votre brouillon :" in r.get_data(as_text=True)
+        assert EDITOR_MESSAGES["preview_label"] not in r.get_data(as_text=True)
+    finally:
+        close_app(app)
+
+
+def test_the_editor_and_the_templates_keep_no_copy_of_the_wording() -> None:
+    web = resources.files("forum_guard.web")
+    js = (web / "static" / "forum_guard" / "editor.js").read_text(encoding="utf-8")
+    templates = [(web / "templates" / "forum_guard" / name).read_text(encoding="utf-8")
+                 for name in ("_editor.html", "_notice.html", "_head.html", "blocked.html")]
+    defaults = Messages()
+    for text in [*EDITOR_MESSAGES.values(), defaults.pasted_image, defaults.exempt]:
+        for quoted in (f'"{text}"', f"'{text}'", f"`{text}`", f">{text}<"):  # a string literal, or an element's text
+            assert quoted not in js, quoted
+        assert not any(f">{text}<" in t or f'"{text}"' in t for t in templates), text
+    used = set(re.findall(r'this\.t\("(\w+)"', js)) | set(re.findall(r'this\.t\(kind === "image" \? "(\w+)" : "(\w+)"\)', js)[0])
+    assert used <= set(EDITOR_MESSAGES) | {"pasted_image", "moderator"}, used - set(EDITOR_MESSAGES)
+    assert "innerHTML =" not in js  # the wording is a host's text: it goes in as text, never as markup
+
+
+def test_the_documented_host_app_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The module docstring of forum_guard.web is a complete host app; run it as written."""
+    import forum_guard.web
+
+    doc = forum_guard.web.__doc__ or ""
+    code = textwrap.dedent(doc.split("::\n", 1)[1].split("\nAll three share", 1)[0])
+    monkeypatch.chdir(tmp_path)  # its instance folder (and store) go here
+    namespace: dict[str, Any] = {"__name__": "documented_host"}
+    exec(compile(code, "forum_guard.web docstring", "exec"), namespace)
+    app: Flask = namespace["app"]
+    try:
+        client = app.test_client()
+        page = client.get("/").get_data(as_text=True)
+        token = CSRF_META.search(page).group(1)  # type: ignore[union-attr]
+        assert client.post("/reply", data={"content": "hello"}).status_code == 400  # CSRF
+        assert client.post("/reply", data={"content": "what the fuck", "csrf_token": token}).status_code == 422
+        assert client.post("/reply", data={"content": "hello", "csrf_token": token}).get_data() == b"saved"
+        r = client.post("/topic", data={"content": "what the fuck", "csrf_token": token})
+        assert r.status_code == 422 and ">what the fuck</textarea>" in r.get_data(as_text=True)
+        assert client.post("/topic", data={"content": "hi", "csrf_token": token}).get_data() == b"saved"
+    finally:
+        close_app(app)
+
+
 def test_every_config_key_is_prefixed_documented_and_defaulted() -> None:
     source = inspect.getsource(ConfigKeys)
     tree = ast.parse(source)
@@ -543,21 +709,17 @@ def test_constructor_arguments_win_over_config(tmp_path: Path) -> None:
 # --- where the rules come from ----------------------------------------------------------------
 
 
-def test_files_only_without_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "forum_guard.store", None)  # as if store.py were not installed
-    app, _, _ = make_app(tmp_path, FORUM_GUARD_USE_STORE=None)
+def test_files_only_when_the_store_is_off(tmp_path: Path) -> None:
+    app, _, _ = make_app(tmp_path, FORUM_GUARD_USE_STORE=False)
     state = app.extensions["forum_guard"]
     assert state.store is None and isinstance(state.source, DirectorySource)
-    app2 = Flask(__name__, instance_path=str(tmp_path / "instance2"))
-    app2.config.update(FORUM_GUARD_DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite")
-    with pytest.raises(RuntimeError, match=r"forum_guard\.store"):
-        ForumGuard(app2)
+    assert not (tmp_path / "instance").exists()  # no database was made
+    assert app.test_client().post("/reply", data={"content": "fuck"}).status_code == 422
 
 
-def test_the_store_is_used_seeded_and_queued_when_installed(tmp_path: Path) -> None:
-    pytest.importorskip("forum_guard.store")
+def test_the_store_is_used_seeded_and_queued(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/guard.sqlite"
-    app, _, _ = make_app(tmp_path, FORUM_GUARD_USE_STORE=None, FORUM_GUARD_DATABASE_URL=url,
+    app, _, _ = make_app(tmp_path, FORUM_GUARD_USE_STORE=True, FORUM_GUARD_DATABASE_URL=url,
                              FORUM_GUARD_RELOAD_SECONDS=0.2)
     try:
         state = app.extensions["forum_guard"]
@@ -577,5 +739,5 @@ def test_the_store_is_used_seeded_and_queued_when_installed(tmp_path: Path) -> N
 
 def test_hold_refuses_verdicts_that_need_no_moderator(host: Any) -> None:
     app, guard, _ = host
-    with app.test_request_context(), pytest.raises(ValueError, match="require_approval and flag"):
+    with app.test_request_context(), pytest.raises(ValueError, match="flag and require_approval"):
         hold(guard.check("hello"), "hello")

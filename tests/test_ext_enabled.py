@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from forum_guard.demo import create_app
 from forum_guard.demo.models import Post, db
-from forum_guard.web.extension import DEFAULTS, ConfigKeys, check
+from forum_guard.web import DEFAULTS, ConfigKeys, check
 
 OFFENDING = "<p>what the fuck is this</p>"
 

@@ -3,7 +3,7 @@
     forum-guard demo              # or: python -m forum_guard.demo
 
 starts it on http://127.0.0.1:5000 with SQLite files in the instance folder. It uses only the
-public extension API (:mod:`forum_guard.web.extension`, :mod:`forum_guard.web.validators`, the templates and the
+public extension API (:mod:`forum_guard.web`, its validators and admin blueprint, the templates and the
 editor shipped with the package).
 """
 
@@ -25,7 +25,8 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.security import generate_password_hash
 
 from forum_guard import signals
-from forum_guard.web.extension import valid_unicode
+from forum_guard.web import ConfigKeys, valid_unicode
+from forum_guard.web.admin import init_admin
 
 from .models import PUBLISHED, Post, Topic, User, db, init_db
 from .views import bp, guard, on_queue_decided
@@ -34,7 +35,7 @@ __all__ = ["create_app", "run"]
 
 csrf = CSRFProtect()
 
-#: The demo's own settings (the FORUM_GUARD_* keys are documented in forum_guard.web.extension.ConfigKeys).
+#: The demo's own settings (the FORUM_GUARD_* keys are documented in forum_guard.web.ConfigKeys).
 DEFAULTS: dict[str, Any] = {
     #: SQLAlchemy URL of the forum's topics, posts and members. Default: instance/demo.sqlite.
     "DEMO_DATABASE_URL": None,
@@ -47,7 +48,7 @@ DEFAULTS: dict[str, Any] = {
     #: Print the moderator's credentials when the account is created.
     "DEMO_ANNOUNCE": True,
     # replies are guarded by the middleware; new topics by the validator (see views.py)
-    "FORUM_GUARD_PROTECT": {"forum.reply": ["content"]},
+    ConfigKeys.PROTECT: {"forum.reply": ["content"]},
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SESSION_COOKIE_SAMESITE": "Lax",
 }
@@ -74,7 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = _IdConverter
     app.before_request(_text_json_fields)
     app.register_blueprint(bp)
-    _register_admin(app)
+    init_admin(app)
     # a moderator's decision on the admin page (or the demo's own moderation page) publishes or drops the post
     signals.queue_decided.connect(on_queue_decided, sender=app)
 
@@ -117,15 +118,6 @@ def _secret_key(instance: Path) -> str:
     path.write_text(key + "\n")
     path.chmod(0o600)
     return key
-
-
-def _register_admin(app: Flask) -> None:
-    """The moderators' admin pages (lists, limits, queue, audit log) when that part is installed."""
-    try:
-        from forum_guard.web.admin import init_admin
-    except ImportError:
-        return
-    init_admin(app)
 
 
 def _first_run(app: Flask) -> None:

@@ -15,9 +15,12 @@ __all__ = ["demo"]
 @click.option("--debug", is_flag=True, help="Show the interactive debugger on errors (never on a public host).")
 def demo(host: str, port: int, instance_path: str | None, debug: bool) -> None:
     """Run the demo forum on http://127.0.0.1:5000 (topics, replies, the live-checking editor)."""
+    from ..errors import ForumGuardError
     from . import run
 
     try:
         run(host, port, debug=debug, instance_path=instance_path)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    except ForumGuardError as exc:  # e.g. an empty store or wordlists folder: the filter would not start
+        raise click.ClickException(str(exc)) from None

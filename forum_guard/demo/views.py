@@ -14,7 +14,7 @@ import contextlib
 import re
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from flask import (
@@ -35,7 +35,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum_guard import signals
 from forum_guard.engine.actions import Action
 from forum_guard.engine.verdict import Verdict
-from forum_guard.web.extension import (
+from forum_guard.web import (
     ForumGuard,
     blocked_response,
     content_to_store,
@@ -122,7 +122,9 @@ def _inject() -> dict[str, Any]:
     admin_url = None
     if user is not None and user.is_moderator and "forum_guard_admin" in current_app.blueprints:
         admin_url = url_for("forum_guard_admin.index")
-    return {"user": user, "pending_count": pending, "admin_url": admin_url}
+    # the actions, for their own wording in the templates ("held for approval")
+    return {"user": user, "pending_count": pending, "admin_url": admin_url,
+            "held": Action.REQUIRE_APPROVAL, "flagged": Action.FLAG}
 
 
 def moderator_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -377,10 +379,10 @@ def decide(post_id: int) -> Any:
     post = db().get(Post, post_id)
     if post is None:
         abort(404)
-    decision = "approved" if "approve" in request.form else "rejected"
+    decision: Literal["approved", "rejected"] = "approved" if "approve" in request.form else "rejected"
     moderator = current_user()
     assert moderator is not None
-    store = current_app.extensions["forum_guard"].store
+    store = guard.state.store
     if store is not None and post.queue_id is not None:
         from forum_guard.store import StoreError
 

@@ -6,7 +6,7 @@
         content = TextAreaField("Reply", validators=[DataRequired(), NoBannedTerms()])
 
 On a failed validation the field's error is the forum's notice, and the verdict (with the highlighted
-draft) is on ``form.content.verdict`` and ``forum_guard.web.extension.current_verdict("content")`` for the
+draft) is on ``form.content.verdict`` and ``forum_guard.web.current_verdict("content")`` for the
 ``forum_guard/_notice.html`` macro. Several validators on one field share one check.
 """
 
@@ -19,7 +19,7 @@ from wtforms.validators import ValidationError
 
 from ..engine.actions import Action
 from ..engine.verdict import Verdict, ViolationKind
-from .extension import check_field
+from .checks import check_field
 
 if TYPE_CHECKING:
     from wtforms import Field, Form

@@ -15,6 +15,7 @@ from store_fixtures import make_app, store_of
 from browser.conftest import serve
 from forum_guard import Guard, signals
 from forum_guard.engine.terms import Action, Term, WordList
+from forum_guard.store import Store
 
 CHROMIUM = os.environ.get("FORUM_GUARD_CHROMIUM", "/usr/bin/chromium")
 A = "/forum-guard/admin"
@@ -26,12 +27,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]]:
     tmp = tmp_path_factory.mktemp("admin-live")
-    app = make_app(f"sqlite:///{tmp}/fg.sqlite", seed=False)
-    store = store_of(app)
+    url = f"sqlite:///{tmp}/fg.sqlite"
+    store = Store(url)  # the lists exist before the app starts: an empty store would not start
+    store.ensure_schema()
     store.create_list("rude")
     store.add_terms("rude", ["zorblax*"])
     store.create_list("spam", action="require_approval")
     store.add_terms("spam", ["cheap pills"])
+    store.close()
+    app = make_app(url, seed=False)
     with serve(app, "admin-live-server") as url:
         yield url, app
 

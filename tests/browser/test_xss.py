@@ -56,6 +56,7 @@ def xss_forum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, F
     store.create_list("xss", action="censor", replacement=REPLACEMENT, description=DESCRIPTION, actor=ACTOR)
     store.add_terms("xss", TERMS, actor=ACTOR)
     store.set_limits({"messages": {"emoji": EMOJI_MESSAGE, "terms_block": TERMS_MESSAGE}}, partial=True, actor=ACTOR)
+    app.extensions["forum_guard"].source.refresh()  # in force now, not at the next reload
     guard = store.build_guard()
     ids: dict[str, int] = {}
     plain = script(8) + " cheap pills " + img(8)

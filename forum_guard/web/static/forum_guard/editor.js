@@ -5,26 +5,14 @@
  * toolbar and stays in the form as the field that is posted) or on a contenteditable element (give
  * it `data-fg-target="#hidden-input"` to keep a form field in step). Options come from the
  * `data-fg-config` JSON the `forum_guard/_editor.html` macro writes: checkUrl, delay, autosave,
- * messages. The CSRF token is read from <meta name="csrf-token">.
+ * messages. Every word the editor shows comes from `messages` (the server's one copy of them,
+ * forum_guard.web.config.EDITOR_MESSAGES and the forum's own); the editor has no wording of its own.
+ * The CSRF token is read from <meta name="csrf-token">.
  *
  * No build step, no dependencies. window.ForumGuardEditor.attach(element) attaches by hand.
  */
 (() => {
   "use strict";
-
-  const DEFAULT_MESSAGES = {
-    pasted_image: "You cannot paste images directly. Upload or insert images from URL.",
-    rich_text: "Pasted as rich text.",
-    plain_text_action: "Paste as plain text instead",
-    link_embedded: "Your link has been automatically embedded.",
-    link_action: "Display as a link instead",
-    restored: "Your previous content has been restored.",
-    clear_action: "Clear editor",
-    moderator: "You are a moderator: the content filter does not apply to your posts.",
-    dismiss: "Dismiss",
-    emoji_count: "{count} of {limit} emoji",
-    check_failed: "The draft could not be checked just now; it will be checked again when you post.",
-  };
 
   // Elements kept by the paste sanitizer, with the attributes each may keep. Others are unwrapped
   // (their text kept) or, for DROP, removed with their content. The server sanitizes again.
@@ -180,7 +168,7 @@
       let config = {};
       try { config = JSON.parse(element.dataset.fgConfig || "{}"); } catch (e) { config = {}; }
       this.config = config;
-      this.messages = { ...DEFAULT_MESSAGES, ...(config.messages || {}) };
+      this.messages = config.messages || {};
       this.html = element.dataset.fgHtml !== "false";
       this.rich = this.html; // a plain-text field stays a textarea, checked and highlighted below it
       this.form = element.closest("form");
@@ -194,6 +182,12 @@
       this.build();
       this.bind();
       this.start();
+    }
+
+    /** The forum's wording for `key`, with {placeholders} filled in (the key itself when missing). */
+    t(key, values = {}) {
+      const text = this.messages[key];
+      return format(typeof text === "string" ? text : key, values);
     }
 
     // --- building --------------------------------------------------------------------------
@@ -230,7 +224,7 @@
           this.surface.setAttribute("aria-labelledby", label.id);
           label.addEventListener("click", (e) => { e.preventDefault(); this.surface.focus(); });
         } else {
-          this.surface.setAttribute("aria-label", el.getAttribute("placeholder") || "Editor");
+          this.surface.setAttribute("aria-label", el.getAttribute("placeholder") || this.t("editor"));
         }
         this.wrapper.append(this.toolbar, this.surface);
         this.wrapper.appendChild(el);
@@ -273,12 +267,12 @@
       const bar = document.createElement("div");
       bar.className = "fg-toolbar";
       bar.setAttribute("role", "toolbar");
-      bar.setAttribute("aria-label", "Formatting");
+      bar.setAttribute("aria-label", this.t("toolbar"));
       const button = (label, title, action, cls) => {
         const b = document.createElement("button");
         b.type = "button";
         b.className = `fg-tool ${cls || ""}`;
-        b.innerHTML = label;
+        b.append(label);
         b.title = title;
         b.setAttribute("aria-label", title);
         b.addEventListener("mousedown", (e) => e.preventDefault()); // keep the selection
@@ -286,10 +280,15 @@
         bar.appendChild(b);
         return b;
       };
-      button("<b>B</b>", "Bold", () => this.exec("bold"), "fg-tool--bold");
-      button("<i>I</i>", "Italic", () => this.exec("italic"), "fg-tool--italic");
-      button("Link", "Insert link", () => this.ask("link"), "fg-tool--link");
-      button("Image", "Insert image from URL", () => this.ask("image"), "fg-tool--image");
+      const styled = (tag, text) => {
+        const el = document.createElement(tag);
+        el.textContent = text;
+        return el;
+      };
+      button(styled("b", this.t("bold_symbol")), this.t("bold"), () => this.exec("bold"), "fg-tool--bold");
+      button(styled("i", this.t("italic_symbol")), this.t("italic"), () => this.exec("italic"), "fg-tool--italic");
+      button(this.t("link_button"), this.t("link_title"), () => this.ask("link"), "fg-tool--link");
+      button(this.t("image_button"), this.t("image_title"), () => this.ask("image"), "fg-tool--image");
 
       // a small inline form instead of window.prompt
       this.prompt = document.createElement("div");
@@ -305,11 +304,11 @@
       const ok = document.createElement("button");
       ok.type = "button";
       ok.className = "fg-button fg-prompt__ok";
-      ok.textContent = "Insert";
+      ok.textContent = this.t("insert");
       const cancel = document.createElement("button");
       cancel.type = "button";
       cancel.className = "fg-button fg-button--quiet fg-prompt__cancel";
-      cancel.textContent = "Cancel";
+      cancel.textContent = this.t("cancel");
       this.promptError = document.createElement("span");
       this.promptError.className = "fg-prompt__error";
       this.promptError.setAttribute("role", "alert");
@@ -404,7 +403,7 @@
       this.savedRange = sel && sel.rangeCount && this.surface.contains(sel.getRangeAt(0).startContainer)
         ? sel.getRangeAt(0).cloneRange() : null;
       this.promptKind = kind;
-      this.promptLabel.textContent = kind === "image" ? "Image URL" : "Link URL";
+      this.promptLabel.textContent = this.t(kind === "image" ? "image_url" : "link_url");
       this.promptError.textContent = "";
       this.promptInput.value = "";
       this.prompt.hidden = false;
@@ -436,7 +435,7 @@
       let url;
       try { url = new URL(raw); } catch (e) { url = null; }
       if (!url || !/^https?:$/.test(url.protocol)) {
-        this.promptError.textContent = "Enter an address that starts with http:// or https://.";
+        this.promptError.textContent = this.t("url_invalid");
         return;
       }
       this.prompt.hidden = true;
@@ -556,29 +555,29 @@
       if (!this.surface) {
         // a plain textarea takes text only
         if (hasImageFile || files.length) {
-          if (hasImageFile) this.notify("image", this.messages.pasted_image);
+          if (hasImageFile) this.notify("image", this.t("pasted_image"));
           return !text;
         }
         return false;
       }
       if (html && html.trim()) {
         const { fragment, removedImages } = sanitize(html);
-        if (removedImages) this.notify("image", this.messages.pasted_image);
+        if (removedImages) this.notify("image", this.t("pasted_image"));
         const nodes = Array.from(fragment.childNodes);
         if (!nodes.length || !fragment.textContent.trim() && !fragment.querySelector("img")) {
-          if (!removedImages && hasImageFile) this.notify("image", this.messages.pasted_image);
+          if (!removedImages && hasImageFile) this.notify("image", this.t("pasted_image"));
           return true;
         }
         this.insertNodes(nodes, range);
         this.changed();
         const plain = text || nodes.map((n) => n.textContent).join("");
-        this.notify("rich", this.messages.rich_text, this.messages.plain_text_action, () => {
+        this.notify("rich", this.t("rich_text"), this.t("plain_text_action"), () => {
           this.replaceNodes(nodes, this.textNodesFor(plain));
         });
         return true;
       }
       if (hasImageFile || (files.length && !text)) {
-        this.notify("image", this.messages.pasted_image);
+        this.notify("image", this.t("pasted_image"));
         return true;
       }
       if (!text) return false;
@@ -598,7 +597,7 @@
         }
         this.insertNodes([embed], range);
         this.changed();
-        this.notify("link", this.messages.link_embedded, this.messages.link_action, () => {
+        this.notify("link", this.t("link_embedded"), this.t("link_action"), () => {
           if (embed.tagName === "IMG") {
             const a = document.createElement("a");
             a.href = url;
@@ -641,7 +640,7 @@
       const close = document.createElement("button");
       close.type = "button";
       close.className = "fg-notice__close";
-      close.setAttribute("aria-label", this.messages.dismiss);
+      close.setAttribute("aria-label", this.t("dismiss"));
       close.textContent = "×";
       close.addEventListener("click", () => this.dismiss(key));
       const span = document.createElement("span");
@@ -717,7 +716,7 @@
         return;
       }
       if (!response || !response.ok || !data) {
-        this.renderError((data && data.message) || this.messages.check_failed);
+        this.renderError((data && data.message) || this.t("check_failed"));
       } else {
         this.render(data);
       }
@@ -738,7 +737,7 @@
       }
       this.wrapper.dataset.fgAction = data.action;
       const tone = data.exempt ? "info" : data.action === "block" ? "error" : "warning";
-      this.setServerNotice(data.messages || [], data.exempt ? data.exempt_notice || this.messages.moderator : null, null,
+      this.setServerNotice(data.messages || [], data.exempt ? data.exempt_notice || this.t("moderator") : null, null,
         tone);
       const hasHits = (data.matches || []).length > 0;
       if (this.surface) {
@@ -761,32 +760,22 @@
       this.lastNotice = key;
       this.region.querySelectorAll("[data-fg-server-notice], [data-fg-exempt-notice], [data-fg-preview], [data-fg-error]")
         .forEach((n) => n.remove());
-      if (exemptText) {
+      const paragraph = (className, text, marker = null) => {
         const p = document.createElement("p");
-        p.className = "fg-notice fg-notice--moderator";
-        p.dataset.fgExemptNotice = "";
-        p.textContent = exemptText;
-        this.region.appendChild(p);
-      }
+        p.className = className;
+        if (marker) p.dataset[marker] = "";
+        p.textContent = text;
+        return p;
+      };
+      if (exemptText) this.region.appendChild(paragraph("fg-notice fg-notice--moderator", exemptText, "fgExemptNotice"));
       if (messages.length) {
         const box = document.createElement("div");
         box.className = `fg-notice fg-notice--${tone}`;
         box.dataset.fgServerNotice = "";
-        for (const m of messages) {
-          const p = document.createElement("p");
-          p.className = "fg-notice__message";
-          p.textContent = m;
-          box.appendChild(p);
-        }
+        for (const m of messages) box.appendChild(paragraph("fg-notice__message", m));
         this.region.appendChild(box);
       }
-      if (errorText) {
-        const p = document.createElement("p");
-        p.className = "fg-notice fg-notice--warning";
-        p.dataset.fgError = "";
-        p.textContent = errorText;
-        this.region.appendChild(p);
-      }
+      if (errorText) this.region.appendChild(paragraph("fg-notice fg-notice--warning", errorText, "fgError"));
     }
 
     showEmoji(count, limit) {
@@ -795,7 +784,7 @@
         return;
       }
       this.emojiCount.hidden = false;
-      this.emojiCount.textContent = format(this.messages.emoji_count, { count, limit });
+      this.emojiCount.textContent = this.t("emoji_count", { count, limit });
       this.emojiCount.classList.toggle("is-over", count > limit);
     }
 
@@ -859,7 +848,7 @@
         if (s > 0) piece = piece.splitText(s);
         const mark = document.createElement("mark");
         mark.className = "fg-hit";
-        mark.title = title || `Not allowed: ${words}`;
+        mark.title = title || this.t("hit_title", { words });
         piece.replaceWith(mark);
         mark.appendChild(piece);
       }
@@ -918,7 +907,7 @@
       if (!saved || !saved.content) return;
       this.lastServerDraft = server || null;
       this.setContent(saved.content);
-      this.notify("restored", this.messages.restored, this.messages.clear_action, () => {
+      this.notify("restored", this.t("restored"), this.t("clear_action"), () => {
         this.setContent("");
         this.changed();
         this.save(false);

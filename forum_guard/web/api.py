@@ -1,0 +1,117 @@
+"""The extension's blueprint: the live check the editor calls, server-side drafts, the editor's
+static files, and errors as JSON the editor can show.
+
+Every POST here needs a valid CSRF token (:func:`~forum_guard.web.csrf.require_csrf`), whether or
+not the host uses ``CSRFProtect``; bodies are held to ``FORUM_GUARD_MAX_REQUEST_BYTES``
+(:func:`~forum_guard.web.body.limit_body`) before anything reads them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Blueprint, jsonify, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge, UnsupportedMediaType
+
+from .body import json_object, read_form
+from .checks import check, current_actor, valid_unicode
+from .config import ConfigKeys
+from .csrf import require_csrf
+from .editor import server_drafts_enabled
+from .errors import DraftRefused, DraftTooLargeError, TooManyChecks
+from .responses import verdict_json
+from .state import guard_state
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+__all__ = ["MAX_DRAFT_KEY", "RATE_COST_BYTES", "make_blueprint"]
+
+#: A live check costs one request of the client's budget, plus one per this many bytes of body: the
+#: worst drafts at the hard cap take about a second to check, an ordinary one a few milliseconds.
+RATE_COST_BYTES = 20_000
+#: The longest editor key a draft may be saved under.
+MAX_DRAFT_KEY = 200
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def make_blueprint(url_prefix: str, live_check: bool) -> Blueprint:
+    """The ``forum_guard`` blueprint: ``POST /check`` (when ``live_check``), ``POST /draft``, ``/static``."""
+    bp = Blueprint(
+        "forum_guard",
+        __name__,
+        url_prefix=url_prefix,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/static",
+    )
+    if live_check:
+        bp.add_url_rule("/check", "check", live_check_view, methods=["POST"])
+    bp.add_url_rule("/draft", "draft", save_draft_view, methods=["POST"])
+    bp.before_request(require_csrf)
+    bp.register_error_handler(HTTPException, json_error)
+    return bp
+
+
+def live_check_view() -> ResponseReturnValue:
+    """``POST /forum-guard/check`` with ``{"content": str, "html": bool}`` (JSON or form)."""
+    _spend_rate()
+    if request.is_json:
+        body = json_object("The request")
+    elif request.mimetype not in _FORM_TYPES:
+        raise UnsupportedMediaType('Send the draft as JSON, {"content": "…", "html": true}, or as a form.')
+    else:
+        form = read_form().to_dict()
+        body = dict(form)
+        if "html" in form:
+            body["html"] = form["html"].lower() in ("1", "true", "on", "yes")
+    content = body.get("content", "")
+    html = body.get("html", guard_state().config[ConfigKeys.HTML])
+    if not isinstance(content, str) or not isinstance(html, bool):
+        raise DraftRefused("content must be a string and html a boolean.")
+    return jsonify(verdict_json(check(content, html=html)))
+
+
+def _spend_rate() -> None:
+    """Spend this live check's cost from the client's budget, or refuse with 429 and ``Retry-After``."""
+    limiter = guard_state().live_check_limiter
+    if limiter is None:
+        return
+    actor = current_actor()
+    cost = 1 + (request.content_length or 0) // RATE_COST_BYTES
+    wait = limiter.hit(f"user:{actor}" if actor else f"addr:{request.remote_addr}", cost)
+    if wait > 0:
+        raise TooManyChecks(retry_after=max(1, int(wait + 0.999)))
+
+
+def save_draft_view() -> ResponseReturnValue:
+    """``POST /forum-guard/draft`` with ``{"key": str, "content": str | null}`` (null drops it)."""
+    saver = guard_state().ext._draft_saver
+    if saver is None or not server_drafts_enabled():
+        raise NotFound("Drafts are not kept on the server here.")
+    body = json_object("The request")
+    key, content = body.get("key"), body.get("content")
+    if not isinstance(key, str) or not key or len(key) > MAX_DRAFT_KEY:
+        raise DraftRefused("key must be a short string.")
+    if content is not None and not isinstance(content, str):
+        raise DraftRefused("content must be a string or null.")
+    key, content = valid_unicode(key), None if content is None else valid_unicode(content)
+    saver(key, content or None)
+    return jsonify({"saved": content is not None and content != "", "key": key})
+
+
+def json_error(exc: HTTPException) -> ResponseReturnValue:
+    """Errors of the blueprint's API as JSON the editor can show."""
+    if request.endpoint == "forum_guard.static":
+        return exc
+    name = "csrf" if isinstance(exc, CSRFError) else (exc.name or "error").lower().replace(" ", "_")
+    message = exc.description or exc.name
+    if isinstance(exc, RequestEntityTooLarge):  # werkzeug's own (MAX_CONTENT_LENGTH), in the forum's words
+        message = DraftTooLargeError.description
+    response = jsonify({"error": name, "message": message})
+    for header, value in exc.get_headers():  # Retry-After of a 429, Allow of a 405
+        if header.lower() != "content-type":
+            response.headers[header] = value
+    return response, exc.code or 500

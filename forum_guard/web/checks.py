@@ -1,0 +1,198 @@
+"""The check at the edge: the ruleset and author of this request, one check per field and request,
+what a host stores, and :func:`hold` for posts that need a moderator."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from flask import current_app, g, has_request_context
+from markupsafe import Markup
+
+from ..engine.actions import Action
+from ..engine.verdict import Verdict
+from . import signals
+from .config import ConfigKeys
+from .errors import DraftRefused
+from .state import guard_state
+
+if TYPE_CHECKING:
+    from wtforms import Field
+
+    from ..engine.policy import Guard
+
+__all__ = [
+    "check",
+    "check_field",
+    "content_to_store",
+    "current_actor",
+    "current_group",
+    "current_guard",
+    "current_verdict",
+    "hold",
+    "is_moderator",
+    "valid_unicode",
+]
+
+
+# --- who and what this request checks against --------------------------------------------------
+
+
+def current_guard() -> Guard:
+    """The ruleset in force for this request (the same one for the whole request)."""
+    if has_request_context():
+        guard: Guard | None = g.get("_forum_guard_guard")
+        if guard is None:
+            guard = g._forum_guard_guard = guard_state().source.current()
+        return guard
+    return guard_state().source.current()
+
+
+def current_group() -> str:
+    """The current author's group, from the host's ``group_loader`` (default: guest)."""
+    if has_request_context() and "_forum_guard_group" in g:
+        group: str = g._forum_guard_group
+        return group
+    state = guard_state()
+    loader = state.ext._group_loader
+    group = (loader() if loader else None) or state.config[ConfigKeys.DEFAULT_GROUP]
+    if has_request_context():
+        g._forum_guard_group = group
+    return group
+
+
+def current_actor() -> str | None:
+    """The current user's display name, from the host's ``actor_loader``."""
+    loader = guard_state().ext._actor_loader
+    return loader() if loader else None
+
+
+def is_moderator() -> bool:
+    """Whether the current user moderates: the host's ``moderator_loader``, else the "moderator" group."""
+    loader = guard_state().ext._moderator_loader
+    if loader is not None:
+        return bool(loader())
+    return current_group() == "moderator"
+
+
+def current_verdict(field: str | None = None) -> Verdict | None:
+    """The verdict of a field checked on submit in this request (middleware, validator or
+    ``check_field``); without a field name, the strictest of them."""
+    if not has_request_context():
+        return None
+    verdicts: dict[str, Verdict] = g.get("_forum_guard_verdicts") or {}
+    if field is not None:
+        return verdicts.get(field)
+    if not verdicts:
+        return None
+    return max(verdicts.values(), key=lambda v: v.action.severity)
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (same length, same offsets)."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
+def check(text: str, *, html: bool | None = None, group: str | None = None) -> Verdict:
+    """Check a draft with the ruleset in force, as the current author. The live check and every
+    submit path go through here, so the editor and the server never disagree. Lone surrogates (a
+    JSON body may hold ``"\\ud800"``; no database or UTF-8 page can) become U+FFFD first, as
+    werkzeug does with bytes that are not UTF-8 in a form body; offsets do not move."""
+    state = guard_state()
+    text = valid_unicode(text)
+    if html is None:
+        html = bool(state.config[ConfigKeys.HTML])
+    if group is None:
+        group = current_group()
+    if not state.config[ConfigKeys.ENABLED]:  # FORUM_GUARD_ENABLED = False: allow, unchecked
+        shown = Markup.escape(text)
+        return Verdict(action=Action.ALLOW, matches=(), violations=(), group=group, is_html=html,
+                       sanitized=text, highlighted_html=shown, censored_html=shown)
+    # a draft over the hard cap is not an error here: the verdict blocks it with its own message
+    return current_guard().check(text, html=html, group=group)
+
+
+def submit_check(name: str, text: str, html: bool) -> Verdict:
+    """The check of a submitted field: once per field and request, with the submit signals sent
+    once, and the verdict and draft kept where :func:`current_verdict` and the templates find them."""
+    cache: dict[tuple[str, str, bool], Verdict] = g.setdefault("_forum_guard_cache", {})
+    key = (name, text, html)
+    verdict = cache.get(key)
+    if verdict is None:
+        verdict = cache[key] = check(text, html=html)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        signals.draft_checked.send(app, verdict=verdict)
+        if verdict.blocked:
+            signals.draft_blocked.send(app, verdict=verdict, content=text)
+    verdicts: dict[str, Verdict] = g.setdefault("_forum_guard_verdicts", {})
+    verdicts[name] = verdict
+    drafts: dict[str, str] = g.setdefault("_forum_guard_drafts", {})
+    drafts[name] = text
+    return verdict
+
+
+def check_field(field: Field, *, html: bool | None = None) -> Verdict:
+    """Check a WTForms field's data on submit; the verdict is also kept on ``field.verdict``."""
+    if html is None:
+        html = bool(getattr(field, "forum_guard_html", guard_state().config[ConfigKeys.HTML]))
+    data = field.data
+    if data is None:
+        data = ""
+    if not isinstance(data, str):
+        raise DraftRefused()
+    verdict = submit_check(field.name, data, html)
+    field.verdict = verdict
+    return verdict
+
+
+def content_to_store(verdict: Verdict) -> str:
+    """What a host saves for an allowed post: the censored draft when the action is censor,
+    otherwise the sanitized draft (HTML input) or the text as given."""
+    if verdict.action is Action.CENSOR:
+        if verdict.is_html:
+            return str(verdict.censored_html)
+        return Markup(str(verdict.censored_html).replace("<br>", "\n")).unescape()
+    return verdict.sanitized
+
+
+# --- posts that need a moderator ----------------------------------------------------------------
+
+_HOLD_SIGNALS = {Action.REQUIRE_APPROVAL: signals.post_held, Action.FLAG: signals.post_flagged}
+
+
+def hold(verdict: Verdict, content: str, *, ref: str | int | None = None, is_html: bool | None = None,
+         author: str | None = None) -> int | None:
+    """Tell moderators about a post saved as pending (require_approval) or flagged (flag).
+
+    Queues it in the store when there is one and sends ``post_held`` / ``post_flagged``. ``ref`` is the
+    host's id for the post; it comes back in ``queue_decided``. ``author`` defaults to
+    :func:`current_actor`. Returns the queue id or None.
+    """
+    if not verdict.action.queued:
+        queued = " and ".join(a.value for a in Action if a.queued)
+        raise ValueError(f"hold() is for {queued} verdicts, not {verdict.action.value}")
+    signal = _HOLD_SIGNALS[verdict.action]
+    state = guard_state()
+    ref_s = None if ref is None else str(ref)
+    queue_id: int | None = None
+    if state.store is not None:
+        queue_id = state.store.enqueue(
+            content=content,
+            is_html=verdict.is_html if is_html is None else is_html,
+            verdict=verdict,
+            author=author if author is not None else (current_actor() if has_request_context() else None),
+            group=verdict.group,
+            ref=ref_s,
+            reason=verdict.action.value,
+        )
+    signal.send(current_app._get_current_object(), verdict=verdict, content=content, ref=ref_s,  # type: ignore[attr-defined]
+                queue_id=queue_id)
+    if has_request_context():
+        g.setdefault("_forum_guard_held", set()).add(id(verdict))
+    return queue_id

@@ -1,0 +1,155 @@
+"""Every setting the Flask edge reads, its default, and the editor's own wording.
+
+Each setting is a ``FORUM_GUARD_*`` key of ``app.config``, named once in :class:`ConfigKeys`; a keyword
+argument given to :class:`~forum_guard.web.extension.ForumGuard` wins over it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DEFAULTS", "EDITOR_MESSAGES", "ConfigKeys"]
+
+
+class ConfigKeys:
+    """Every setting the extension and the admin pages read, each a ``FORUM_GUARD_*`` key of ``app.config``."""
+
+    #: Folder of wordlists (``*.txt`` and ``limits.toml``): the rules when there is no store, and
+    #: the seed of a new store. Default: the lists shipped with forum_guard (``forum_guard.wordlists``).
+    #: A folder that does not exist or holds no list is an error at start-up, never an empty filter.
+    WORDLISTS = "FORUM_GUARD_WORDLISTS"
+    #: Keep the rules in the database store (``forum_guard.store``, hot reload, admin pages):
+    #: ``True`` (default), or ``False`` to read the wordlists folder only.
+    USE_STORE = "FORUM_GUARD_USE_STORE"
+    #: SQLAlchemy URL of the store. Default: ``sqlite:///<instance folder>/forum_guard.sqlite``.
+    DATABASE_URL = "FORUM_GUARD_DATABASE_URL"
+    #: Import the wordlists folder into a store that has no lists yet (first run), and say so in the
+    #: log. Default ``True``. With ``False`` an empty store is an error at start-up.
+    SEED = "FORUM_GUARD_SEED"
+    #: Seconds between checks of the store's version number (hot reload). Default ``2.0``.
+    RELOAD_SECONDS = "FORUM_GUARD_RELOAD_SECONDS"
+    #: Middleware protection: ``{"endpoint": ["field", ...]}`` or ``{"endpoint": {"field": is_html}}``.
+    #: Every POST/PUT/PATCH to a named endpoint is checked before its view runs. Default ``{}``.
+    PROTECT = "FORUM_GUARD_PROTECT"
+    #: Whether guarded fields hold HTML (the rich editor) rather than plain text. Default ``True``.
+    HTML = "FORUM_GUARD_HTML"
+    #: The middleware replaces each guarded form field with what may be stored: the sanitized HTML,
+    #: or the censored HTML when the action is censor. Default ``True``.
+    REWRITE_FIELDS = "FORUM_GUARD_REWRITE_FIELDS"
+    #: The group of an author when no ``group_loader`` is set or it returns ``None``. Default ``"guest"``.
+    DEFAULT_GROUP = "FORUM_GUARD_DEFAULT_GROUP"
+    #: URL prefix of the extension's blueprint (live check, drafts, static files). Default ``"/forum-guard"``.
+    URL_PREFIX = "FORUM_GUARD_URL_PREFIX"
+    #: Serve the live-check API ``POST <prefix>/check`` the editor calls. Default ``True``.
+    LIVE_CHECK = "FORUM_GUARD_LIVE_CHECK"
+    #: How many live checks one client may make: ``"120 per minute"``, ``"2/second"``, ``"5000 per
+    #: hour"``. A client is the signed-in user (``actor_loader``), else the remote address (put
+    #: werkzeug's ``ProxyFix`` in front behind a proxy). A check counts one, plus one per 20 kB of
+    #: body (a huge draft costs more to check). Over it the endpoint answers 429 with a JSON message
+    #: and ``Retry-After``, and the editor waits quietly; posting is never limited here. Each worker
+    #: process keeps its own count (a token bucket: the full number at once, refilled evenly over
+    #: the period). ``None`` or ``""`` turns it off. Default ``"120 per minute"``.
+    LIVE_CHECK_RATE = "FORUM_GUARD_LIVE_CHECK_RATE"
+    #: Largest request body, in bytes, the live check, the drafts endpoint or a guarded post may
+    #: have; larger ones get a 413 with a message. A body without ``Content-Length`` (chunked) is
+    #: counted as it is read and refused the same way. Default ``1_000_000``.
+    MAX_REQUEST_BYTES = "FORUM_GUARD_MAX_REQUEST_BYTES"
+    #: Milliseconds the editor waits after the last keystroke before it checks. Default ``350``.
+    CHECK_DELAY_MS = "FORUM_GUARD_CHECK_DELAY_MS"
+    #: Keep drafts in the browser (localStorage) and restore them on reload. Default ``True``.
+    AUTOSAVE = "FORUM_GUARD_AUTOSAVE"
+    #: The editor's and the notice templates' wording, by key, overriding the defaults: any key of
+    #: :data:`EDITOR_MESSAGES`, plus ``pasted_image`` and ``moderator`` (which otherwise come from the
+    #: ruleset's messages, ``limits.toml`` or the admin page). Default ``{}``.
+    MESSAGES = "FORUM_GUARD_MESSAGES"
+    #: Template rendered (status 422) when the middleware blocks a form post and no
+    #: ``block_handler`` is set. Default ``"forum_guard/blocked.html"``.
+    BLOCKED_TEMPLATE = "FORUM_GUARD_BLOCKED_TEMPLATE"
+    #: Master switch. ``False`` turns the filter off on this app without unplugging it: nothing is
+    #: checked and nothing is sanitized. :func:`~forum_guard.web.check` (so the middleware, the
+    #: validators and the live check) returns an unchecked ``allow`` verdict whose ``sanitized`` is
+    #: the draft as sent, so host views that read ``current_verdict`` keep working. Meant for
+    #: measuring the same app with and without forum_guard (``benchmarks/load.py``); never run a
+    #: forum that renders posted HTML with it off. Default ``True``.
+    ENABLED = "FORUM_GUARD_ENABLED"
+    #: URL prefix of the admin pages (``init_admin``). Default ``"/forum-guard/admin"``.
+    ADMIN_PREFIX = "FORUM_GUARD_ADMIN_PREFIX"
+    #: Rows per admin page (terms, queue, audit log). Default ``50``.
+    ADMIN_PAGE_SIZE = "FORUM_GUARD_ADMIN_PAGE_SIZE"
+    #: Where the admin pages' "back to the forum" points. Default ``"/"``.
+    ADMIN_HOME_URL = "FORUM_GUARD_ADMIN_HOME_URL"
+    #: How many recent posts the admin's impact preview checks a new term against. Default ``500``.
+    IMPACT_POSTS = "FORUM_GUARD_IMPACT_POSTS"
+    #: Word list of the admin's Scunthorpe check (one word a line). Default: ``/usr/share/dict/words``.
+    DICTIONARY = "FORUM_GUARD_DICTIONARY"
+    #: ``f(limit) -> iterable of str``: the forum's most recent posts (text or HTML), newest first,
+    #: for the impact preview (or ``@guard.recent_posts_loader``). Default ``None``: the queue's posts.
+    RECENT_POSTS_LOADER = "FORUM_GUARD_RECENT_POSTS_LOADER"
+
+
+DEFAULTS: dict[str, Any] = {
+    ConfigKeys.WORDLISTS: None,
+    ConfigKeys.USE_STORE: True,
+    ConfigKeys.DATABASE_URL: None,
+    ConfigKeys.SEED: True,
+    ConfigKeys.RELOAD_SECONDS: 2.0,
+    ConfigKeys.PROTECT: {},
+    ConfigKeys.HTML: True,
+    ConfigKeys.REWRITE_FIELDS: True,
+    ConfigKeys.DEFAULT_GROUP: "guest",
+    ConfigKeys.URL_PREFIX: "/forum-guard",
+    ConfigKeys.LIVE_CHECK: True,
+    ConfigKeys.LIVE_CHECK_RATE: "120 per minute",
+    ConfigKeys.MAX_REQUEST_BYTES: 1_000_000,
+    ConfigKeys.CHECK_DELAY_MS: 350,
+    ConfigKeys.AUTOSAVE: True,
+    ConfigKeys.MESSAGES: {},
+    ConfigKeys.BLOCKED_TEMPLATE: "forum_guard/blocked.html",
+    ConfigKeys.ENABLED: True,
+    ConfigKeys.ADMIN_PREFIX: "/forum-guard/admin",
+    ConfigKeys.ADMIN_PAGE_SIZE: 50,
+    ConfigKeys.ADMIN_HOME_URL: "/",
+    ConfigKeys.IMPACT_POSTS: 500,
+    ConfigKeys.DICTIONARY: None,
+    ConfigKeys.RECENT_POSTS_LOADER: None,
+}
+
+#: The wording of the editor (``editor.js``) and of the notice templates, the one place it is written.
+#: The verdict's notices come from the ruleset's messages, and so do ``pasted_image`` and
+#: ``moderator``; a host changes any of these with ``FORUM_GUARD_MESSAGES``.
+EDITOR_MESSAGES: dict[str, str] = {
+    # the editor's notices, and the buttons on them
+    "rich_text": "Pasted as rich text.",
+    "plain_text_action": "Paste as plain text instead",
+    "link_embedded": "Your link has been automatically embedded.",
+    "link_action": "Display as a link instead",
+    "restored": "Your previous content has been restored.",
+    "clear_action": "Clear editor",
+    "moderator_would": "Without the exemption this post would be: {action}.",
+    "dismiss": "Dismiss",
+    "emoji_count": "{count} of {limit} emoji",
+    "check_failed": "The draft could not be checked just now; it will be checked again when you post.",
+    "hit_title": "Not allowed: {words}",
+    # the toolbar and its link/image form
+    "toolbar": "Formatting",
+    "editor": "Editor",
+    "bold": "Bold",
+    "bold_symbol": "B",
+    "italic": "Italic",
+    "italic_symbol": "I",
+    "link_button": "Link",
+    "link_title": "Insert link",
+    "image_button": "Image",
+    "image_title": "Insert image from URL",
+    "link_url": "Link URL",
+    "image_url": "Image URL",
+    "insert": "Insert",
+    "cancel": "Cancel",
+    "url_invalid": "Enter an address that starts with http:// or https://.",
+    # the templates (forum_guard/_editor.html, _notice.html, blocked.html)
+    "field_label": "Reply",
+    "placeholder": "Reply to this topic...",
+    "preview_label": "Your draft, with the words to edit highlighted:",
+    "blocked_title": "Please edit your post",
+    "blocked_submit": "Submit",
+}

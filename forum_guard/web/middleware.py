@@ -1,0 +1,109 @@
+"""The middleware: every POST/PUT/PATCH to an endpoint named in ``FORUM_GUARD_PROTECT`` is checked
+before its view runs; a blocked one never reaches the view, a held one is queued even if the view
+forgets to."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from flask import Response, g, request
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+
+from ..engine.verdict import Verdict
+from .body import json_object, read_form
+from .checks import content_to_store, hold, submit_check, valid_unicode
+from .config import ConfigKeys
+from .csrf import host_protects, require_csrf
+from .errors import DraftRefused
+from .responses import blocked_response, wants_json
+from .state import guard_state
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+__all__ = ["hold_unheld", "normalize_protect", "protect_endpoints"]
+
+
+def normalize_protect(value: Mapping[str, Any] | None, default_html: bool) -> dict[str, dict[str, bool]]:
+    """``FORUM_GUARD_PROTECT`` as ``{endpoint: {field: is_html}}``."""
+    out: dict[str, dict[str, bool]] = {}
+    for endpoint, fields in (value or {}).items():
+        if isinstance(fields, str):
+            fields = [fields]
+        if isinstance(fields, Mapping):
+            out[endpoint] = {str(k): bool(v) for k, v in fields.items()}
+        else:
+            out[endpoint] = {str(f): default_html for f in fields}
+    return out
+
+
+def protect_endpoints() -> ResponseReturnValue | None:
+    """``before_request``: check the guarded fields of this post, answer 422 when one is blocked,
+    and hand the view what may be stored."""
+    if request.method not in ("POST", "PUT", "PATCH") or request.endpoint is None:
+        return None
+    state = guard_state()
+    fields = state.protect.get(request.endpoint)
+    if not fields:
+        return None
+    if host_protects():
+        require_csrf()  # a forged post is refused before a check is spent on it (and before a signal)
+    body: dict[str, Any] | None = None
+    data: MultiDict[str, Any]
+    if request.is_json:
+        body = json_object("The post")
+        for key, value in body.items():  # in place: views read this same parsed object
+            if isinstance(value, str):
+                body[key] = valid_unicode(value)
+        data = MultiDict(body)
+    else:
+        data = read_form()
+
+    verdicts: dict[str, Verdict] = {}
+    for name, html in fields.items():
+        values = data.getlist(name)
+        if not values:
+            continue
+        if len(values) > 1:
+            raise DraftRefused(f"The field {name!r} was sent more than once.")
+        value = values[0]
+        if not isinstance(value, str):
+            raise DraftRefused(f"The field {name!r} is not text.")
+        verdicts[name] = submit_check(name, value, html)
+    if not verdicts:
+        return None
+    g._forum_guard_middleware = set(verdicts)
+    if any(v.blocked for v in verdicts.values()):
+        handler = state.ext._block_handler
+        if handler is not None and not wants_json():
+            return handler(verdicts)
+        return blocked_response(verdicts)
+    if state.config[ConfigKeys.REWRITE_FIELDS]:
+        if body is not None:
+            # request.get_json() (and flask-wtf, which reads it) returns this same cached dict, so
+            # a JSON post's view sees the sanitized draft too, never the raw one
+            for name, verdict in verdicts.items():
+                body[name] = content_to_store(verdict)
+        else:
+            form = request.form.copy()
+            for name, verdict in verdicts.items():
+                form.setlist(name, [content_to_store(verdict)])
+            request.form = ImmutableMultiDict(form)
+    return None
+
+
+def hold_unheld(response: Response) -> Response:
+    """``after_request``: a middleware-checked post that needed a moderator and was saved without
+    ``hold()`` is queued anyway (without a ref), so the signal and the queue never miss it."""
+    names = g.get("_forum_guard_middleware")
+    if not names or response.status_code >= 400:
+        return response
+    held = g.get("_forum_guard_held", set())
+    drafts = g.get("_forum_guard_drafts") or {}
+    verdicts = g.get("_forum_guard_verdicts") or {}
+    for name in names:
+        verdict = verdicts.get(name)
+        if verdict is not None and verdict.action.queued and id(verdict) not in held:
+            hold(verdict, content_to_store(verdict) if verdict.is_html else drafts.get(name, ""))
+    return response
