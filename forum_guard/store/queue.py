@@ -43,7 +43,7 @@ class QueueMixin(StoreBase):
             return int(pk[0])
 
     @staticmethod
-    def _queue_item(r: Any) -> QueueItem:
+    def _queue_item(r: sa.Row[Any]) -> QueueItem:
         return QueueItem(
             id=r.id, created_at=aware(r.created_at), reason=r.reason, status=r.status,
             content=r.content, is_html=bool(r.is_html), author=r.author, group=r.group, ref=r.ref, action=r.action,

@@ -104,13 +104,13 @@ class RulesMixin(LimitsMixin):
 
     # -- lists ----------------------------------------------------------------------------
 
-    def _list_row(self, conn: Connection, name: str) -> Any:
+    def _list_row(self, conn: Connection, name: str) -> sa.Row[Any]:
         row = conn.execute(sa.select(t_lists).where(t_lists.c.name == name)).first()
         if row is None:
             raise NotFound(f"no list named {name!r}")
         return row
 
-    def _wordlist(self, row: Any, terms: Sequence[Term]) -> WordList:
+    def _wordlist(self, row: sa.Row[Any], terms: Sequence[Term]) -> WordList:
         return WordList(
             name=row.name, terms=tuple(terms), action=Action(row.action), kind=ListKind(row.kind),
             replacement=row.replacement, evasion=bool(row.evasion), inflections=bool(row.inflections),
@@ -318,7 +318,7 @@ class RulesMixin(LimitsMixin):
             return int(conn.execute(q).scalar_one())
 
     @staticmethod
-    def _term_row(r: Any, list_name: str) -> TermRow:
+    def _term_row(r: sa.Row[Any], list_name: str) -> TermRow:
         return TermRow(id=r.id, list=list_name,
                        term=Term(r.text, bool(r.wildcard_start), bool(r.wildcard_end), bool(r.exception),
                                  r.replacement, r.note),
