@@ -582,6 +582,14 @@ def test_seed_shipped_fills_an_empty_store_once_and_logs_it(store: Store,
     assert store.seed_shipped() == 0
 
 
+def test_seeding_from_the_shipped_folder_says_so(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    from forum_guard.engine.data import shipped_dir
+
+    with caplog.at_level(logging.INFO, logger="forum_guard.store"):
+        assert store.seed_from_directory(shipped_dir()) > 0
+    assert "lists from forum_guard.wordlists into" in caplog.text
+
+
 def test_an_empty_store_is_an_error_never_an_allow_everything_guard(store: Store) -> None:
     source = StoreSource(store, reload_seconds=60)
     try:

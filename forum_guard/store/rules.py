@@ -593,8 +593,9 @@ class RulesMixin(LimitsMixin):
         directory = Path(path)
         if not directory.is_dir() or self.list_names():
             return 0
+        source = SHIPPED if directory.resolve() == shipped_dir().resolve() else str(directory)
         return self._seed(load_wordlists(directory), load_limits_file(directory / "limits.toml"),
-                          actor=actor, source=str(directory))
+                          actor=actor, source=source)
 
     def seed_shipped(self, *, actor: str | None = "seed") -> int:
         """Seed a store that has no lists yet with the lists shipped with forum_guard (and their
