@@ -36,6 +36,7 @@ from .output import note
 
 if TYPE_CHECKING:
     from flask import Flask
+    from sqlalchemy.engine import URL
 
     from ..store import Store
 
@@ -86,9 +87,11 @@ def os_user() -> str:
         return os.environ.get("USER") or os.environ.get("USERNAME") or f"uid:{os.getuid()}"
 
 
-def check_may_write(url: Any) -> None:
+def check_may_write(url: str | URL) -> None:
     """Refuse (exit 1, with what to do) a change by an OS user the CLI's rule does not allow:
     not in ``$FORUM_GUARD_OPERATORS`` when it is set, or unable to write a SQLite store's file."""
+    from sqlalchemy.exc import ArgumentError
+
     from ..store import sqlite_file
 
     user = os_user()
@@ -99,7 +102,7 @@ def check_may_write(url: Any) -> None:
             "Run the command as one of them.")
     try:
         path = sqlite_file(url)
-    except Exception:  # not a database URL: opening the store says so
+    except ArgumentError:  # not a database URL: opening the store says so
         return
     if path is None:
         return  # a server database: its grants decide
