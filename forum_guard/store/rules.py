@@ -389,12 +389,8 @@ class RulesMixin(LimitsMixin):
             skipped = tuple(skipped_list)
             if not added:
                 return ChangeResult(list=list_name, skipped=skipped)
-            conn.execute(t_lists.update().where(t_lists.c.id == row.id).values(updated_at=now(), updated_by=actor))
-            version = self._bump(conn)
-            self._audit(conn, actor=actor, origin=origin, action="term.add", target=list_name,
-                        summary=f"added {plural(len(added), 'term')} to {list_name}: {preview(added)}",
-                        detail={"terms": [t.to_line() for t in added[:1000]], "count": len(added)},
-                        version=version)
+            version = self._terms_changed(conn, row.id, list_name, added, "term.add",
+                                          f"added {plural(len(added), 'term')} to {list_name}", actor, origin)
         return ChangeResult(list=list_name, added=tuple(added), skipped=skipped, version=version)
 
     def remove_terms(self, list_name: str, terms: Iterable[Term | str], *, actor: str | None = None,
@@ -412,13 +408,20 @@ class RulesMixin(LimitsMixin):
             if not removed:
                 return ChangeResult(list=list_name, skipped=skipped)
             conn.execute(t_terms.delete().where(t_terms.c.id.in_([r.id for r in present.values()])))
-            conn.execute(t_lists.update().where(t_lists.c.id == row.id).values(updated_at=now(), updated_by=actor))
-            version = self._bump(conn)
-            self._audit(conn, actor=actor, origin=origin, action="term.remove", target=list_name,
-                        summary=f"removed {plural(len(removed), 'term')} from {list_name}: {preview(removed)}",
-                        detail={"terms": [t.to_line() for t in removed[:1000]], "count": len(removed)},
-                        version=version)
+            version = self._terms_changed(conn, row.id, list_name, removed, "term.remove",
+                                          f"removed {plural(len(removed), 'term')} from {list_name}", actor, origin)
         return ChangeResult(list=list_name, removed=tuple(removed), skipped=skipped, version=version)
+
+    def _terms_changed(self, conn: Connection, list_id: int, list_name: str, terms: Sequence[Term], action: str,
+                       summary: str, actor: str | None, origin: str) -> int:
+        """Touch the list, bump the version and audit a change of ``terms``, in the change's
+        transaction; returns the new version."""
+        conn.execute(t_lists.update().where(t_lists.c.id == list_id).values(updated_at=now(), updated_by=actor))
+        version = self._bump(conn)
+        self._audit(conn, actor=actor, origin=origin, action=action, target=list_name,
+                    summary=f"{summary}: {preview(terms)}",
+                    detail={"terms": [t.to_line() for t in terms[:1000]], "count": len(terms)}, version=version)
+        return version
 
     def update_term(self, term_id: int, new: Term | str, *, actor: str | None = None, origin: str = "api") -> int:
         """Replace a term by another (edit); returns the new ruleset version."""
