@@ -6,6 +6,19 @@ Data errors subclass :class:`ValueError`; errors that reach an HTTP client subcl
 
 from __future__ import annotations
 
+__all__ = [
+    "AlreadyDecided",
+    "AlreadyExists",
+    "EmptyRulesetError",
+    "ForumGuardError",
+    "LimitsError",
+    "NoStoreError",
+    "NotFound",
+    "ScanError",
+    "StoreError",
+    "WordlistError",
+]
+
 
 class ForumGuardError(Exception):
     """Base class of every forum_guard error."""
@@ -33,3 +46,30 @@ class EmptyRulesetError(ForumGuardError):
 
     Raised when a filter is set up, never at check time: a filter with nothing in force would let
     every post through without a word, so it refuses to start and says what it looked at."""
+
+
+class StoreError(ForumGuardError):
+    """A store operation that cannot be done as asked (data errors subclass ValueError, missing
+    things LookupError)."""
+
+
+class NotFound(StoreError, LookupError):
+    """No such list, term or queue item."""
+
+
+class AlreadyExists(StoreError, ValueError):
+    """A list of that name exists already."""
+
+
+class AlreadyDecided(StoreError, ValueError):
+    """The queue item was approved or rejected already (perhaps by another moderator)."""
+
+
+class NoStoreError(StoreError):
+    """No store where one was looked for (a missing SQLite file, a database without forum_guard's
+    tables): a command that only reads never creates one, so it says where it looked instead."""
+
+
+class ScanError(ForumGuardError, ValueError):
+    """A backlog scan that cannot start or go on: an unreadable source, a state file that does not
+    belong to this scan."""

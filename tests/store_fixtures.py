@@ -1,11 +1,16 @@
-"""Fixtures and helpers of the store, admin and store-CLI tests (a minimal host app of their own)."""
+"""Fixtures and helpers of the store, admin and store-CLI tests (a minimal host app of their own),
+and the PostgreSQL database of each test worker."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
 from flask import Flask, jsonify, request, session
 
 from forum_guard.store import Store
@@ -14,6 +19,13 @@ from forum_guard.web.extension import ForumGuard
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDLISTS = ROOT / "wordlists"
+
+#: a PostgreSQL server for the tests (``eval "$(scripts/test-postgres start)"`` starts a throwaway one)
+PG_URL = os.environ.get("FORUM_GUARD_TEST_POSTGRES_URL")
+#: mark a test that needs it: skipped without a server
+needs_postgres = [pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="FORUM_GUARD_TEST_POSTGRES_URL not set")]
+#: every table the store makes
+FG_TABLES = ("fg_terms", "fg_lists", "fg_limits", "fg_queue", "fg_audit", "fg_ruleset", "fg_schema_version")
 
 _CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -74,3 +86,56 @@ def close_app(app: Flask) -> None:
         source.close()
     if getattr(state, "store", None) is not None:
         state.store.close()
+
+
+# --- PostgreSQL: one database per test worker -------------------------------------------------
+
+
+def _worker_database(base_url: str, worker: str) -> str:
+    """A fresh database on the server of ``base_url`` for one pytest-xdist worker: two workers on one
+    database would drop each other's tables in the middle of a test."""
+    base = sa.make_url(base_url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", name="pg_database")
+def pg_database_fixture() -> Iterator[str]:
+    """This worker's own PostgreSQL database (``<name>_gw0``, ``<name>_gw1``, … ``<name>_main``),
+    made at the start of the session and dropped at its end."""
+    if not PG_URL:
+        pytest.skip("FORUM_GUARD_TEST_POSTGRES_URL not set")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    url = _worker_database(PG_URL, worker)
+    yield url
+    admin = sa.create_engine(sa.make_url(PG_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+def drop_tables(url: str) -> None:
+    """Empty a PostgreSQL database of the store's tables (each test starts from nothing)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for t in FG_TABLES:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {t} CASCADE")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(name="pg_url")
+def pg_url_fixture(pg_database: str) -> str:
+    """This worker's PostgreSQL database, without the store's tables."""
+    drop_tables(pg_database)
+    return pg_database

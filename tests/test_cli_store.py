@@ -15,7 +15,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from flask.cli import ScriptInfo
-from store_fixtures import close_app, csrf_token, make_app, store_of
+from store_fixtures import (  # noqa: F401 (fixtures)
+    close_app,
+    csrf_token,
+    make_app,
+    pg_database_fixture,
+    pg_url_fixture,
+    store_of,
+)
 
 from forum_guard.cli.store_commands import cli, os_user
 from forum_guard.engine.terms import Action
@@ -48,23 +55,25 @@ def open_store(db: str) -> Store:
 
 
 def test_commands_are_registered_on_both_groups() -> None:
+    import click
+
     from forum_guard.cli import flask_group, main
 
-    names = {"lists", "show", "add", "remove", "create-list", "delete-list", "import", "export", "lint", "test",
-             "scan", "stats", "queue", "approve", "reject", "audit", "limits"}
-    assert names <= set(main.commands)
-    assert names <= set(flask_group.commands)
-    assert "check" in main.commands  # the lead's command is untouched
+    names = {"init", "lists", "show", "add", "remove", "create-list", "delete-list", "import", "export", "lint",
+             "test", "scan", "stats", "queue", "approve", "reject", "audit", "limits"}
+    ctx = click.Context(main)
+    assert names <= set(main.list_commands(ctx)) and {"check", "demo"} <= set(main.list_commands(ctx))
+    assert set(flask_group.list_commands(click.Context(flask_group))) == names
+    assert {c.name for c in (main.get_command(ctx, n) for n in names) if c is not None} == names
+    assert names == {c.name for c in cli.commands.values()}
 
 
 # --- lists, add, remove, show -----------------------------------------------------------------
 
 
 def test_list_editing_round(db: str) -> None:
-    r = run(db, "lists")
-    assert r.exit_code == 0 and "no lists yet" in r.output
     r = run(db, "create-list", "spam", "--action", "require_approval", "--description", "Spam words")
-    assert r.exit_code == 0 and "created list spam" in r.output
+    assert r.exit_code == 0 and "created list spam" in r.output and "created a new store" in r.stderr
     r = run(db, "create-list", "spam")
     assert r.exit_code == 1 and "exists already" in r.output
     r = run(db, "add", "spam", "cheap pills", "buy*", "!buyer", "cheap pills")
@@ -118,6 +127,7 @@ def test_add_check_warns_about_dictionary_words(db: str) -> None:
 
 
 def test_errors_and_usage_exit_codes(db: str) -> None:
+    run(db, "init", "--empty")
     assert run(db, "show", "nope").exit_code == 1
     assert run(db, "add", "nope", "x").exit_code == 1
     r = run(db, "add", "p", "a*b", "--create")
@@ -129,15 +139,133 @@ def test_errors_and_usage_exit_codes(db: str) -> None:
 
 
 def test_database_from_environment_and_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No --database, no $FORUM_GUARD_DATABASE_URL: the per-user data folder, never the current one."""
     runner = CliRunner()
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FORUM_GUARD_DATABASE_URL", raising=False)
-    assert runner.invoke(cli, ["create-list", "here"]).exit_code == 0
-    assert (tmp_path / "instance" / "forum_guard.sqlite").exists()
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    r = runner.invoke(cli, ["create-list", "here"])
+    assert r.exit_code == 0, r.output
+    default = tmp_path / "data" / "forum-guard" / "forum_guard.sqlite"
+    assert default.is_file() and not (tmp_path / "instance").exists()
+    assert f"store sqlite:///{default} (the per-user store): 0 lists" in r.stderr
     env_db = f"sqlite:///{tmp_path}/env.sqlite"
     monkeypatch.setenv("FORUM_GUARD_DATABASE_URL", env_db)
-    assert runner.invoke(cli, ["create-list", "there"]).exit_code == 0
+    r = runner.invoke(cli, ["create-list", "there"])
+    assert r.exit_code == 0 and "($FORUM_GUARD_DATABASE_URL)" in r.stderr
     assert open_store(env_db).list_names() == ["there"]
+    assert open_store(f"sqlite:///{default}").list_names() == ["here"]
+    other = f"sqlite:///{tmp_path}/other.sqlite"
+    r = runner.invoke(cli, ["create-list", "elsewhere", "--database", other])  # --database wins
+    assert r.exit_code == 0 and "(--database)" in r.stderr and open_store(other).list_names() == ["elsewhere"]
+
+
+READ_ONLY = [["lists"], ["show", "spam"], ["export", "spam"], ["lint"], ["test", "what the fuck"], ["stats"],
+             ["queue"], ["audit"], ["limits"], ["remove", "spam", "x"], ["delete-list", "spam", "--yes"],
+             ["approve", "1"], ["add", "spam", "x"]]
+
+
+@pytest.mark.parametrize("args", READ_ONLY, ids=lambda a: a[0])
+def test_a_command_that_does_not_create_never_makes_a_store(args: list[str], tmp_path: Path) -> None:
+    """A missing store is an error naming the path and how to make one; not even its folder is made."""
+    path = tmp_path / "nowhere" / "fg.sqlite"
+    r = run(f"sqlite:///{path}", *args)
+    assert r.exit_code == 1, r.output
+    assert f"no store at {path} (--database)" in r.stderr and "forum-guard init" in r.stderr
+    assert not path.parent.exists()
+
+
+def test_scan_never_makes_a_store(tmp_path: Path) -> None:
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text('{"id": 1, "text": "hi"}\n', encoding="utf-8")
+    path = tmp_path / "nowhere" / "fg.sqlite"
+    r = run(f"sqlite:///{path}", "scan", str(posts))
+    assert r.exit_code == 1 and f"no store at {path}" in r.stderr and not path.parent.exists()
+
+
+def test_a_database_without_the_store_is_not_taken_over(tmp_path: Path) -> None:
+    path = tmp_path / "forum.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE posts (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.commit()
+    conn.close()
+    r = run(f"sqlite:///{path}", "lists")
+    assert r.exit_code == 1 and "holds no forum_guard store" in r.stderr
+    tables = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"posts"}
+
+
+@pytest.mark.postgres
+def test_postgresql_read_commands_create_no_tables_and_init_does(pg_url: str) -> None:
+    import sqlalchemy as sa
+
+    r = run(pg_url, "lists")
+    assert r.exit_code == 1 and "holds no forum_guard store" in r.stderr and "forum-guard init" in r.stderr
+    password = sa.make_url(pg_url).password
+    assert password and password not in r.output
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            assert not [t for t in sa.inspect(conn).get_table_names() if t.startswith("fg_")]
+    finally:
+        engine.dispose()
+    assert as_json(run(pg_url, "init", "--json"))["seeded"] > 0
+    assert as_json(run(pg_url, "test", "what the fuck", "--json"))["action"] == "block"
+
+
+def test_init_seeds_the_shipped_lists_once(db: str, tmp_path: Path) -> None:
+    from forum_guard.engine.data import shipped_dir
+
+    shipped = sorted(p.stem for p in shipped_dir().glob("*.txt"))
+    data = as_json(run(db, "init", "--json"))
+    assert data["seeded"] == len(shipped) and data["source"] == "forum_guard.wordlists"
+    assert [d["name"] for d in as_json(run(db, "lists", "--json"))["lists"]] == shipped
+    assert as_json(run(db, "test", "what the fuck", "--json"))["action"] == "block"
+    r = run(db, "init")
+    assert r.exit_code == 0 and "already: nothing to do" in r.output
+    entries = as_json(run(db, "audit", "--json"))["entries"]
+    assert {e["origin"] for e in entries} == {"seed"} and {e["actor"] for e in entries} == {os_user()}
+
+
+def test_init_from_a_folder_or_empty(tmp_path: Path) -> None:
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "mine.txt").write_text("# name: mine\nzorblax\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path}/a.sqlite"
+    assert as_json(run(db, "init", "--from", str(lists), "--json"))["seeded"] == 1
+    assert open_store(db).list_names() == ["mine"]
+    empty = f"sqlite:///{tmp_path}/b.sqlite"
+    r = run(empty, "init", "--empty")
+    assert r.exit_code == 0 and "filters nothing" in r.output and open_store(empty).list_names() == []
+    assert run(empty, "init", "--empty", "--from", str(lists)).exit_code == 2
+    nothing = tmp_path / "nothing"
+    nothing.mkdir()
+    r = run(f"sqlite:///{tmp_path}/c.sqlite", "init", "--from", str(nothing))
+    assert r.exit_code == 1 and "no *.txt word lists" in r.stderr and not (tmp_path / "c.sqlite").exists()
+
+
+def test_an_empty_store_is_an_error_for_the_commands_that_check(db: str, tmp_path: Path) -> None:
+    """A store without lists lets everything through: ``test`` and ``scan`` say so instead of 'allow'."""
+    run(db, "init", "--empty")
+    r = run(db, "test", "what the fuck")
+    assert r.exit_code == 1 and "holds no word lists" in r.stderr and "action" not in r.stdout
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text('{"id": 1, "text": "what the fuck"}\n', encoding="utf-8")
+    r = run(db, "scan", str(posts), "--json")
+    assert r.exit_code == 1 and "holds no word lists" in r.stderr and r.stdout == ""
+    r = run(db, "lists")
+    assert r.exit_code == 0 and "forum-guard init" in r.stdout and ": 0 lists" in r.stderr
+
+
+def test_every_command_says_which_store_it_read(db: str) -> None:
+    run(db, "add", "p", "a1", "--create")
+    run(db, "add", "q", "b2", "--create")
+    for args in (["lists", "--json"], ["show", "p", "--json"], ["export", "p"], ["stats", "--json"],
+                 ["test", "a1", "--json"], ["lint", "--json", "--no-dictionary"], ["audit", "--json"]):
+        r = run(db, *args)
+        assert f"forum-guard: store {db} (--database): 2 lists" in r.stderr, args
+        assert "forum-guard:" not in r.stdout, args
+    assert run(db, "export", "p").stdout == open_store(db).export("p")  # stdout is the data alone
 
 
 # --- import / export --------------------------------------------------------------------------
@@ -288,6 +416,7 @@ def test_flask_guard_uses_the_apps_store_and_notifies_the_host(tmp_path: Path) -
         obj = ScriptInfo(create_app=lambda: app)
         r = runner.invoke(flask_group, ["add", "rude", "zorblax", "--create"], obj=obj)
         assert r.exit_code == 0, r.output
+        assert f"store {db} (the app's store)" in r.stderr
         assert store_of(app).get_list("rude").terms[0].text == "zorblax"
         qid = _enqueue(db)
         decided: list[dict[str, Any]] = []
@@ -398,7 +527,7 @@ APP_LOOP = textwrap.dedent("""
 
 def test_a_cli_change_reaches_a_running_app_within_the_reload_interval(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path}/live.sqlite"
-    run(db, "create-list", "rude")
+    assert run(db, "create-list", "rude").exit_code == 0
     reload_seconds = 0.5
     proc = subprocess.Popen([sys.executable, "-c", APP_LOOP.format(root=str(ROOT), db=db, reload=reload_seconds)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
@@ -438,10 +567,10 @@ CLI_LOOP = textwrap.dedent("""
 
 def test_concurrent_edits_from_cli_processes_and_admin_threads_lose_nothing(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path}/busy.sqlite"
+    open_store(db).create_list("shared")  # a store with a list: an app on an empty one refuses to start
     app = make_app(db, seed=False)
     n_cli, n_procs, n_admin, n_threads = 15, 3, 10, 3
     try:
-        store_of(app).create_list("shared")
         procs = [subprocess.Popen([sys.executable, "-c", CLI_LOOP.format(root=str(ROOT), n=n_cli, worker=w, db=db)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
                  for w in range(n_procs)]

@@ -31,16 +31,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask, jsonify, request
+from store_fixtures import pg_database_fixture, pg_url_fixture  # noqa: F401 (fixtures)
 
 #: what the servers run with; a change must reach every process within RELOAD_SECONDS + MARGIN
 RELOAD_SECONDS = 0.5
 #: a reload is a version read, a snapshot read and a compile of a tiny ruleset (milliseconds); the
 #: rest of the margin is for a loaded CI machine
 MARGIN = 3.0
-PG_URL = os.environ.get("FORUM_GUARD_TEST_POSTGRES_URL")
-FG_TABLES = ("fg_terms", "fg_lists", "fg_limits", "fg_queue", "fg_audit", "fg_ruleset", "fg_schema_version")
 MODERATOR = {"X-Fleet-Group": "moderator", "X-Fleet-User": "fleet-mod"}
 #: made-up words no shipped list or dictionary knows: each round adds a new one
 WORDS = ("vexquorab", "zindrapol", "quorvilex", "plimzadot", "drevnokul", "hafsquint", "morbizelk")
@@ -187,15 +185,10 @@ def fleet_wordlists(tmp_path: Path) -> Path:
 
 
 def _prepare(database_url: str, wordlists: Path) -> None:
-    """A fresh store, seeded before the servers start (they would seed it too; only one may)."""
+    """A fresh store (the PostgreSQL database comes without tables), seeded before the servers start
+    (they would seed it too; only one may)."""
     from forum_guard.store import Store
 
-    if not database_url.startswith("sqlite"):
-        engine = sa.create_engine(database_url)
-        with engine.begin() as conn:
-            for t in FG_TABLES:
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {t} CASCADE")
-        engine.dispose()
     store = Store(database_url)
     try:
         store.ensure_schema()
@@ -354,10 +347,8 @@ def test_fleet_on_a_sqlite_file(fleet_factory: Any, tmp_path: Path, capsys: pyte
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL, reason="FORUM_GUARD_TEST_POSTGRES_URL not set")
-def test_fleet_on_postgresql(fleet_factory: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    assert PG_URL
-    result = run_fleet(fleet_factory(PG_URL, 3), PG_URL, "PostgreSQL")
+def test_fleet_on_postgresql(fleet_factory: Any, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_fleet(fleet_factory(pg_url, 3), pg_url, "PostgreSQL")
     with capsys.disabled():
         print(result["report"])
 

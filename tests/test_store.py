@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from store_fixtures import needs_postgres, pg_database_fixture, pg_url_fixture  # noqa: F401 (fixtures)
 
 from forum_guard import Guard, Limits
 from forum_guard.engine.terms import Action, ListKind, Term, WordList, parse_wordlist
-from forum_guard.errors import WordlistError
+from forum_guard.errors import EmptyRulesetError, WordlistError
 from forum_guard.store import (
     SCHEMA_VERSION,
     AlreadyDecided,
     AlreadyExists,
+    NoStoreError,
     NotFound,
     Snapshot,
     Store,
     StoreError,
     StoreSource,
     compile_snapshot,
+    default_database_url,
     dictionary_hits,
     dictionary_words,
+    display_url,
     export_text,
     impact_preview,
     lint_lists,
     parse_import_text,
     scan_lines,
+    sqlite_file,
+    user_database_url,
 )
 
 WORDLISTS = Path(__file__).resolve().parent.parent / "wordlists"
@@ -47,30 +52,18 @@ def seed_dir(tmp_path: Path) -> Path:
     return d
 
 
-PG_URL = os.environ.get("FORUM_GUARD_TEST_POSTGRES_URL")
 #: every test that takes ``db_url`` (or ``store``) runs on both; the PostgreSQL runs are skipped without a server
 #: (``eval "$(scripts/test-postgres start)"`` starts a throwaway one and sets the variable)
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=[
-    pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="FORUM_GUARD_TEST_POSTGRES_URL not set")])]
-FG_TABLES = ("fg_terms", "fg_lists", "fg_limits", "fg_queue", "fg_audit", "fg_ruleset", "fg_schema_version")
-
-
-def drop_tables(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for t in FG_TABLES:
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {t} CASCADE")
-    engine.dispose()
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=needs_postgres)]
 
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh database: a SQLite file, and PostgreSQL too when FORUM_GUARD_TEST_POSTGRES_URL is set."""
+    """A fresh database: a SQLite file, and this worker's PostgreSQL database too when
+    FORUM_GUARD_TEST_POSTGRES_URL is set."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/fg.sqlite"
-    assert PG_URL
-    drop_tables(PG_URL)
-    return PG_URL
+    return request.getfixturevalue("pg_url")  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -317,7 +310,7 @@ def test_seed_only_once_even_from_many_workers(db_url: str, seed_dir: Path) -> N
     stores = [Store(db_url) for _ in range(4)]
     for s in stores:
         s.ensure_schema()
-    results: list[bool] = []
+    results: list[int] = []
     barrier = threading.Barrier(len(stores))
 
     def seed(s: Store) -> None:
@@ -329,7 +322,7 @@ def test_seed_only_once_even_from_many_workers(db_url: str, seed_dir: Path) -> N
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [False, False, False, True]
+    assert sorted(results) == [0, 0, 0, 2]  # one worker seeded the two lists
     assert stores[0].list_names() == ["rude", "spam"]
     assert stores[0].limits() == Limits.load(seed_dir / "limits.toml")
     assert [e.target for e in stores[0].audit(action="import")] == ["limits", "spam", "rude"]
@@ -358,6 +351,7 @@ def test_limits_per_group(store: Store) -> None:
     with pytest.raises(WordlistError):
         store.set_limits({"groups": {"new": {"max_links": "lots"}}}, partial=True)
     assert store.version() == before and store.limits().for_group("new").max_links == 0
+    store.create_list("p")
     guard = store.build_guard()
     assert guard.check("see http://a.example", group="new").blocked
 
@@ -488,32 +482,36 @@ def test_store_source_swaps_in_a_new_ruleset(store: Store) -> None:
 
 
 def test_requests_never_wait_for_a_compile(store: Store) -> None:
+    """While the reload thread compiles (held here until the test lets it go), current() keeps
+    answering with the old ruleset: if it waited for the compile, it would never return."""
     store.create_list("p")
-    slow = threading.Event()
+    compiling = threading.Event()
+    release = threading.Event()
 
     def compile_(snap: Snapshot):  # type: ignore[no-untyped-def]
-        if slow.is_set():
-            time.sleep(1.0)
+        if snap.lists[0].terms:  # the new version: hold the compile until released
+            compiling.set()
+            release.wait(30)
         return compile_snapshot(snap)
 
     source = StoreSource(store, reload_seconds=0.02, compile=compile_)
+    answered: list[object] = []
     try:
         old = source.current()
-        slow.set()
         store.add_terms("p", ["zorblax"])
-        worst = 0.0
-        t_end = time.monotonic() + 0.6
-        while time.monotonic() < t_end:
-            t0 = time.perf_counter()
-            guard = source.current()
-            worst = max(worst, time.perf_counter() - t0)
-            assert guard is old  # still compiling: the old ruleset serves
-        assert worst < 0.05
-        deadline = time.monotonic() + 5
+        assert compiling.wait(10), "the reload thread never started the new compile"
+        reader = threading.Thread(target=lambda: answered.extend(source.current() for _ in range(1000)))
+        reader.start()
+        reader.join(10)
+        assert not reader.is_alive(), "current() waited for the compile"
+        assert len(answered) == 1000 and all(guard is old for guard in answered)
+        release.set()
+        deadline = time.monotonic() + 10
         while source.current() is old and time.monotonic() < deadline:
             time.sleep(0.02)
         assert source.current().check("zorblax").blocked
     finally:
+        release.set()
         source.close()
 
 
@@ -549,6 +547,7 @@ def test_a_failing_compile_keeps_the_old_ruleset(store: Store, caplog: pytest.Lo
 def test_store_source_survives_a_broken_database(tmp_path: Path) -> None:
     s = Store(f"sqlite:///{tmp_path}/fg.sqlite")
     s.ensure_schema()
+    s.create_list("p")
     source = StoreSource(s, reload_seconds=60)
     try:
         guard = source.current()
@@ -561,6 +560,117 @@ def test_store_source_survives_a_broken_database(tmp_path: Path) -> None:
         assert source.current() is guard
     finally:
         source.close()
+
+
+# --- failing closed: seeding, empty stores ----------------------------------------------------
+
+
+def test_seed_shipped_fills_an_empty_store_once_and_logs_it(store: Store,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    from forum_guard.engine.data import shipped_dir
+
+    shipped = Guard.from_directory(shipped_dir())
+    with caplog.at_level(logging.INFO, logger="forum_guard.store"):
+        seeded = store.seed_shipped()
+    assert seeded == len(shipped.lists) > 0
+    assert f"seeded {seeded} lists from forum_guard.wordlists" in caplog.text
+    assert store.list_names() == sorted(wl.name for wl in shipped.lists)
+    assert store.build_guard().check("what the fuck").blocked
+    assert {e.origin for e in store.audit(action="import")} == {"seed"}
+    assert store.seed_shipped() == 0  # a store with lists is left alone
+    store.delete_list(store.list_names()[0])
+    assert store.seed_shipped() == 0
+
+
+def test_seeding_from_the_shipped_folder_says_so(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    from forum_guard.engine.data import shipped_dir
+
+    with caplog.at_level(logging.INFO, logger="forum_guard.store"):
+        assert store.seed_from_directory(shipped_dir()) > 0
+    assert "lists from forum_guard.wordlists into" in caplog.text
+
+
+def test_an_empty_store_is_an_error_never_an_allow_everything_guard(store: Store) -> None:
+    source = StoreSource(store, reload_seconds=60)
+    try:
+        with pytest.raises(EmptyRulesetError, match="holds no word lists") as err:
+            source.current()
+        assert store.display_url in str(err.value) and "seed_shipped" in str(err.value)
+        with pytest.raises(EmptyRulesetError):
+            store.build_guard()
+        store.create_list("p")
+        store.add_terms("p", ["zorblax"])
+        assert source.current().check("zorblax").blocked
+        store.delete_list("p")  # every list deleted later: the last ruleset stays in force
+        assert not source.refresh()
+        assert isinstance(source.last_error, EmptyRulesetError)
+        assert source.current().check("zorblax").blocked
+    finally:
+        source.close()
+
+
+def test_the_empty_store_error_hides_the_password() -> None:
+    snap = Snapshot(version=1, lists=(), limits={},
+                    store=display_url("postgresql+psycopg://fg:s3cret@db.internal:5432/forum"))
+    with pytest.raises(EmptyRulesetError) as err:
+        compile_snapshot(snap)
+    assert "fg:***@db.internal:5432/forum" in str(err.value) and "s3cret" not in str(err.value)
+    assert "s3cret" not in repr(Store("postgresql://fg:s3cret@db.internal/forum"))
+
+
+# --- where the store is, and what opening it creates -------------------------------------------
+
+
+def test_opening_a_store_creates_nothing_until_ensure_schema(tmp_path: Path) -> None:
+    path = tmp_path / "not" / "yet" / "fg.sqlite"
+    s = Store(f"sqlite:///{path}")
+    try:
+        assert not s.exists()
+        with pytest.raises(NoStoreError, match=f"no store at {path}"):
+            s.require_schema()
+        assert not path.parent.exists()
+        s.ensure_schema()
+        assert path.is_file() and s.exists()
+        s.require_schema()
+    finally:
+        s.close()
+
+
+def test_a_database_without_the_tables_is_no_store(db_url: str) -> None:
+    s = Store(db_url)
+    try:
+        with s.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE other_app (id INTEGER)")
+        assert not s.exists()
+        with pytest.raises(NoStoreError, match="holds no forum_guard store"):
+            s.require_schema()
+        with s.engine.connect() as conn:
+            assert "fg_lists" not in sa.inspect(conn).get_table_names()
+        s.ensure_schema()
+        s.require_schema()
+    finally:
+        with s.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE other_app")
+        s.close()
+
+
+def test_the_default_location_never_depends_on_the_current_folder(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FORUM_GUARD_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    expected = f"sqlite:///{tmp_path}/data/forum-guard/forum_guard.sqlite"
+    assert default_database_url() == user_database_url() == expected
+    assert default_database_url(instance_path="inst") == f"sqlite:///{tmp_path}/inst/forum_guard.sqlite"
+    monkeypatch.setenv("FORUM_GUARD_DATABASE_URL", "postgresql+psycopg://u@db/x")
+    assert default_database_url() == default_database_url(instance_path=tmp_path) == "postgresql+psycopg://u@db/x"
+    assert sqlite_file(expected) == tmp_path / "data" / "forum-guard" / "forum_guard.sqlite"
+    assert sqlite_file("sqlite://") is None and sqlite_file("postgresql+psycopg://u@db/x") is None
+
+
+def test_postgresql_urls_use_psycopg_3() -> None:
+    assert Store("postgresql://u@db.internal/forum").engine.dialect.driver == "psycopg"
+    assert Store("postgresql+psycopg://u@db.internal/forum").engine.dialect.driver == "psycopg"
 
 
 # --- reviews: Scunthorpe check, impact, lint --------------------------------------------------
@@ -632,19 +742,15 @@ def test_import_of_a_100k_term_list(store: Store, tmp_path: Path) -> None:
     snap = store.snapshot()
     read = time.perf_counter() - t0
     assert len(snap.lists[0].terms) == 100_000 and snap.lists[0].terms[-1].text == "term99999x"
-    print(f"\nimport 100k terms: {took:.2f}s; snapshot read: {read:.2f}s")
-    assert took < 20 and read < 10
+    print(f"\nimport 100k terms: {took:.2f}s; snapshot read: {read:.2f}s")  # measured, not asserted: benchmarks/
 
 
 # --- PostgreSQL (when a server is given) ------------------------------------------------------
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL, reason="FORUM_GUARD_TEST_POSTGRES_URL not set")
-def test_postgresql_round_trip() -> None:
-    assert PG_URL
-    drop_tables(PG_URL)
-    s = Store(PG_URL)
+def test_postgresql_round_trip(pg_url: str) -> None:
+    s = Store(pg_url)
     s.ensure_schema()
     s.ensure_schema()
     assert s.seed_from_directory(WORDLISTS)
@@ -656,17 +762,14 @@ def test_postgresql_round_trip() -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL, reason="FORUM_GUARD_TEST_POSTGRES_URL not set")
-def test_postgresql_connections_lost_cost_no_failed_call() -> None:
+def test_postgresql_connections_lost_cost_no_failed_call(pg_url: str) -> None:
     """A server restart or failover drops every pooled connection: the next write, read and reload
     reconnect instead of failing once per worker (the engine pings a connection before using it)."""
-    assert PG_URL
-    drop_tables(PG_URL)
-    s = Store(PG_URL)
+    s = Store(pg_url)
     s.ensure_schema()
     s.create_list("p")
     source = StoreSource(s, reload_seconds=60)
-    killer = sa.create_engine(PG_URL)
+    killer = sa.create_engine(pg_url)
     try:
         source.current()
         s.queue_counts()  # a pooled connection exists

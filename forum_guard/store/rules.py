@@ -1,0 +1,625 @@
+"""The rules in the store: lists, their terms, imports and exports, and seeding a new store.
+
+Every change runs in one transaction that writes the change, an audit entry and a new ruleset
+version; an import of many files is one transaction too (all of it is stored, or none).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..engine.actions import Action
+from ..engine.data import SHIPPED, shipped_dir
+from ..engine.formats import (
+    ExportFormat,
+    ImportFormat,
+    count_terms,
+    export_text,
+    parse_import_text,
+    read_import_file,
+    sniff_format,
+    term_key,
+)
+from ..engine.limits import Limits
+from ..engine.terms import MAX_TERM_LENGTH, ListKind, Term, WordList, dump_wordlist, load_wordlists, parse_wordlist
+from ..errors import AlreadyExists, NotFound, StoreError, WordlistError
+from .base import MAX_ROW, aware, check_id, clip, like_escape, now, plural
+from .limits import LimitsMixin, limits_to_dict, load_limits_file
+from .records import ChangeResult, ImportResult, ListInfo, Snapshot, TermRow
+from .schema import t_lists, t_terms
+
+__all__ = ["MAX_DESCRIPTION_LENGTH", "RulesMixin", "refuse_too_many_terms"]
+
+log = logging.getLogger("forum_guard.store")
+
+#: The longest list description (the admin form's limit too).
+MAX_DESCRIPTION_LENGTH = 500
+
+
+def check_replacement(replacement: str | None) -> str | None:
+    """A censor text: one line of at most ``MAX_TERM_LENGTH`` characters (a line break would
+    smuggle a term into the list's export); empty means none."""
+    if replacement is None or not replacement.strip():
+        return None
+    if "\n" in replacement or "\r" in replacement:
+        raise StoreError("the censor text must be one line")
+    if len(replacement) > MAX_TERM_LENGTH:
+        raise StoreError(f"the censor text is {len(replacement):,} characters long; the maximum is {MAX_TERM_LENGTH}")
+    return replacement
+
+
+def check_description(description: str) -> str:
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise StoreError(f"the description is {len(description):,} characters long; "
+                         f"the maximum is {MAX_DESCRIPTION_LENGTH}")
+    return description
+
+
+def check_term(term: Term) -> None:
+    """The limits of the stored form, for Term objects that did not come from ``Term.parse``."""
+    if len(term.text) > MAX_TERM_LENGTH:
+        raise StoreError(f"{clip(term.text)!r}: term is {len(term.text):,} characters long; "
+                         f"the maximum is {MAX_TERM_LENGTH}")
+    if term.replacement is not None:
+        try:
+            check_replacement(term.replacement)
+        except StoreError as exc:
+            raise StoreError(f"{clip(term.text)!r}: {exc}") from None
+    if term.note is not None and ("\n" in term.note or "\r" in term.note):
+        raise StoreError(f"{clip(term.text)!r}: the note must be one line")
+
+
+def preview(terms: Sequence[Term], limit: int = 10) -> str:
+    shown = ", ".join(t.to_line() for t in terms[:limit])
+    return shown + (f", … ({len(terms) - limit} more)" if len(terms) > limit else "")
+
+
+def refuse_too_many_terms(text: str, source: str, limit: int) -> None:
+    """:class:`WordlistError` for a file with more than ``limit`` terms, found without parsing it."""
+    if text.count("\n") < limit:
+        return
+    terms = count_terms(text)
+    if terms > limit:
+        raise WordlistError(f"{terms:,} terms: a store holds at most {limit:,} in all its lists "
+                            "(FORUM_GUARD_MAX_TERMS); split the file or raise the limit", source=source)
+
+
+class RulesMixin(LimitsMixin):
+    """Lists, terms, imports, exports and seeding."""
+
+    def snapshot(self) -> Snapshot:
+        """Version, every list with its terms, and the limits, read consistently."""
+        with self._read() as conn:
+            version = self._version(conn)
+            lists = self._load_lists(conn, None)
+            limits = self._limits_dict(conn)
+        return Snapshot(version=version, lists=tuple(lists), limits=limits, store=self.display_url)
+
+    # -- lists ----------------------------------------------------------------------------
+
+    def _list_row(self, conn: Connection, name: str) -> sa.Row[Any]:
+        row = conn.execute(sa.select(t_lists).where(t_lists.c.name == name)).first()
+        if row is None:
+            raise NotFound(f"no list named {name!r}")
+        return row
+
+    def _wordlist(self, row: sa.Row[Any], terms: Sequence[Term]) -> WordList:
+        return WordList(
+            name=row.name, terms=tuple(terms), action=Action(row.action), kind=ListKind(row.kind),
+            replacement=row.replacement, evasion=bool(row.evasion), inflections=bool(row.inflections),
+            description=row.description or "", source=f"db:{row.name}",
+        )
+
+    def _load_lists(self, conn: Connection, names: Sequence[str] | None) -> list[WordList]:
+        q = sa.select(t_lists).order_by(t_lists.c.name)
+        if names is not None:
+            q = q.where(t_lists.c.name.in_(list(names)))
+        rows = conn.execute(q).all()
+        by_id: dict[int, list[Term]] = {row.id: [] for row in rows}
+        tq = sa.select(t_terms.c.list_id, t_terms.c.text, t_terms.c.wildcard_start, t_terms.c.wildcard_end,
+                       t_terms.c.exception, t_terms.c.replacement, t_terms.c.note).order_by(t_terms.c.id)
+        if names is not None:
+            tq = tq.where(t_terms.c.list_id.in_(list(by_id)))
+        for list_id, text, ws, we, exc, rep, note in conn.execute(tq):
+            bucket = by_id.get(list_id)
+            if bucket is not None:
+                bucket.append(Term(text, bool(ws), bool(we), bool(exc), rep, note))
+        return [self._wordlist(row, by_id[row.id]) for row in rows]
+
+    def lists(self) -> list[WordList]:
+        """Every list with its terms, by name."""
+        with self._read() as conn:
+            return self._load_lists(conn, None)
+
+    def get_list(self, name: str, *, exceptions_only: bool = False) -> WordList:
+        """One list with its terms (only its ``!exceptions`` with ``exceptions_only``: enough to
+        preview a new term with the list's options, without loading a big list)."""
+        with self._read() as conn:
+            row = self._list_row(conn, name)
+            if not exceptions_only:
+                return self._load_lists(conn, [name])[0]
+            rows = conn.execute(sa.select(t_terms).where(t_terms.c.list_id == row.id, t_terms.c.exception)
+                                .order_by(t_terms.c.id))
+            return self._wordlist(row, [self._term_row(r, name).term for r in rows])
+
+    def list_names(self) -> list[str]:
+        with self._read() as conn:
+            return list(conn.execute(sa.select(t_lists.c.name).order_by(t_lists.c.name)).scalars())
+
+    def list_infos(self) -> list[ListInfo]:
+        """Every list's settings and size (no terms loaded)."""
+        with self._read() as conn:
+            return self._list_infos(conn, None)
+
+    def list_info(self, name: str) -> ListInfo:
+        with self._read() as conn:
+            infos = self._list_infos(conn, name)
+        if not infos:
+            raise NotFound(f"no list named {name!r}")
+        return infos[0]
+
+    def _list_infos(self, conn: Connection, name: str | None) -> list[ListInfo]:
+        counts = (sa.select(t_terms.c.list_id, sa.func.count().label("size"),
+                            sa.func.sum(sa.case((t_terms.c.exception, 1), else_=0)).label("exceptions"))
+                  .group_by(t_terms.c.list_id).subquery())
+        q = (sa.select(t_lists, counts.c.size, counts.c.exceptions)
+             .outerjoin(counts, counts.c.list_id == t_lists.c.id).order_by(t_lists.c.name))
+        if name is not None:
+            q = q.where(t_lists.c.name == name)
+        out = []
+        for row in conn.execute(q):
+            out.append(ListInfo(
+                id=row.id, name=row.name, kind=ListKind(row.kind), action=Action(row.action),
+                replacement=row.replacement, evasion=bool(row.evasion), inflections=bool(row.inflections),
+                description=row.description or "", size=int(row.size or 0), exceptions=int(row.exceptions or 0),
+                created_at=aware(row.created_at), updated_at=aware(row.updated_at),
+                updated_by=row.updated_by,
+            ))
+        return out
+
+    @staticmethod
+    def _check_name(name: str) -> str:
+        probe = name.strip()
+        try:
+            parse_wordlist(f"# name: {probe}\n", source="<name>")
+        except WordlistError as exc:
+            raise StoreError(exc.message) from None
+        return probe
+
+    def create_list(self, name: str, *, action: Action | str = Action.BLOCK, kind: ListKind | str = ListKind.TERMS,
+                    replacement: str | None = None, evasion: bool = True, inflections: bool | None = None,
+                    description: str = "", actor: str | None = None, origin: str = "api") -> int:
+        """Create an empty list; returns the new ruleset version."""
+        name = self._check_name(name)
+        action = Action.parse(action) if isinstance(action, str) else action
+        kind = ListKind(kind) if isinstance(kind, str) else kind
+        if action is Action.ALLOW:
+            raise StoreError("a list's action cannot be 'allow'")
+        if inflections is None:
+            inflections = kind is ListKind.TERMS
+        replacement = check_replacement(replacement)
+        description = check_description(description)
+        with self._write() as conn:
+            self._lock_rules(conn)
+            if conn.execute(sa.select(t_lists.c.id).where(t_lists.c.name == name)).first() is not None:
+                raise AlreadyExists(f"a list named {name!r} exists already")
+            at = now()
+            conn.execute(t_lists.insert().values(
+                name=name, kind=kind.value, action=action.value, replacement=replacement or None, evasion=evasion,
+                inflections=inflections, description=" ".join(description.split()), options={},
+                created_at=at, updated_at=at, updated_by=actor,
+            ))
+            version = self._bump(conn)
+            self._audit(conn, actor=actor, origin=origin, action="list.create", target=name,
+                        summary=f"created list {name} ({kind.value}, {action.value})",
+                        detail={"kind": kind.value, "action": action.value, "evasion": evasion,
+                                "inflections": inflections, "replacement": replacement,
+                                "description": description}, version=version)
+        return version
+
+    def update_list(self, name: str, *, new_name: str | None = None, action: Action | str | None = None,
+                    replacement: str | Literal[False] | None = False, evasion: bool | None = None,
+                    inflections: bool | None = None, description: str | None = None,
+                    actor: str | None = None, origin: str = "api") -> int:
+        """Rename a list or change its action/options (``replacement=None`` clears it; the default
+        ``False`` leaves it). Returns the new ruleset version."""
+        values: dict[str, Any] = {}
+        if new_name is not None and new_name.strip() != name:
+            values["name"] = self._check_name(new_name)
+        if action is not None:
+            act = Action.parse(action) if isinstance(action, str) else action
+            if act is Action.ALLOW:
+                raise StoreError("a list's action cannot be 'allow'")
+            values["action"] = act.value
+        if replacement is not False:
+            values["replacement"] = check_replacement(replacement)
+        if evasion is not None:
+            values["evasion"] = evasion
+        if inflections is not None:
+            values["inflections"] = inflections
+        if description is not None:
+            values["description"] = " ".join(check_description(description).split())
+        with self._write() as conn:
+            self._lock_rules(conn)
+            row = self._list_row(conn, name)
+            changes = {k: {"from": getattr(row, k), "to": v} for k, v in values.items() if getattr(row, k) != v}
+            if not changes:
+                return self._version(conn)
+            if "name" in changes and conn.execute(
+                    sa.select(t_lists.c.id).where(t_lists.c.name == values["name"])).first() is not None:
+                raise AlreadyExists(f"a list named {values['name']!r} exists already")
+            conn.execute(t_lists.update().where(t_lists.c.id == row.id)
+                         .values(**{k: values[k] for k in changes}, updated_at=now(), updated_by=actor))
+            version = self._bump(conn)
+            desc = ", ".join(f"{k} {c['from']!r} → {c['to']!r}" for k, c in changes.items())
+            action_name = "list.rename" if list(changes) == ["name"] else "list.update"
+            self._audit(conn, actor=actor, origin=origin, action=action_name, target=name,
+                        summary=f"changed list {name}: {desc}", detail=changes, version=version)
+        return version
+
+    def delete_list(self, name: str, *, actor: str | None = None, origin: str = "api") -> int:
+        """Delete a list and its terms (the audit entry keeps the terms). Returns the new version."""
+        with self._write() as conn:
+            self._lock_rules(conn)
+            row = self._list_row(conn, name)
+            wl = self._load_lists(conn, [name])[0]
+            conn.execute(t_terms.delete().where(t_terms.c.list_id == row.id))
+            conn.execute(t_lists.delete().where(t_lists.c.id == row.id))
+            version = self._bump(conn)
+            self._audit(conn, actor=actor, origin=origin, action="list.delete", target=name,
+                        summary=f"deleted list {name} ({len(wl.terms)} terms)",
+                        detail={"size": len(wl.terms), "wordlist": dump_wordlist(wl)}, version=version)
+        return version
+
+    # -- terms ----------------------------------------------------------------------------
+
+    def _parse_terms(self, terms: Iterable[Term | str], kind: ListKind) -> list[Term]:
+        out = []
+        for t in terms:
+            if isinstance(t, Term):
+                out.append(t)
+                continue
+            line = t.strip()
+            if not line:
+                continue
+            try:
+                out.append(Term.parse(line, kind=kind))
+            except ValueError as exc:
+                raise StoreError(f"{clip(line)!r}: {exc}") from None
+        return out
+
+    def terms(self, list_name: str, *, search: str | None = None, offset: int = 0,
+              limit: int | None = None) -> list[TermRow]:
+        """A list's terms in the order they were added; ``search`` is a case-insensitive substring."""
+        with self._read() as conn:
+            row = self._list_row(conn, list_name)
+            q = sa.select(t_terms).where(t_terms.c.list_id == row.id).order_by(t_terms.c.id)
+            if search:
+                q = q.where(t_terms.c.key.like(f"%{like_escape(search.strip().casefold())}%", escape="\\"))
+            if offset:
+                q = q.offset(min(offset, MAX_ROW))
+            if limit is not None:
+                q = q.limit(min(limit, MAX_ROW))
+            return [self._term_row(r, list_name) for r in conn.execute(q)]
+
+    def count_terms(self, list_name: str, *, search: str | None = None) -> int:
+        with self._read() as conn:
+            row = self._list_row(conn, list_name)
+            q = sa.select(sa.func.count()).select_from(t_terms).where(t_terms.c.list_id == row.id)
+            if search:
+                q = q.where(t_terms.c.key.like(f"%{like_escape(search.strip().casefold())}%", escape="\\"))
+            return int(conn.execute(q).scalar_one())
+
+    @staticmethod
+    def _term_row(r: sa.Row[Any], list_name: str) -> TermRow:
+        return TermRow(id=r.id, list=list_name,
+                       term=Term(r.text, bool(r.wildcard_start), bool(r.wildcard_end), bool(r.exception),
+                                 r.replacement, r.note),
+                       added_by=r.added_by, added_at=aware(r.added_at))
+
+    def get_term(self, term_id: int) -> TermRow:
+        check_id(term_id, "term with id")
+        with self._read() as conn:
+            r = conn.execute(sa.select(t_terms, t_lists.c.name.label("list_name"))
+                             .join(t_lists, t_lists.c.id == t_terms.c.list_id).where(t_terms.c.id == term_id)).first()
+        if r is None:
+            raise NotFound(f"no term with id {term_id}")
+        return self._term_row(r, r.list_name)
+
+    def find_terms(self, term: Term | str) -> list[TermRow]:
+        """Where a term is, in every list (case-insensitive on the term's identity)."""
+        key = term_key(term if isinstance(term, Term) else Term.parse(term))
+        with self._read() as conn:
+            rows = conn.execute(sa.select(t_terms, t_lists.c.name.label("list_name"))
+                                .join(t_lists, t_lists.c.id == t_terms.c.list_id).where(t_terms.c.key == key))
+            return [self._term_row(r, r.list_name) for r in rows]
+
+    def _insert_terms(self, conn: Connection, list_id: int, terms: Sequence[Term], actor: str | None,
+                      extra: Mapping[str, Mapping[str, Any]] | None = None) -> list[Term]:
+        """Insert the terms not in the list yet; returns those inserted. Duplicates within ``terms``
+        and terms already present (perhaps added a moment ago by another process) are skipped."""
+        existing = set(conn.execute(sa.select(t_terms.c.key).where(t_terms.c.list_id == list_id)).scalars())
+        at = now()
+        rows = []
+        added = []
+        for t in terms:
+            key = term_key(t)
+            if key in existing:
+                continue
+            check_term(t)
+            existing.add(key)
+            added.append(t)
+            rows.append({"list_id": list_id, "key": key, "text": t.text, "wildcard_start": t.wildcard_start,
+                         "wildcard_end": t.wildcard_end, "exception": t.exception, "replacement": t.replacement,
+                         "note": t.note, "options": dict((extra or {}).get(key, {})), "added_by": actor,
+                         "added_at": at})
+        if rows:
+            total = int(conn.execute(sa.select(sa.func.count()).select_from(t_terms)).scalar_one()) + len(rows)
+            if total > self.max_terms:
+                raise StoreError(f"the store would hold {total:,} terms; it holds at most {self.max_terms:,} in all its "
+                                 "lists (FORUM_GUARD_MAX_TERMS). Nothing was stored.")
+        for i in range(0, len(rows), 5000):
+            conn.execute(t_terms.insert(), rows[i : i + 5000])
+        return added
+
+    def add_terms(self, list_name: str, terms: Iterable[Term | str], *, actor: str | None = None,
+                  origin: str = "api") -> ChangeResult:
+        """Add terms (Term objects or lines in the wordlist format) to a list; terms already there are
+        skipped. One transaction, one audit entry."""
+        with self._write() as conn:
+            self._lock_rules(conn)
+            row = self._list_row(conn, list_name)
+            wanted = self._parse_terms(terms, ListKind(row.kind))
+            added = self._insert_terms(conn, row.id, wanted, actor)
+            fresh = {term_key(t) for t in added}
+            skipped_list = []
+            for t in wanted:
+                key = term_key(t)
+                if key in fresh:
+                    fresh.discard(key)  # its first occurrence was added
+                else:
+                    skipped_list.append(t)
+            skipped = tuple(skipped_list)
+            if not added:
+                return ChangeResult(list=list_name, skipped=skipped)
+            version = self._terms_changed(conn, row.id, list_name, added, "term.add",
+                                          f"added {plural(len(added), 'term')} to {list_name}", actor, origin)
+        return ChangeResult(list=list_name, added=tuple(added), skipped=skipped, version=version)
+
+    def remove_terms(self, list_name: str, terms: Iterable[Term | str], *, actor: str | None = None,
+                     origin: str = "api") -> ChangeResult:
+        """Remove terms (matched on their identity: text case-insensitively, wildcards, ``!``)."""
+        with self._write() as conn:
+            self._lock_rules(conn)
+            row = self._list_row(conn, list_name)
+            wanted = self._parse_terms(terms, ListKind(row.kind))
+            keys = [term_key(t) for t in wanted]
+            present = {r.key: r for r in conn.execute(
+                sa.select(t_terms).where(t_terms.c.list_id == row.id, t_terms.c.key.in_(keys)))}
+            removed = [self._term_row(present[k], list_name).term for k in dict.fromkeys(keys) if k in present]
+            skipped = tuple(t for t, k in zip(wanted, keys, strict=True) if k not in present)
+            if not removed:
+                return ChangeResult(list=list_name, skipped=skipped)
+            conn.execute(t_terms.delete().where(t_terms.c.id.in_([r.id for r in present.values()])))
+            version = self._terms_changed(conn, row.id, list_name, removed, "term.remove",
+                                          f"removed {plural(len(removed), 'term')} from {list_name}", actor, origin)
+        return ChangeResult(list=list_name, removed=tuple(removed), skipped=skipped, version=version)
+
+    def _terms_changed(self, conn: Connection, list_id: int, list_name: str, terms: Sequence[Term], action: str,
+                       summary: str, actor: str | None, origin: str) -> int:
+        """Touch the list, bump the version and audit a change of ``terms``, in the change's
+        transaction; returns the new version."""
+        conn.execute(t_lists.update().where(t_lists.c.id == list_id).values(updated_at=now(), updated_by=actor))
+        version = self._bump(conn)
+        self._audit(conn, actor=actor, origin=origin, action=action, target=list_name,
+                    summary=f"{summary}: {preview(terms)}",
+                    detail={"terms": [t.to_line() for t in terms[:1000]], "count": len(terms)}, version=version)
+        return version
+
+    def update_term(self, term_id: int, new: Term | str, *, actor: str | None = None, origin: str = "api") -> int:
+        """Replace a term by another (edit); returns the new ruleset version."""
+        check_id(term_id, "term with id")
+        with self._write() as conn:
+            self._lock_rules(conn)
+            r = conn.execute(sa.select(t_terms, t_lists.c.name.label("list_name"), t_lists.c.kind.label("kind"))
+                             .join(t_lists, t_lists.c.id == t_terms.c.list_id).where(t_terms.c.id == term_id)).first()
+            if r is None:
+                raise NotFound(f"no term with id {term_id}")
+            term = self._parse_terms([new], ListKind(r.kind))
+            if not term:
+                raise StoreError("empty term")
+            new_term = term[0]
+            check_term(new_term)
+            old_term = self._term_row(r, r.list_name).term
+            if new_term == old_term:
+                return self._version(conn)
+            key = term_key(new_term)
+            clash = conn.execute(sa.select(t_terms.c.id).where(
+                t_terms.c.list_id == r.list_id, t_terms.c.key == key, t_terms.c.id != term_id)).first()
+            if clash is not None:
+                raise AlreadyExists(f"{new_term.to_line()!r} is in {r.list_name} already")
+            conn.execute(t_terms.update().where(t_terms.c.id == term_id).values(
+                key=key, text=new_term.text, wildcard_start=new_term.wildcard_start,
+                wildcard_end=new_term.wildcard_end, exception=new_term.exception,
+                replacement=new_term.replacement, note=new_term.note))
+            conn.execute(t_lists.update().where(t_lists.c.id == r.list_id).values(updated_at=now(), updated_by=actor))
+            version = self._bump(conn)
+            self._audit(conn, actor=actor, origin=origin, action="term.edit", target=r.list_name,
+                        summary=f"changed {old_term.to_line()!r} to {new_term.to_line()!r} in {r.list_name}",
+                        detail={"from": old_term.to_line(), "to": new_term.to_line()}, version=version)
+        return version
+
+    def delete_term(self, term_id: int, *, actor: str | None = None, origin: str = "api") -> int:
+        row = self.get_term(term_id)
+        result = self.remove_terms(row.list, [row.term], actor=actor, origin=origin)
+        if result.version is None:
+            raise NotFound(f"no term with id {term_id}")
+        return result.version
+
+    # -- import / export --------------------------------------------------------------------
+
+    def import_wordlists(self, wordlists: Sequence[WordList], *, mode: Literal["merge", "replace"] = "merge",
+                         limits: Limits | Mapping[str, Any] | None = None, actor: str | None = None, origin: str = "api",
+                         update_options: bool = True, source: str | None = None) -> ImportResult:
+        """Import lists in ONE transaction: everything is stored or (on any error) nothing.
+
+        ``merge`` adds the terms a list does not have; ``replace`` makes the stored list exactly the
+        imported one. A list that does not exist is created with the imported options; an existing
+        one takes them too when ``update_options`` (files with a header carry options, plain ones
+        the defaults, so callers pass False for those).
+        """
+        if mode not in ("merge", "replace"):
+            raise ValueError(f"unknown import mode {mode!r} (merge or replace)")
+        names: dict[str, WordList] = {}
+        for wl in wordlists:
+            if wl.name in names:
+                first = names[wl.name]
+                wl = WordList(name=first.name, terms=first.terms + wl.terms, action=first.action, kind=first.kind,
+                              replacement=first.replacement, evasion=first.evasion, inflections=first.inflections,
+                              description=first.description, source=first.source)
+            names[wl.name] = wl
+        with self._write() as conn:
+            self._lock_rules(conn)
+            return self._import(conn, list(names.values()), mode=mode, limits=limits, actor=actor, origin=origin,
+                                update_options=update_options, source=source)
+
+    def _import(self, conn: Connection, wordlists: Sequence[WordList], *, mode: str,
+                limits: Limits | Mapping[str, Any] | None,
+                actor: str | None, origin: str, update_options: bool, source: str | None) -> ImportResult:
+        report: list[dict[str, Any]] = []
+        at = now()
+        for wl in wordlists:
+            check_replacement(wl.replacement)
+            check_description(wl.description)
+            row = conn.execute(sa.select(t_lists).where(t_lists.c.name == wl.name)).first()
+            created = row is None
+            options = {"kind": wl.kind.value, "action": wl.action.value, "replacement": wl.replacement,
+                       "evasion": wl.evasion, "inflections": wl.inflections, "description": wl.description}
+            if row is None:
+                inserted = conn.execute(t_lists.insert().values(
+                    name=wl.name, options={}, created_at=at, updated_at=at, updated_by=actor, **options,
+                )).inserted_primary_key
+                assert inserted is not None
+                list_id = inserted[0]
+            else:
+                list_id = row.id
+                if row.kind != wl.kind.value:
+                    raise StoreError(f"{wl.source or wl.name}: list {wl.name!r} holds {row.kind}, "
+                                     f"the file {wl.kind.value}")
+                upd: dict[str, Any] = {"updated_at": at, "updated_by": actor}
+                if update_options:
+                    upd.update(options)
+                conn.execute(t_lists.update().where(t_lists.c.id == list_id).values(**upd))
+            removed = 0
+            if mode == "replace" and not created:
+                keep = {term_key(t) for t in wl.terms}
+                old = conn.execute(sa.select(t_terms.c.id, t_terms.c.key).where(t_terms.c.list_id == list_id)).all()
+                drop = [i for i, k in old if k not in keep]
+                for j in range(0, len(drop), 5000):
+                    conn.execute(t_terms.delete().where(t_terms.c.id.in_(drop[j : j + 5000])))
+                removed = len(drop)
+            added = self._insert_terms(conn, list_id, wl.terms, actor)
+            report.append({"list": wl.name, "source": wl.source, "created": created, "added": len(added),
+                           "removed": removed, "size": len(wl.terms)})
+        stored_limits = False
+        if limits is not None:
+            self._set_limits(conn, limits_to_dict(limits), actor, replace_all=True)
+            stored_limits = True
+        version = self._bump(conn)
+        # one entry per list (so the log filters by list), all in this one transaction
+        origin_text = f" from {source}" if source else ""
+        for d in report:
+            self._audit(conn, actor=actor, origin=origin, action="import", target=d["list"],
+                        summary=f"imported ({mode}) {d['list']}{origin_text}: +{d['added']} -{d['removed']}"
+                                + (" (new list)" if d["created"] else ""),
+                        detail={"mode": mode, **d}, version=version)
+        if stored_limits or not report:
+            self._audit(conn, actor=actor, origin=origin, action="import", target="limits" if stored_limits else None,
+                        summary=f"imported ({mode}) {'limits' if stored_limits else 'nothing'}{origin_text}",
+                        detail={"mode": mode, "limits": stored_limits}, version=version)
+        return ImportResult(lists=tuple(report), version=version, limits=stored_limits)
+
+    def import_files(self, paths: Sequence[str | os.PathLike[str]], *, format: ImportFormat = "auto",
+                     list_name: str | None = None, action: Action | None = None, kind: ListKind | None = None,
+                     mode: Literal["merge", "replace"] = "merge", actor: str | None = None,
+                     origin: str = "api") -> ImportResult:
+        """Parse every file first (a bad one raises :class:`WordlistError` naming file and line, and
+        nothing is stored), then store them all in one transaction. A ``*.toml`` file among them is a
+        ``limits.toml`` and replaces the stored limits. A file with more terms than the store may
+        hold is refused before it is parsed."""
+        parsed = []
+        keep_options = True
+        limits = None
+        for p in paths:
+            if str(p).lower().endswith(".toml"):
+                limits = load_limits_file(Path(p), required=True)
+                continue
+            text = read_import_file(p)
+            self.refuse_too_many_terms(text, str(p))
+            fmt = sniff_format(text, str(p)) if format == "auto" else format
+            wl = parse_import_text(text, name=list_name or Path(p).stem, source=str(p), format=fmt, action=action,
+                                   kind=kind)
+            if list_name:
+                wl = WordList(name=list_name, terms=wl.terms, action=wl.action, kind=wl.kind,
+                              replacement=wl.replacement, evasion=wl.evasion, inflections=wl.inflections,
+                              description=wl.description, source=wl.source)
+            if fmt != "text" and action is None:
+                keep_options = False
+            parsed.append(wl)
+        source = ", ".join(str(p) for p in paths)
+        return self.import_wordlists(parsed, mode=mode, limits=limits, actor=actor, origin=origin,
+                                     update_options=keep_options, source=source[:200])
+
+    def refuse_too_many_terms(self, text: str, source: str) -> None:
+        """:class:`WordlistError` for a file with more terms than this store holds in all its lists."""
+        refuse_too_many_terms(text, source, self.max_terms)
+
+    def export(self, list_name: str, format: ExportFormat = "text") -> str:
+        """A stored list as text in an export format (see :func:`~forum_guard.engine.formats.export_text`)."""
+        return export_text(self.get_list(list_name), format)
+
+    # -- seeding a new store ----------------------------------------------------------------
+
+    def seed_from_directory(self, path: str | os.PathLike[str], *, actor: str | None = "seed") -> int:
+        """Import ``*.txt`` lists and ``limits.toml`` from a folder if the store has no lists yet.
+
+        Returns how many lists it seeded: 0 when the store has lists already, or the folder none.
+        Safe to call from many workers at once: one seeds, the others see the lists and return 0.
+        """
+        directory = Path(path)
+        if not directory.is_dir() or self.list_names():
+            return 0
+        source = SHIPPED if directory.resolve() == shipped_dir().resolve() else str(directory)
+        return self._seed(load_wordlists(directory), load_limits_file(directory / "limits.toml"),
+                          actor=actor, source=source)
+
+    def seed_shipped(self, *, actor: str | None = "seed") -> int:
+        """Seed a store that has no lists yet with the lists shipped with forum_guard (and their
+        ``limits.toml``), so that a new store is never a filter that lets everything through.
+
+        Returns how many lists it seeded (0 when the store has lists already) and logs it.
+        """
+        if self.list_names():
+            return 0
+        directory = shipped_dir()
+        return self._seed(load_wordlists(directory), load_limits_file(directory / "limits.toml"),
+                          actor=actor, source=SHIPPED)
+
+    def _seed(self, lists: Sequence[WordList], limits: Limits | None, *, actor: str | None, source: str) -> int:
+        if not lists and limits is None:
+            return 0
+        with self._write() as conn:
+            self._lock_rules(conn)
+            if conn.execute(sa.select(t_lists.c.id).limit(1)).first() is not None:
+                return 0  # another worker seeded first
+            self._import(conn, lists, mode="merge", limits=limits, actor=actor, origin="seed",
+                         update_options=True, source=source[:200])
+        log.info("seeded %s from %s into %s", plural(len(lists), "list"), source, self.display_url)
+        return len(lists)
