@@ -134,12 +134,12 @@ HOST_APP = textwrap.dedent('''\
 def check_host_app(env: dict[str, str], workdir: Path) -> None:
     instance = workdir / "host-instance"
     script = workdir / "host_app.py"
-    script.write_text(HOST_APP + textwrap.dedent('''
+    script.write_text(HOST_APP + textwrap.dedent(f'''
         client = app.test_client()
-        bad = client.post("/post", data={"body": "%s"})
-        good = client.post("/post", data={"body": "good morning"})
+        bad = client.post("/post", data={{"body": "{OFFENSIVE}"}})
+        good = client.post("/post", data={{"body": "good morning"}})
         print(bad.status_code, good.status_code, good.get_data(as_text=True))
-    ''' % OFFENSIVE), encoding="utf-8")
+    '''), encoding="utf-8")
     r = run(sys.executable, "-c", f"INSTANCE={str(instance)!r}; EXTRA={{}}; exec(open({str(script)!r}).read())", env=env)
     if r.returncode != 0 or not r.stdout.startswith("422 200 saved: good morning"):
         fail("a host app with ForumGuard(app) and no configuration blocks an offending post", r.stdout + r.stderr)

@@ -403,7 +403,7 @@ def test_the_term_cap_comes_from_the_environment(db_url: str, tmp_path: Path, mo
 
 def test_an_oversized_import_file_is_refused_unread(db_url: str, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("forum_guard.store._store.MAX_IMPORT_BYTES", 1000)
+    monkeypatch.setattr("forum_guard.engine.formats.MAX_IMPORT_BYTES", 1000)
     f = tmp_path / "big.txt"
     f.write_text("word\n" * 300, encoding="utf-8")
     r = cli("import", str(f), "--database", db_url)
@@ -442,7 +442,7 @@ def test_a_censor_text_cannot_smuggle_lines_into_an_export(db_url: str, replacem
             store.update_list("mild", replacement=replacement)
         with pytest.raises(StoreError, match="description"):
             store.update_list("mild", description="d" * 600)
-        assert store.export("mild") == cli("export", "mild", "--database", db_url).output
+        assert store.export("mild") == cli("export", "mild", "--database", db_url).stdout
         assert "fuck" not in store.export("mild")
     finally:
         store.close()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Flask, current_app, g
 from sqlalchemy import ForeignKey, String, Text, create_engine, event, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 __all__ = ["Base", "Draft", "Post", "Topic", "User", "db", "init_db"]
@@ -106,7 +107,15 @@ def init_db(app: Flask, url: str) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
+    for attempt in range(5):
+        try:
+            Base.metadata.create_all(engine)
+            break
+        except OperationalError as exc:
+            # workers booting together on an empty SQLite file: another one created a table
+            # between this one's look and its CREATE; looking again finds it
+            if "already exists" not in str(exc) or attempt == 4:
+                raise
     app.extensions["demo_db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["demo_engine"] = engine
 

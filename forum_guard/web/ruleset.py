@@ -69,11 +69,17 @@ def open_ruleset(app: Flask, config: dict[str, Any], *, store: Store | None = No
         owns_store = store is None
         if store is None:
             store = Store(config[ConfigKeys.DATABASE_URL] or default_database_url(app.instance_path))
-            store.ensure_schema()
-        _seed_if_empty(store, folder, seed=bool(config[ConfigKeys.SEED]))
+        try:
+            if owns_store:
+                store.ensure_schema()
+            _seed_if_empty(store, folder, seed=bool(config[ConfigKeys.SEED]))
+        except Exception:
+            if owns_store:
+                store.close()  # refused before it was handed over: nothing keeps its connections
+            raise
         ruleset = Ruleset(StoreSource(store, reload_seconds=float(config[ConfigKeys.RELOAD_SECONDS])), store,
                           owns_source=True, owns_store=owns_store)
-        what = f"the store {_url(store)}"
+        what = f"the store {store.display_url}"
     else:
         if not path.is_dir():
             raise EmptyRulesetError(f"{folder.label}: not a folder, so no rules would be in force. "
@@ -95,7 +101,7 @@ def _seed_if_empty(store: Store, folder: _Folder, *, seed: bool) -> None:
     """Seed a store without lists from the folder (and log it); still none is an error."""
     if store.list_names():
         return
-    where = f"the store {_url(store)} holds no lists"
+    where = f"the store {store.display_url} holds no lists"
     if not seed:
         raise EmptyRulesetError(f"{where} and {ConfigKeys.SEED} is False. Import lists into it "
                                 f"(forum-guard import), or turn seeding on to fill it from {folder.label}.")
@@ -104,14 +110,9 @@ def _seed_if_empty(store: Store, folder: _Folder, *, seed: bool) -> None:
                                 f"Fix the path, or leave {ConfigKeys.WORDLISTS} unset for the shipped lists.")
     if store.seed_from_directory(folder.path):
         log.info("forum_guard: the store %s had no lists; seeded it with %d lists from %s",
-                 _url(store), len(store.list_names()), folder.label)
+                 store.display_url, len(store.list_names()), folder.label)
     if not store.list_names():
         raise EmptyRulesetError(f"{where}, and {folder.label} has no word lists (*.txt) to seed it from.")
-
-
-def _url(store: Store) -> str:
-    """The store's URL as messages show it: the password hidden."""
-    return store.url.render_as_string(hide_password=True)
 
 
 def _close(ruleset: Ruleset) -> None:
