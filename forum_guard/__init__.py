@@ -10,22 +10,21 @@ The package reads as layers, each knowing only the ones before it:
 - :mod:`forum_guard.cli`: the ``forum-guard`` command (and ``flask guard``).
 - :mod:`forum_guard.demo`: a small forum that plugs all of it in.
 
-``from forum_guard import Guard`` costs only the engine; the Flask names (``ForumGuard``,
-``signals``) are imported on first use.
+Every public name is imported on first use: ``from forum_guard import Guard`` costs only the
+engine, and the Flask names (``ForumGuard``, ``signals``) load Flask only when asked for.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .engine.actions import Action
-from .engine.limits import GroupLimits, Limits, Messages
-from .engine.policy import Guard
-from .engine.terms import ListKind, Term, WordList, dump_wordlist, load_wordlist, load_wordlists, parse_wordlist
-from .engine.verdict import Match, Verdict, Violation, ViolationKind
-from .errors import EmptyRulesetError, ForumGuardError, LimitsError, WordlistError
-
 if TYPE_CHECKING:
+    from .engine.actions import Action
+    from .engine.limits import GroupLimits, Limits, Messages
+    from .engine.policy import Guard
+    from .engine.terms import ListKind, Term, WordList, dump_wordlist, load_wordlist, load_wordlists, parse_wordlist
+    from .engine.verdict import Match, Verdict, Violation, ViolationKind
+    from .errors import EmptyRulesetError, ForumGuardError, LimitsError, WordlistError
     from .web import signals
     from .web.extension import ForumGuard
 
@@ -57,11 +56,24 @@ __all__ = [
     "signals",
 ]
 
-_LAZY = {"ForumGuard": ("forum_guard.web.extension", "ForumGuard"), "signals": ("forum_guard.web.signals", None)}
+#: public name -> (module, attribute; None for the module itself): imported on first use, so that
+#: ``import forum_guard`` (and the CLI's start-up) costs nothing until a name is needed
+_LAZY: dict[str, tuple[str, str | None]] = {
+    **{name: ("forum_guard.engine.terms", name) for name in (
+        "ListKind", "Term", "WordList", "dump_wordlist", "load_wordlist", "load_wordlists", "parse_wordlist")},
+    **{name: ("forum_guard.engine.verdict", name) for name in ("Match", "Verdict", "Violation", "ViolationKind")},
+    **{name: ("forum_guard.engine.limits", name) for name in ("GroupLimits", "Limits", "Messages")},
+    **{name: ("forum_guard.errors", name) for name in (
+        "EmptyRulesetError", "ForumGuardError", "LimitsError", "WordlistError")},
+    "Action": ("forum_guard.engine.actions", "Action"),
+    "Guard": ("forum_guard.engine.policy", "Guard"),
+    "ForumGuard": ("forum_guard.web.extension", "ForumGuard"),
+    "signals": ("forum_guard.web.signals", None),
+}
 
 
 def __getattr__(name: str) -> Any:
-    """The Flask edge's names, imported when first asked for (the engine stays Flask-free)."""
+    """A public name, imported when first asked for."""
     try:
         module_name, attribute = _LAZY[name]
     except KeyError:
@@ -72,3 +84,7 @@ def __getattr__(name: str) -> Any:
     value = module if attribute is None else getattr(module, attribute)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,7 +1,7 @@
 """Every error forum_guard raises, in one place.
 
 Data errors subclass :class:`ValueError`; errors that reach an HTTP client subclass a werkzeug
-``HTTPException`` in the Flask layer (``forum_guard.web.extension``), not here: the core imports no web code.
+``HTTPException`` in the Flask layer (``forum_guard.web.errors``), not here: the core imports no web code.
 """
 
 from __future__ import annotations

@@ -482,6 +482,7 @@ def test_scan_each_source(scan_db: str, tmp_path: Path, which: int) -> None:
     assert "scanning" in r.stderr  # progress on stderr
 
 
+@pytest.mark.slow
 def test_scan_in_parallel_processes(scan_db: str, tmp_path: Path) -> None:
     jsonl, _, forum = _scan_fixtures(tmp_path, 2000)
     data = as_json(run(scan_db, "scan", str(forum), "--json", "--jobs", "2"))
@@ -525,6 +526,7 @@ APP_LOOP = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_cli_change_reaches_a_running_app_within_the_reload_interval(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path}/live.sqlite"
     assert run(db, "create-list", "rude").exit_code == 0
@@ -565,6 +567,7 @@ CLI_LOOP = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_concurrent_edits_from_cli_processes_and_admin_threads_lose_nothing(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path}/busy.sqlite"
     open_store(db).create_list("shared")  # a store with a list: an app on an empty one refuses to start

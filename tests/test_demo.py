@@ -405,6 +405,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow
 @pytest.mark.server
 def test_python_m_forum_guard_demo_serves_the_forum(tmp_path: Path) -> None:
     port = _free_port()
@@ -454,6 +455,7 @@ def _boot(instance: str) -> str:
     return "booted"
 
 
+@pytest.mark.slow
 def test_workers_booting_together_on_an_empty_database(tmp_path: Path) -> None:
     """gunicorn starts every worker at once: one creates the moderator and the topics, the others
     must not fail to boot (a unique-name race) nor seed the topics twice."""

@@ -339,6 +339,7 @@ def run_fleet(servers: list[Server], database_url: str, label: str) -> dict[str,
     return summary
 
 
+@pytest.mark.slow
 def test_fleet_on_a_sqlite_file(fleet_factory: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path}/fleet.sqlite"
     result = run_fleet(fleet_factory(url, 2), url, "a SQLite file (WAL)")
@@ -346,6 +347,7 @@ def test_fleet_on_a_sqlite_file(fleet_factory: Any, tmp_path: Path, capsys: pyte
         print(result["report"])
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_fleet_on_postgresql(fleet_factory: Any, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_fleet(fleet_factory(pg_url, 3), pg_url, "PostgreSQL")

@@ -93,6 +93,7 @@ def _ids(path: Path) -> list[Any]:
     return [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_sigkill_then_resume_counts_every_post_once(db: str, tmp_path: Path, jobs: str) -> None:
     source = _posts(tmp_path / "posts.jsonl")
@@ -129,6 +130,7 @@ def test_sigkill_then_resume_counts_every_post_once(db: str, tmp_path: Path, job
     assert out.read_bytes() == clean_out.read_bytes()
 
 
+@pytest.mark.slow
 def test_ctrl_c_checkpoints_then_resume(db: str, tmp_path: Path) -> None:
     source = _posts(tmp_path / "posts.jsonl")
     expected = json.loads(subprocess.run(_scan_cmd(db, source, "--jobs", "1"), capture_output=True, text=True,

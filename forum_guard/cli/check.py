@@ -14,7 +14,7 @@ import click
 from ..engine.data import SHIPPED, shipped_dir
 from ..engine.limits import GROUPS
 from ..engine.policy import Guard
-from ..errors import EmptyRulesetError, ForumGuardError
+from ..errors import ForumGuardError
 from .output import echo_json, note, print_verdict
 
 __all__ = ["WORDLISTS_ENV", "check", "default_wordlists_dir"]
@@ -41,12 +41,9 @@ def _load_guard(lists: Path | None) -> Guard:
         directory, origin = shipped_dir(), "the shipped lists"
     shown = SHIPPED if lists is None and not env else str(directory)
     try:
-        guard = Guard.from_directory(directory)
-        if not guard.lists:
-            raise EmptyRulesetError(f"{directory} ({origin}) holds no word lists (*.txt): a check against "
-                                    "nothing would allow everything")
+        guard = Guard.from_directory(directory)  # a folder without lists is an error, never an allow
     except ForumGuardError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(f"{exc} ({origin})") from None
     n = len(guard.lists)
     note(f"lists {shown} ({origin}): {n} list{'' if n == 1 else 's'}")
     return guard

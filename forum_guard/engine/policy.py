@@ -8,10 +8,11 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from ..errors import WordlistError
+from ..errors import EmptyRulesetError, WordlistError
 from . import draft as draft_mod
 from . import render
 from .actions import Action
+from .data import shipped_dir
 from .limits import Limits
 from .matcher import Matcher, RawMatch
 from .rules import DEFAULT_RULES, LimitRule, run_rules
@@ -43,12 +44,21 @@ class Guard:
 
     @classmethod
     def from_directory(cls, path: str | Path) -> Guard:
-        """Every ``*.txt`` list in the folder, and its ``limits.toml`` when there is one."""
+        """Every ``*.txt`` list in the folder, and its ``limits.toml`` when there is one. A folder
+        with no list is :class:`~forum_guard.errors.EmptyRulesetError`: it would filter nothing."""
         directory = Path(path)
         lists = load_wordlists(directory)
+        if not lists:
+            raise EmptyRulesetError(f"{directory.absolute()} holds no word lists (*.txt), so no rules "
+                                    "would be in force")
         limits_file = directory / "limits.toml"
         limits = Limits.load(limits_file) if limits_file.is_file() else None
         return cls(lists, limits)
+
+    @classmethod
+    def shipped(cls) -> Guard:
+        """The lists and limits shipped with forum_guard (``forum_guard.wordlists``)."""
+        return cls.from_directory(shipped_dir())
 
     def __repr__(self) -> str:
         terms = sum(len(wl.terms) for wl in self.lists)
