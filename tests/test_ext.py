@@ -702,7 +702,7 @@ def test_constructor_arguments_win_over_config(tmp_path: Path) -> None:
     ForumGuard(app, wordlists=lists, protect={"reply": ["content"]})
     state = app.extensions["forum_guard"]
     assert isinstance(state.source, DirectorySource) and state.source.path == lists
-    assert state.protect == {"reply": {"content": True}}
+    assert state.protect == {"reply": {"content": "html"}}
     assert state.config[ConfigKeys.WORDLISTS] == str(lists)
 
 

@@ -65,12 +65,22 @@ class Guard:
         return f"<Guard {len(self.lists)} lists, {terms} terms, {self.matcher.key_count} keys>"
 
     # ---------------------------------------------------------------------------------------
-    def check(self, text: str, *, html: bool = False, group: str = "member", mark_all: bool = False) -> Verdict:
+    def check(self, text: str, *, markup: str | draft_mod.MarkupLanguage | None = None, html: bool | None = None,
+              renderer: draft_mod.MarkupRenderer | None = None, group: str = "member",
+              mark_all: bool = False) -> Verdict:
         """Check one draft for the given author group. Never raises on any ``str``; an unknown
-        group is a ``ValueError``. ``highlighted_html`` marks what the poster is told about;
-        ``mark_all=True`` marks every match, flags included (for moderators' views)."""
+        group or markup is a ``ValueError``. ``highlighted_html`` marks what the poster is told about;
+        ``mark_all=True`` marks every match, flags included (for moderators' views).
+
+        ``markup`` is what the draft is written in: "html", "markdown", "bbcode" or "text" (the
+        default; ``html=True`` is the old spelling of "html"). Markdown and BBCode are stored as
+        typed: spans, highlighting and censoring are in the source. ``renderer`` reads the draft
+        instead of the built-in reader (a host's own Markdown, say; see
+        :mod:`forum_guard.engine.draft.markup`)."""
         if not isinstance(text, str):
             raise TypeError(f"check() needs str, not {type(text).__name__}")
+        language = draft_mod.markup_language(markup, html=html)
+        html = language is draft_mod.MarkupLanguage.HTML
         group_limits = self.limits.for_group(group)
         messages = self.limits.messages
         timings: dict[str, float] = {}
@@ -84,9 +94,9 @@ class Guard:
             return Verdict(
                 action=Action.BLOCK, matches=(), violations=(violation,), group=group, is_html=html,
                 sanitized="", highlighted_html=Markup(""), censored_html=Markup(""),
-                emoji_limit=group_limits.max_emoji,
+                emoji_limit=group_limits.max_emoji, markup=language.value,
             )
-        draft = draft_mod.analyze(text, html=html)
+        draft = draft_mod.analyze(text, markup=language, renderer=renderer)
         t1 = time.perf_counter()
         timings["analyze"] = t1 - t0
         raw = self.matcher.scan(draft.text)
@@ -125,6 +135,7 @@ class Guard:
             exempt=exempt,
             exempt_action=exempt_action,
             timings=timings,
+            markup=draft.markup,
         )
 
     # ---------------------------------------------------------------------------------------
@@ -149,7 +160,7 @@ class Guard:
     def _link_matches(self, draft: draft_mod.Draft, found: list[Match]) -> list[Match]:
         """Links whose host is on a domains list (bare mentions are found by the scan)."""
         out: list[Match] = []
-        for link in draft.links:
+        for link in draft.links + draft.image_sources:
             if not link.host:
                 continue
             for li, ti in self.matcher.match_host(link.host):
@@ -192,4 +203,8 @@ class Guard:
             for m in matches
             if m.action is Action.CENSOR and m.spans
         ]
-        return render.censor(draft, replacements) if replacements else None
+        if not replacements:
+            return None
+        if draft._renderer is not None:  # Markdown, BBCode: censored in the markup's own terms
+            return draft_mod.censor_markup(draft, replacements)
+        return render.censor(draft, replacements)

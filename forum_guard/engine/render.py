@@ -115,7 +115,7 @@ def censor(draft: Draft, replacements: Sequence[tuple[tuple[tuple[int, int], ...
     """
     items: list[tuple[int, int, int, list[tuple[int, int]], str]] = []
     for order, (spans, text) in enumerate(replacements):
-        pieces = sorted({p for s, e in spans for p in draft.clip(s, e)})
+        pieces = sorted({p for s, e in spans for p in draft.clip(s, e, inside_tags=True)})
         if pieces:
             items.append((pieces[0][0], pieces[0][0] - pieces[-1][1], order, pieces, text))
     items.sort()

@@ -82,7 +82,7 @@ class MaxLengthRule:
     def __call__(self, draft: Draft, limits: GroupLimits, messages: Messages) -> Violation | None:
         if limits.max_length is None:
             return None
-        length = len(draft.text.strip())
+        length = len(draft.body.strip())
         if length <= limits.max_length:
             return None
         return _over(ViolationKind.TOO_LONG, messages, "too_long", length, limits.max_length)
@@ -92,7 +92,7 @@ class MinLengthRule:
     """At least ``min_length`` visible characters, unless the post is an image."""
 
     def __call__(self, draft: Draft, limits: GroupLimits, messages: Messages) -> Violation | None:
-        length = len(draft.text.strip())
+        length = len(draft.body.strip())
         if length >= limits.min_length or draft.image_count:
             return None
         return _over(ViolationKind.TOO_SHORT, messages, "too_short", length, limits.min_length)

@@ -101,6 +101,13 @@ class Verdict:
     #: what would have happened without the exemption (for a moderator testing their own post)
     exempt_action: Action | None = None
     timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    #: what the draft was written in: "html", "markdown", "bbcode", "text" (or a host renderer's
+    #: name); empty when made without it: "html" or "text" after ``is_html``
+    markup: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.markup:
+            object.__setattr__(self, "markup", "html" if self.is_html else "text")
 
     @property
     def messages(self) -> tuple[str, ...]:
@@ -129,6 +136,7 @@ class Verdict:
             "group": self.group,
             "emoji_count": self.emoji_count,
             "emoji_limit": self.emoji_limit,
+            "markup": self.markup,
         }
         if self.exempt:
             d["exempt"] = True

@@ -14,9 +14,9 @@ from flask import Blueprint, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge, UnsupportedMediaType
 
+from ..engine.draft.markup import MarkupLanguage, markup_language
 from .body import json_object, read_form
 from .checks import check, current_actor, valid_unicode
-from .config import ConfigKeys
 from .csrf import require_csrf
 from .editor import server_drafts_enabled
 from .errors import DraftRefused, DraftTooLargeError, TooManyChecks
@@ -56,7 +56,8 @@ def make_blueprint(url_prefix: str, live_check: bool) -> Blueprint:
 
 
 def live_check_view() -> ResponseReturnValue:
-    """``POST /forum-guard/check`` with ``{"content": str, "html": bool}`` (JSON or form)."""
+    """``POST /forum-guard/check`` with ``{"content": str, "markup": "html" | "markdown" | "bbcode" |
+    "text"}`` (or the old ``"html": bool``; JSON or form). Without either: ``FORUM_GUARD_MARKUP``."""
     _spend_rate()
     if request.is_json:
         body = json_object("The request")
@@ -68,10 +69,14 @@ def live_check_view() -> ResponseReturnValue:
         if "html" in form:
             body["html"] = form["html"].lower() in ("1", "true", "on", "yes")
     content = body.get("content", "")
-    html = body.get("html", guard_state().config[ConfigKeys.HTML])
-    if not isinstance(content, str) or not isinstance(html, bool):
-        raise DraftRefused("content must be a string and html a boolean.")
-    return jsonify(verdict_json(check(content, html=html)))
+    markup, html = body.get("markup"), body.get("html")
+    if not isinstance(content, str) or not isinstance(html, bool | None) or not isinstance(markup, str | None):
+        raise DraftRefused("content must be a string, markup a string and html a boolean.")
+    try:
+        language = None if markup is None else markup_language(markup)
+    except ValueError:
+        raise DraftRefused(f"markup must be one of {', '.join(m.value for m in MarkupLanguage)}.") from None
+    return jsonify(verdict_json(check(content, markup=language, html=None if language else html)))
 
 
 def _spend_rate() -> None:

@@ -4,12 +4,14 @@ what a host stores, and :func:`hold` for posts that need a moderator."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g, has_request_context
 from markupsafe import Markup
 
 from ..engine.actions import Action
+from ..engine.draft.markup import MarkupLanguage, markup_language
 from ..engine.verdict import Verdict
 from . import signals
 from .config import ConfigKeys
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "check",
     "check_field",
+    "configured_markup",
     "content_to_store",
     "current_actor",
     "current_group",
@@ -99,33 +102,49 @@ def valid_unicode(text: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
 
 
-def check(text: str, *, html: bool | None = None, group: str | None = None) -> Verdict:
+def configured_markup(config: Mapping[str, Any]) -> MarkupLanguage:
+    """``FORUM_GUARD_MARKUP``, or html/text after ``FORUM_GUARD_HTML`` when it is not set."""
+    return markup_language(config.get(ConfigKeys.MARKUP), html=bool(config.get(ConfigKeys.HTML, True)))
+
+
+def check(text: str, *, markup: str | MarkupLanguage | None = None, html: bool | None = None,
+          group: str | None = None) -> Verdict:
     """Check a draft with the ruleset in force, as the current author. The live check and every
     submit path go through here, so the editor and the server never disagree. Lone surrogates (a
     JSON body may hold ``"\\ud800"``; no database or UTF-8 page can) become U+FFFD first, as
-    werkzeug does with bytes that are not UTF-8 in a form body; offsets do not move."""
+    werkzeug does with bytes that are not UTF-8 in a form body; offsets do not move.
+
+    ``markup`` (or the old ``html=True/False``) defaults to ``FORUM_GUARD_MARKUP``; drafts in that
+    markup are read by ``FORUM_GUARD_MARKUP_RENDERER`` when the host set one."""
     state = guard_state()
     text = valid_unicode(text)
-    if html is None:
-        html = bool(state.config[ConfigKeys.HTML])
+    default = configured_markup(state.config)
+    language = default if markup is None and html is None else markup_language(markup, html=html)
+    renderer = state.config.get(ConfigKeys.MARKUP_RENDERER)
+    if language is not default or language is MarkupLanguage.HTML:
+        renderer = None
     if group is None:
         group = current_group()
     if not state.config[ConfigKeys.ENABLED]:  # FORUM_GUARD_ENABLED = False: allow, unchecked
         shown = Markup.escape(text)
-        return Verdict(action=Action.ALLOW, matches=(), violations=(), group=group, is_html=html,
-                       sanitized=text, highlighted_html=shown, censored_html=shown)
+        return Verdict(action=Action.ALLOW, matches=(), violations=(), group=group,
+                       is_html=language is MarkupLanguage.HTML, sanitized=text, highlighted_html=shown,
+                       censored_html=shown, markup=language.value)
     # a draft over the hard cap is not an error here: the verdict blocks it with its own message
-    return current_guard().check(text, html=html, group=group)
+    return current_guard().check(text, markup=language, renderer=renderer, group=group)
 
 
-def submit_check(name: str, text: str, html: bool) -> Verdict:
+def submit_check(name: str, text: str, markup: str | MarkupLanguage | bool | None) -> Verdict:
     """The check of a submitted field: once per field and request, with the submit signals sent
-    once, and the verdict and draft kept where :func:`current_verdict` and the templates find them."""
-    cache: dict[tuple[str, str, bool], Verdict] = g.setdefault("_forum_guard_cache", {})
-    key = (name, text, html)
+    once, and the verdict and draft kept where :func:`current_verdict` and the templates find them.
+    ``markup`` is a markup name (``True``/``False``: html/text; None: the configured one)."""
+    if isinstance(markup, bool):
+        markup = MarkupLanguage.HTML if markup else MarkupLanguage.TEXT
+    cache: dict[tuple[str, str, str | None], Verdict] = g.setdefault("_forum_guard_cache", {})
+    key = (name, text, None if markup is None else str(markup))
     verdict = cache.get(key)
     if verdict is None:
-        verdict = cache[key] = check(text, html=html)
+        verdict = cache[key] = check(text, markup=markup)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         signals.draft_checked.send(app, verdict=verdict)
         if verdict.blocked:
@@ -137,16 +156,21 @@ def submit_check(name: str, text: str, html: bool) -> Verdict:
     return verdict
 
 
-def check_field(field: Field, *, html: bool | None = None) -> Verdict:
-    """Check a WTForms field's data on submit; the verdict is also kept on ``field.verdict``."""
-    if html is None:
-        html = bool(getattr(field, "forum_guard_html", guard_state().config[ConfigKeys.HTML]))
+def check_field(field: Field, *, markup: str | MarkupLanguage | None = None, html: bool | None = None) -> Verdict:
+    """Check a WTForms field's data on submit; the verdict is also kept on ``field.verdict``.
+    The markup: ``markup``/``html``, else the field's ``forum_guard_markup``/``forum_guard_html``
+    attribute, else ``FORUM_GUARD_MARKUP``."""
+    chosen: str | MarkupLanguage | bool | None = markup
+    if chosen is None:
+        chosen = html if html is not None else getattr(field, "forum_guard_markup", None)
+    if chosen is None and hasattr(field, "forum_guard_html"):
+        chosen = bool(field.forum_guard_html)
     data = field.data
     if data is None:
         data = ""
     if not isinstance(data, str):
         raise DraftRefused()
-    verdict = submit_check(field.name, data, html)
+    verdict = submit_check(field.name, data, chosen)
     field.verdict = verdict
     return verdict
 

@@ -28,11 +28,23 @@ class ConfigKeys:
     SEED = "FORUM_GUARD_SEED"
     #: Seconds between checks of the store's version number (hot reload). Default ``2.0``.
     RELOAD_SECONDS = "FORUM_GUARD_RELOAD_SECONDS"
-    #: Middleware protection: ``{"endpoint": ["field", ...]}`` or ``{"endpoint": {"field": is_html}}``.
+    #: Middleware protection: ``{"endpoint": ["field", ...]}`` or ``{"endpoint": {"field": markup}}``
+    #: (a markup name, or ``True``/``False`` for html/text).
     #: Every POST/PUT/PATCH to a named endpoint is checked before its view runs. Default ``{}``.
     PROTECT = "FORUM_GUARD_PROTECT"
     #: Whether guarded fields hold HTML (the rich editor) rather than plain text. Default ``True``.
+    #: :attr:`MARKUP` says more and wins when it is set.
     HTML = "FORUM_GUARD_HTML"
+    #: What guarded fields are written in: ``"html"`` (sanitized, and the sanitized HTML is stored),
+    #: ``"markdown"`` (CommonMark with tables and strikethrough), ``"bbcode"`` or ``"text"``; the
+    #: last three are stored as typed, censored in their own syntax. The live check takes a
+    #: ``"markup"`` of its own, so the editor and the submit agree. Default ``None``: ``"html"``
+    #: when :attr:`HTML` is true, else ``"text"``.
+    MARKUP = "FORUM_GUARD_MARKUP"
+    #: The host's own reader for drafts in :attr:`MARKUP` (not HTML): ``renderer(source) ->
+    #: forum_guard.engine.draft.RenderedMarkup`` (build it with ``MarkupBuilder``), used instead of
+    #: the built-in Markdown/BBCode reader, with the same guarantees. Default ``None``.
+    MARKUP_RENDERER = "FORUM_GUARD_MARKUP_RENDERER"
     #: The middleware replaces each guarded form field with what may be stored: the sanitized HTML,
     #: or the censored HTML when the action is censor. Default ``True``.
     REWRITE_FIELDS = "FORUM_GUARD_REWRITE_FIELDS"
@@ -95,6 +107,8 @@ DEFAULTS: dict[str, Any] = {
     ConfigKeys.RELOAD_SECONDS: 2.0,
     ConfigKeys.PROTECT: {},
     ConfigKeys.HTML: True,
+    ConfigKeys.MARKUP: None,
+    ConfigKeys.MARKUP_RENDERER: None,
     ConfigKeys.REWRITE_FIELDS: True,
     ConfigKeys.DEFAULT_GROUP: "guest",
     ConfigKeys.URL_PREFIX: "/forum-guard",

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, request_started
 
+from ..engine.draft.markup import MarkupLanguage
 from ..engine.sources import RulesetSource
 from ..engine.verdict import Verdict
 from ..store import Store, StoreSource
 from .api import make_blueprint
 from .body import limit_body
-from .checks import check, check_field, current_verdict, hold, is_moderator
+from .checks import check, check_field, configured_markup, current_verdict, hold, is_moderator
 from .checks import current_guard as current_guard  # still imported from here by tests/store_fixtures.py
 from .config import DEFAULTS, ConfigKeys
 from .csrf import csrf_token, setup_csrf
@@ -135,6 +136,15 @@ class ForumGuard:
         except ValueError as exc:
             raise ValueError(f"{ConfigKeys.LIVE_CHECK_RATE} = {exc}") from None
 
+        try:
+            markup = configured_markup(config)
+        except ValueError as exc:
+            raise ValueError(f"{ConfigKeys.MARKUP} = {exc}") from None
+        renderer = config[ConfigKeys.MARKUP_RENDERER]
+        if renderer is not None and (not callable(renderer) or markup is MarkupLanguage.HTML):
+            raise ValueError(f"{ConfigKeys.MARKUP_RENDERER} must be a callable reading {ConfigKeys.MARKUP} drafts, "
+                             "which must then be markdown, bbcode or text (HTML is always sanitized)")
+
         configured = config[ConfigKeys.WORDLISTS]
         ruleset = open_ruleset(app, config, store=self._store, source=self._source, wordlists=configured)
         # the settings in force, as the state (and the admin, the CLI) read them back
@@ -146,7 +156,7 @@ class ForumGuard:
             source=ruleset.source,
             store=ruleset.store,
             config=config,
-            protect=normalize_protect(config[ConfigKeys.PROTECT], bool(config[ConfigKeys.HTML])),
+            protect=normalize_protect(config[ConfigKeys.PROTECT], markup.value),
             live_check_limiter=limiter,
             owns_store=ruleset.owns_store,
             owns_source=ruleset.owns_source,
@@ -183,13 +193,15 @@ class ForumGuard:
 
     # --- the check ----------------------------------------------------------------------------
 
-    def check(self, text: str, *, html: bool | None = None, group: str | None = None) -> Verdict:
+    def check(self, text: str, *, markup: str | MarkupLanguage | None = None, html: bool | None = None,
+              group: str | None = None) -> Verdict:
         """:func:`forum_guard.web.check`: ``text`` with the ruleset in force, as the current author."""
-        return check(text, html=html, group=group)
+        return check(text, markup=markup, html=html, group=group)
 
-    def check_field(self, field: Field, *, html: bool | None = None) -> Verdict:
+    def check_field(self, field: Field, *, markup: str | MarkupLanguage | None = None,
+                    html: bool | None = None) -> Verdict:
         """:func:`forum_guard.web.check_field`: a WTForms field's data, once per request."""
-        return check_field(field, html=html)
+        return check_field(field, markup=markup, html=html)
 
     def hold(self, verdict: Verdict, content: str, *, ref: str | int | None = None,
              is_html: bool | None = None, author: str | None = None) -> int | None:

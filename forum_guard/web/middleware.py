@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Response, g, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
+from ..engine.draft.markup import markup_language
 from ..engine.verdict import Verdict
 from .body import json_object, read_form
 from .checks import content_to_store, hold, submit_check, valid_unicode
@@ -25,16 +26,24 @@ if TYPE_CHECKING:
 __all__ = ["hold_unheld", "normalize_protect", "protect_endpoints"]
 
 
-def normalize_protect(value: Mapping[str, Any] | None, default_html: bool) -> dict[str, dict[str, bool]]:
-    """``FORUM_GUARD_PROTECT`` as ``{endpoint: {field: is_html}}``."""
-    out: dict[str, dict[str, bool]] = {}
+def normalize_protect(value: Mapping[str, Any] | None, default: str | bool) -> dict[str, dict[str, str]]:
+    """``FORUM_GUARD_PROTECT`` as ``{endpoint: {field: markup}}``; a field's markup is a name or
+    ``True``/``False`` (html/text), ``default`` where only field names are given. An unknown
+    markup name is a ``ValueError`` (at start-up, not on the first post)."""
+
+    def name(v: Any) -> str:
+        if isinstance(v, bool):
+            return "html" if v else "text"
+        return markup_language(v).value
+
+    out: dict[str, dict[str, str]] = {}
     for endpoint, fields in (value or {}).items():
         if isinstance(fields, str):
             fields = [fields]
         if isinstance(fields, Mapping):
-            out[endpoint] = {str(k): bool(v) for k, v in fields.items()}
+            out[endpoint] = {str(k): name(v) for k, v in fields.items()}
         else:
-            out[endpoint] = {str(f): default_html for f in fields}
+            out[endpoint] = {str(f): name(default) for f in fields}
     return out
 
 
@@ -61,7 +70,7 @@ def protect_endpoints() -> ResponseReturnValue | None:
         data = read_form()
 
     verdicts: dict[str, Verdict] = {}
-    for name, html in fields.items():
+    for name, markup in fields.items():
         values = data.getlist(name)
         if not values:
             continue
@@ -70,7 +79,7 @@ def protect_endpoints() -> ResponseReturnValue | None:
         value = values[0]
         if not isinstance(value, str):
             raise DraftRefused(f"The field {name!r} is not text.")
-        verdicts[name] = submit_check(name, value, html)
+        verdicts[name] = submit_check(name, value, markup)
     if not verdicts:
         return None
     g._forum_guard_middleware = set(verdicts)

@@ -31,8 +31,8 @@ class GuardState:
     store: Store | None
     #: the resolved ``FORUM_GUARD_*`` settings
     config: dict[str, Any]
-    #: endpoint -> {field: is_html}
-    protect: dict[str, dict[str, bool]] = field(default_factory=dict)
+    #: endpoint -> {field: markup name}
+    protect: dict[str, dict[str, str]] = field(default_factory=dict)
     #: the live check's per-client limit (``FORUM_GUARD_LIVE_CHECK_RATE``), None when off
     live_check_limiter: RateLimiter | None = None
     #: init_app opened the store itself (so :meth:`ForumGuard.close` closes it; a host's store stays open)

@@ -30,8 +30,9 @@ __all__ = ["EmojiLimit", "GuardedContent", "NoBannedTerms", "NoPastedImages"]
 class GuardedContent:
     """Fails the field when the draft breaks a rule whose action is in ``refuse`` (default: block).
 
-    ``message`` replaces the forum's notices; ``html`` says whether the field holds HTML (default:
-    ``FORUM_GUARD_HTML``); ``kinds`` limits the validator to some violation kinds.
+    ``message`` replaces the forum's notices; ``markup`` says what the field holds, "html",
+    "markdown", "bbcode" or "text" (or the old ``html=True/False``; default: ``FORUM_GUARD_MARKUP``);
+    ``kinds`` limits the validator to some violation kinds.
     """
 
     kinds: frozenset[ViolationKind] | None = None
@@ -40,10 +41,12 @@ class GuardedContent:
         self,
         message: str | None = None,
         *,
+        markup: str | None = None,
         html: bool | None = None,
         refuse: Iterable[Action] = (Action.BLOCK,),
     ) -> None:
         self.message = message
+        self.markup = markup
         self.html = html
         self.refuse = frozenset(refuse)
 
@@ -61,7 +64,7 @@ class GuardedContent:
         data: Any = field.data
         if data is None or data == "":
             return
-        verdict = check_field(field, html=self.html)
+        verdict = check_field(field, markup=self.markup, html=self.html)
         messages = self.offending(verdict)
         if messages:
             raise ValidationError(self.message or " ".join(messages))
