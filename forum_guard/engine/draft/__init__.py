@@ -13,6 +13,7 @@ Nothing here raises on a ``str`` input; hard size caps are the caller's job.
 
 from __future__ import annotations
 
+from .attributes import bound_attributes
 from .censor import censor_markup
 from .emoji import EMOJI_START_RE, count_emoji, count_shortcodes
 from .extract import extract
@@ -68,7 +69,7 @@ def analyze(source: str, *, markup: str | MarkupLanguage | None = None, html: bo
     if language is MarkupLanguage.HTML:
         if renderer is not None:
             raise ValueError("an HTML draft is always sanitized: a markup renderer is for Markdown, BBCode or text")
-        sanitized, pasted = sanitize(source)
+        sanitized, pasted = sanitize(bound_attributes(source))
         return _read_sanitized(source, sanitized, pasted, emoticons)
     reader = renderer if renderer is not None else builtin_renderer(language)
     if reader is None:
