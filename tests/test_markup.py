@@ -65,7 +65,7 @@ def test_markup_language(value: str | None, html_flag: bool | None, expected: Ma
 
 
 def test_unknown_markup_is_a_clear_error(guard: Guard) -> None:
-    with pytest.raises(ValueError, match="unknown markup 'wiki'.*'markdown'"):
+    with pytest.raises(ValueError, match=r"unknown markup 'wiki'.*'markdown'"):
         guard.check("x", markup="wiki")
 
 

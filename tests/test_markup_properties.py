@@ -67,9 +67,9 @@ bb_inline = st.recursive(word, lambda children: st.one_of(
 ), max_leaves=8)
 bbcode_doc = st.lists(bb_inline, min_size=1, max_size=4).map("\n".join)
 
-markdownish_text = st.lists(st.sampled_from(list("ab *_`[]()!<>#-\n\\&;|~:/.xyz") + ["darn", "é", "🙂", "&amp;"]),
+markdownish_text = st.lists(st.sampled_from([*"ab *_`[]()!<>#-\n\\&;|~:/.xyz", "darn", "é", "🙂", "&amp;"]),
                             max_size=40).map("".join)
-bbish_text = st.lists(st.sampled_from(list("ab []/=*\n\"'") + ["b", "url", "img", "code", "quote", "darn", "é"]),
+bbish_text = st.lists(st.sampled_from([*"ab []/=*\n\"'", "b", "url", "img", "code", "quote", "darn", "é"]),
                       max_size=40).map("".join)
 
 

@@ -14,6 +14,7 @@ every matched character that was not an edge is replaced.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
@@ -88,12 +89,23 @@ def _keep_edges(source: str, parts: list[_Part]) -> list[_Part]:
     return out
 
 
-def _apply(source: str, parts: list[_Part], escape_part: Callable[[str, int], str]) -> str:
+def _apply(draft: Draft, parts: list[_Part], escape_part: Callable[[str, int], str]) -> str:
+    """The source with the parts in, and the relabels of the links they touch."""
+    source = draft.sanitized
+    edits = [(s, e, escape_part(text, kind)) for s, e, _, _, kind, text in parts]
+    relabels = draft._rendered.relabels if draft._rendered is not None else ()
+    if relabels:
+        starts = [p[0] for p in parts]
+        for link_s, link_e, edit_s, edit_e, text in relabels:
+            i = bisect_left(starts, link_s)
+            if i < len(starts) and starts[i] < link_e:
+                edits.append((edit_s, edit_e, text))
+        edits.sort(key=lambda edit: (edit[0], edit[1]))
     out: list[str] = []
     pos = 0
-    for s, e, _, _, kind, text in parts:
+    for s, e, text in edits:
         out.append(source[pos:s])
-        out.append(escape_part(text, kind))
+        out.append(text)
         pos = e
     out.append(source[pos:])
     return "".join(out)
@@ -105,7 +117,7 @@ def _expected_text(draft: Draft, parts: list[_Part], escape_part: Callable[[str,
     pos = 0
     for _, _, ts, te, kind, text in sorted(parts, key=lambda p: p[2]):
         out.append(draft.text[pos:ts])
-        out.append(escape_part(text, kind) if kind & SegmentKind.LITERAL else text)
+        out.append(escape_part(text, kind) if kind & (SegmentKind.LITERAL | SegmentKind.WORD) else text)
         pos = te
     out.append(draft.text[pos:])
     return "".join(out)
@@ -139,9 +151,9 @@ def censor_markup(draft: Draft, replacements: Sequence[tuple[Spans, str]]) -> Ma
     parts = _plan(draft, replacements)
     if not parts:
         return escape(source)
-    censored = _apply(source, parts, escape_part)
+    censored = _apply(draft, parts, escape_part)
     if not _reads_as(draft, censored, parts, escape_part):
         edged = _keep_edges(source, parts)
         if edged != parts:
-            censored = _apply(source, edged, escape_part)
+            censored = _apply(draft, edged, escape_part)
     return escape(censored)

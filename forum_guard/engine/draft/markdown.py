@@ -31,7 +31,7 @@ _RAW_ATTR_RE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\
 _ASCII_PUNCT_RE = re.compile(r"""([!-/:-@\[-`{-~])""")
 _NOT_ALNUM_RE = re.compile(r"[^0-9A-Za-z]")
 _INLINE = frozenset({"Emphasis", "Strong", "Strikethrough", "Superscript", "Subscript", "Link", "Image"})
-_TEXT, _LITERAL = int(SegmentKind.TEXT), int(SegmentKind.LITERAL)
+_TEXT, _LITERAL, _WORD = int(SegmentKind.TEXT), int(SegmentKind.LITERAL), int(SegmentKind.WORD)
 
 
 def _options() -> Any:
@@ -118,6 +118,11 @@ class _Reader:
             link[5] = end
         self.b.text(text, start, end, kind)
 
+    def text_kind(self, in_code_block: int) -> int:
+        if self.links and self.links[-1][6]:
+            return _WORD if self.links[-1][6] == "Email" else _LITERAL
+        return _LITERAL if in_code_block else _TEXT
+
     def code(self, text: str, start: int, end: int) -> None:
         """An inline code span: its content lies between the backtick runs."""
         piece = self.source[start:end]
@@ -197,14 +202,15 @@ class _Reader:
         if not title.strip():
             return []
         if ref:
-            if ref in self.titled_references:
+            if _label(ref) in self.titled_references:
                 return []  # read once, however many links use it
-            self.titled_references.add(ref)
+            self.titled_references.add(_label(ref))
             if self.references is None:
                 import pyromark
 
-                self.references = dict(pyromark.reference_definitions(self.source, options=_OPTIONS))
-            definition = self.references.get(ref)
+                self.references = {_label(k): v for k, v in
+                                   pyromark.reference_definitions(self.source, options=_OPTIONS).items()}
+            definition = self.references.get(_label(ref))
             if definition is None:
                 return []
             start, end = self.char(definition["span"]["start"]), self.char(definition["span"]["end"])
@@ -217,6 +223,20 @@ class _Reader:
             return []
         return [(title, start + inner[0], start + inner[1], _TEXT)]
 
+    def relabel(self, kind: str, start: int, end: int, image: bool) -> None:
+        """A link whose text is also its label (``[foo]``, ``[foo][]``) keeps its label when its
+        text is censored: it becomes a full reference, ``[f**][foo]``."""
+        piece = self.source[start:end]
+        open_at = 2 if image else 1
+        if kind == "Shortcut" and piece.endswith("]"):
+            self.b.relabels.append((start, end, end, end, "[" + piece[open_at:-1] + "]"))
+        elif kind == "Collapsed":  # the range ends before the "[]"
+            label_end = end - 3 if piece.endswith("[]") else end - 1
+            brackets = (end - 2, end) if piece.endswith("[]") else (end, end + 2)
+            if self.source[brackets[0]:brackets[1]] == "[]":
+                self.b.relabels.append((start, end, brackets[0], brackets[1],
+                                        "[" + self.source[start + open_at:label_end] + "]"))
+
     def start_link(self, info: dict[str, Any], start: int, end: int) -> None:
         kind = info.get("link_type", "")
         href = info.get("dest_url", "")
@@ -224,10 +244,12 @@ class _Reader:
             href = "mailto:" + href
         if self.image_depth:
             return
+        self.relabel(kind, start, end, image=False)
         title = self.title_pieces(info.get("title", ""), start, end, info.get("id", ""))
         if title:
             self.b.attribute(title)
-        self.links.append([href, start, end, self.b.position, None, None, kind in ("Autolink", "Email")])
+        self.links.append([href, start, end, self.b.position, None, None,
+                           kind if kind in ("Autolink", "Email") else ""])
 
     def end_link(self) -> None:
         if self.image_depth or not self.links:
@@ -240,6 +262,7 @@ class _Reader:
     def start_image(self, info: dict[str, Any], start: int, end: int) -> None:
         self.image_depth += 1
         if self.image_depth == 1:
+            self.relabel(info.get("link_type", ""), start, end, image=True)
             self.alt = []
             self.image = (info.get("dest_url", ""), info.get("title", ""), start, end, info.get("id", ""))
 
@@ -259,6 +282,7 @@ class _Reader:
     # --- the pass ---------------------------------------------------------------------------
     def read(self, events: Any) -> RenderedMarkup:
         in_code_block = 0
+        html_block: list[tuple[str, int, int]] = []
         for event, span in events:
             start, end = self.char(span["start"]), self.char(span["end"])
             if isinstance(event, str):  # SoftBreak, HardBreak, Rule
@@ -267,11 +291,16 @@ class _Reader:
                 continue
             kind, value = next(iter(event.items()))
             if kind == "Text":
-                self.text(value, start, end, _LITERAL if in_code_block or (self.links and self.links[-1][6]) else _TEXT)
+                self.text(value, start, end, self.text_kind(in_code_block))
             elif kind == "Code":
                 self.code(value, start, end)
-            elif kind in ("Html", "InlineHtml"):
-                self.raw_html(value, start, end)
+            elif kind == "InlineHtml":  # exactly one tag (or comment)
+                self.raw_tag(value, start) if self.source[start:end] == value else None
+            elif kind == "Html":  # a line of an HTML block: joined with the next when they touch
+                if html_block and html_block[-1][2] == start:
+                    html_block[-1] = (html_block[-1][0] + value, html_block[-1][1], end)
+                else:
+                    html_block.append((value, start, end))
             elif kind == "Start":
                 name = _name(value)
                 if name == "Link":
@@ -284,6 +313,10 @@ class _Reader:
                         in_code_block += 1
             elif kind == "End":
                 name = _name(value)
+                if name == "HtmlBlock":
+                    for html, html_start, html_end in html_block:
+                        self.raw_html(html, html_start, html_end)
+                    html_block = []
                 if name == "Link":
                     self.end_link()
                 elif name == "Image":
@@ -298,6 +331,11 @@ class _Reader:
             href, tag_s, tag_e, text_s = self.raw_link
             self.b.link(href, tag_s, tag_e, text_s)
         return self.b.build()
+
+
+def _label(label: str) -> str:
+    """A link label as CommonMark matches labels: case-folded, inner whitespace collapsed."""
+    return " ".join(label.split()).casefold()
 
 
 def _lines(text: str, start: int) -> list[tuple[int, str]]:
@@ -348,7 +386,10 @@ def read_markdown(source: str) -> RenderedMarkup:
 def escape_markdown(text: str, kind: int) -> str:
     """A censor replacement that reads as itself in Markdown and cannot open or close anything:
     ASCII punctuation backslash-escaped (``f***`` → ``f\\*\\*\\*``); where the markup is literal
-    (code, autolinks, raw HTML), every character that is not a letter or digit becomes ``*``."""
+    (code, autolinks, raw HTML), every character that is not a letter or digit becomes ``*``; in
+    an e-mail address, ``x``."""
+    if kind & SegmentKind.WORD:
+        return _NOT_ALNUM_RE.sub("x", text)
     if kind & SegmentKind.LITERAL:
         return _NOT_ALNUM_RE.sub("*", text)
     return _ASCII_PUNCT_RE.sub(r"\\\1", text)

@@ -77,6 +77,11 @@ class RenderedMarkup:
     images: tuple[Link, ...] = ()
     #: images whose source is not on the web
     pasted_images: tuple[PastedImage, ...] = ()
+    #: edits that keep a link working when its text is censored: ``(start, end, edit_start,
+    #: edit_end, text)``: when a replacement falls in ``source[start:end]``, ``text`` replaces
+    #: ``source[edit_start:edit_end]`` too (a Markdown ``[label]`` whose text is its label
+    #: becomes ``[censored][label]``)
+    relabels: tuple[tuple[int, int, int, int, str], ...] = ()
 
 
 @runtime_checkable
@@ -115,6 +120,7 @@ class MarkupBuilder:
         self.link_text_ranges: list[tuple[int, int]] = []
         self.images: list[Link] = []
         self.pasted_images: list[PastedImage] = []
+        self.relabels: list[tuple[int, int, int, int, str]] = []
 
     @property
     def position(self) -> int:
@@ -134,6 +140,9 @@ class MarkupBuilder:
                 self._t += 1
         n = len(text)
         self._parts.append(text)
+        if end <= start:  # text with no source (spaces a tab expands to): like a separator
+            self._t += n
+            return
         self._seg_t.append(self._t)
         self._seg_h.append(start)
         self._seg_tl.append(n)
@@ -186,4 +195,5 @@ class MarkupBuilder:
             link_text_ranges=tuple(self.link_text_ranges),
             images=tuple(self.images),
             pasted_images=tuple(self.pasted_images),
+            relabels=tuple(sorted(self.relabels)),
         )

@@ -56,6 +56,9 @@ class SegmentKind(enum.IntFlag):
     #: text the markup takes literally (Markdown code and autolinks, BBCode ``[code]``): a
     #: replacement there is not escaped, it is made of characters the context keeps as they are
     LITERAL = 2
+    #: text where only letters and digits keep the markup as it is (the domain of an e-mail
+    #: autolink): a replacement there is made of letters
+    WORD = 4
 
 
 @dataclass(frozen=True, slots=True)
