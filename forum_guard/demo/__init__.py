@@ -17,14 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_wtf import CSRFProtect
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import IntegerConverter
 from werkzeug.security import generate_password_hash
 
 from forum_guard import signals
+from forum_guard.engine.draft import markup_language, sanitize
 from forum_guard.web import ConfigKeys, valid_unicode
 from forum_guard.web.admin import init_admin
 
@@ -47,6 +49,10 @@ DEFAULTS: dict[str, Any] = {
     "DEMO_SEED": True,
     #: Print the moderator's credentials when the account is created.
     "DEMO_ANNOUNCE": True,
+    #: What posts are written in: "html" (the rich editor; the sanitized HTML is stored), or
+    #: "markdown" / "bbcode" (a plain textarea; posts are stored as typed and rendered when shown).
+    #: Sets ``FORUM_GUARD_MARKUP`` unless that is set too.
+    "DEMO_MARKUP": "html",
     # replies are guarded by the middleware; new topics by the validator (see views.py)
     ConfigKeys.PROTECT: {"forum.reply": ["content"]},
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
@@ -68,6 +74,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
     url = app.config["DEMO_DATABASE_URL"] or "sqlite:///" + str(Path(app.instance_path) / "demo.sqlite")
+
+    app.config["DEMO_MARKUP"] = markup_language(app.config["DEMO_MARKUP"]).value
+    app.config.setdefault(ConfigKeys.MARKUP, app.config["DEMO_MARKUP"])
+    app.add_template_filter(post_html)
+    app.jinja_env.globals["demo_rich_editor"] = app.config["DEMO_MARKUP"] == "html"
 
     csrf.init_app(app)
     init_db(app, url)
@@ -107,6 +118,25 @@ def _text_json_fields() -> Response | None:
     for key, value in body.items():
         body[key] = valid_unicode(value)
     return None
+
+
+def post_html(content: str) -> Markup:
+    """A stored post as HTML for the page: HTML posts were sanitized when posted; Markdown and
+    BBCode posts are rendered now, and the rendering sanitized (raw HTML in Markdown included)."""
+    markup = current_app.config["DEMO_MARKUP"]
+    if markup == "html":
+        return Markup(content)
+    if markup == "markdown":
+        import pyromark
+
+        rendered = pyromark.html(content, options=pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH)
+    elif markup == "bbcode":
+        import bbcode
+
+        rendered = bbcode.render_html(content)
+    else:
+        return Markup("<p>{}</p>").format(content)
+    return Markup(sanitize(rendered)[0])
 
 
 def _secret_key(instance: Path) -> str:

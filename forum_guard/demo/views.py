@@ -411,7 +411,8 @@ def on_queue_decided(sender: Any, *, ref: str | None = None, decision: str | Non
 def apply_decision(post: Post, decision: str, content: str | None = None) -> None:
     if decision == "approved":
         if content is not None and content != post.content:
-            post.content = current_guard().check(content, html=True, group="moderator").sanitized
+            post.content = current_guard().check(content, markup=current_app.config["DEMO_MARKUP"],
+                                                 group="moderator").sanitized
         if post.status == PENDING:
             post.status = PUBLISHED
         post.flagged = False
