@@ -128,7 +128,7 @@ def test_host_renderer_reads_submit_and_live_check(tmp_path: Path) -> None:
             b.text(m.group(), m.start(), m.end())
         return b.build()
 
-    app, saved = host(tmp_path, FORUM_GUARD_MARKUP="text", FORUM_GUARD_MARKUP_RENDERER=renderer)
+    app, _ = host(tmp_path, FORUM_GUARD_MARKUP="text", FORUM_GUARD_MARKUP_RENDERER=renderer)
     try:
         assert app.test_client().post("/reply", data={"content": "fu~ck"}).status_code == 422
         assert live(app, content="fu~ck").get_json()["action"] == "block"
