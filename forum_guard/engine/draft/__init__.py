@@ -13,6 +13,8 @@ Nothing here raises on a ``str`` input; hard size caps are the caller's job.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from .attributes import bound_attributes
 from .censor import censor_markup
 from .emoji import EMOJI_START_RE, count_emoji, count_shortcodes
@@ -95,9 +97,12 @@ def _with_bare_links(text: str, body_end: int, links: list[Link], link_text_rang
         tuple[int, int], ...], m: OffsetMap) -> tuple[Link, ...]:
     """The links already found plus the bare URLs of the body text, mapped to the stored text."""
     body = text if body_end < 0 else text[:body_end]
+    ranges = sorted(link_text_ranges)
+    starts = [rs for rs, _ in ranges]
     for link in text_links(body):
-        if any(rs <= link.start < re_ for rs, re_ in link_text_ranges):
-            continue  # the text of a link, which is recorded already
+        i = bisect_right(starts, link.start) - 1
+        if i >= 0 and link.start < ranges[i][1]:
+            continue  # the text of a link, which is recorded already (link texts never overlap)
         spans = text_to_html(m, link.start, link.end)
         if spans:
             links.append(Link(link.href, link.host, spans[0][0], spans[-1][1]))

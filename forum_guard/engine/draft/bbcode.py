@@ -72,7 +72,7 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
         self.b = MarkupBuilder()
-        # open tags: [name, options, tag start, tag end, text start, first text, last text]
+        # open tags: [name, options, tag start, tag end, text start, first and last text offset]
         self.stack: list[list[Any]] = []
 
     def visible(self, text: str, start: int, kind: int) -> None:
@@ -89,11 +89,11 @@ class _Reader:
         self.add(text, start, start + len(text), kind)
 
     def add(self, text: str, start: int, end: int, kind: int) -> None:
-        for entry in self.stack:
-            if entry[0] in ("url", "email"):
-                if entry[5] is None:
-                    entry[5] = start
-                entry[6] = end
+        if self.stack:  # the innermost tag's text extent; a closing tag passes it to its parent
+            top = self.stack[-1]
+            if top[5] is None:
+                top[5] = start
+            top[6] = end
         self.b.text(text, start, end, kind)
 
     def open(self, name: str, options: Any, start: int, end: int, text: str) -> None:
@@ -112,6 +112,11 @@ class _Reader:
         """Close the open tag at ``index`` of the stack, and every tag opened inside it."""
         while len(self.stack) > index:
             name, options, tag_s, _, text_s, first, last = self.stack.pop()
+            if first is not None and self.stack:
+                parent = self.stack[-1]
+                if parent[5] is None:
+                    parent[5] = first
+                parent[6] = last
             if name in _BLOCK_TAGS:
                 self.b.gap()
             if name in ("url", "email"):

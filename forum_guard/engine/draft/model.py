@@ -61,6 +61,9 @@ class SegmentKind(enum.IntFlag):
     WORD = 4
 
 
+_ATTRIBUTE = int(SegmentKind.ATTRIBUTE)
+
+
 @dataclass(frozen=True, slots=True)
 class OffsetMap:
     """Segments of the text, in text order: ``text[t:t+tl]`` comes from ``stored[h:h+hl]``.
@@ -87,7 +90,7 @@ class OffsetMap:
     def build(cls, seg_t: list[int], seg_h: list[int], seg_tl: list[int], seg_hl: list[int],
               seg_kind: list[int] | None = None) -> OffsetMap:
         """A map from segment lists in text order; works out the stored order when it differs."""
-        kinds: tuple[int, ...] = tuple(seg_kind) if seg_kind and any(seg_kind) else ()
+        kinds: tuple[int, ...] = tuple(map(int, seg_kind)) if seg_kind and any(seg_kind) else ()
         by_h: tuple[int, ...] = ()
         h_sorted: tuple[int, ...] = ()
         if any(seg_h[i] > seg_h[i + 1] for i in range(len(seg_h) - 1)):
@@ -205,7 +208,7 @@ def stored_pieces(m: OffsetMap, start: int, end: int, inside_tags: bool = True) 
     else:
         order = range(len(m.seg_h))
         keys = m.seg_h
-    seg_t, seg_h, seg_tl, seg_hl = m.seg_t, m.seg_h, m.seg_tl, m.seg_hl
+    seg_t, seg_h, seg_tl, seg_hl, kinds = m.seg_t, m.seg_h, m.seg_tl, m.seg_hl, m.seg_kind
     out: list[tuple[int, int, int, int, int]] = []
     if start >= end or not keys:
         return out
@@ -217,8 +220,8 @@ def stored_pieces(m: OffsetMap, start: int, end: int, inside_tags: bool = True) 
         h, hl = seg_h[i], seg_hl[i]
         if h + hl <= start:
             continue
-        kind = m.kind(i)
-        if kind & SegmentKind.ATTRIBUTE and not inside_tags:
+        kind = kinds[i] if kinds else 0
+        if kind & _ATTRIBUTE and not inside_tags:
             continue
         t, tl = seg_t[i], seg_tl[i]
         if hl == tl:
