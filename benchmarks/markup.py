@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forum_guard import Guard  # noqa: E402
-from forum_guard.engine.draft import analyze  # noqa: E402
+from forum_guard import Guard
+from forum_guard.engine.draft import analyze
 
 CAP = 100_000
 
