@@ -131,3 +131,50 @@ def test_censoring_keeps_every_tag(documents: list[tuple[str, str]]) -> None:
             broken.append((name, source, out))
     assert broken == []
     assert censored_count > 350  # most examples name foo, bar or baz
+
+
+# --- BBCode nobody here wrote: the same documents, converted by md2bbcode --------------------
+
+
+@pytest.fixture(scope="module")
+def bbcode_documents(documents: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The spec's documents as BBCode, written by md2bbcode (a mistune renderer that forums use to
+    post Markdown READMEs as XenForo/phpBB BBCode): tags, options, quotes, lists and code we did
+    not choose."""
+    convert = pytest.importorskip("md2bbcode.main").process_readme
+    return [(name, convert(source)) for name, source in documents]
+
+
+def _bb_tokens(source: str) -> list[tuple[int, str | None]]:
+    import bbcode
+
+    parser = bbcode.Parser()
+    return [(t, name) for t, name, _, _ in parser.tokenize(source) if t != parser.TOKEN_DATA]
+
+
+def test_bbcode_documents_map_into_their_source(bbcode_documents: list[tuple[str, str]]) -> None:
+    tags = collections.Counter()
+    for name, source in bbcode_documents:
+        draft = analyze(source, markup="bbcode")
+        assert draft.sanitized == source, name
+        for i in range(len(draft.text)):
+            for s, e in draft.spans(i, i + 1):
+                assert 0 <= s < e <= len(source), name
+        tags.update(re.findall(r"\[/?([A-Za-z*]+)", source))
+    assert {"b", "i", "url", "img", "QUOTE", "CODE", "list", "*"} <= set(tags)  # a real mix of tags
+
+
+def test_bbcode_censoring_keeps_every_tag(bbcode_documents: list[tuple[str, str]]) -> None:
+    censored_count = 0
+    broken = []
+    for name, source in bbcode_documents:
+        verdict = GUARD.check(source, markup="bbcode")
+        if verdict.action is not Action.CENSOR:
+            assert content_to_store(verdict) == source, name
+            continue
+        censored_count += 1
+        out = content_to_store(verdict)
+        if _bb_tokens(out) != _bb_tokens(source):
+            broken.append((name, source, out))
+    assert broken == []
+    assert censored_count > 300

@@ -100,13 +100,18 @@ class _Reader:
         if name in _BLOCK_TAGS:
             self.b.gap()
         if name in _VISIBLE_OPTIONS and options:
-            value = str(next(iter(options.values())) or "")
-            at = text.find(value) if value.strip() else -1
-            if at >= 0:
-                self.b.attribute([(value, start + at, start + at + len(value), _LITERAL)])
+            self.option_texts(options, text, start, (name, *list(options)[:1]))
         if name == "hr":
             return
         self.stack.append([name, options, start, end, self.b.position, None, None])
+
+    def option_texts(self, options: Any, tag: str, start: int, names: tuple[str, ...]) -> None:
+        """Options a reader sees (a quote's author, an image's ``alt``), read as attribute texts."""
+        for name in dict.fromkeys(names):
+            value = str(options.get(name) or "") if options else ""
+            at = tag.find(value) if value.strip() else -1
+            if at >= 0:
+                self.b.attribute([(value, start + at, start + at + len(value), _LITERAL)])
 
     def close(self, index: int, end: int) -> None:
         """Close the open tag at ``index`` of the stack, and every tag opened inside it."""
@@ -158,6 +163,7 @@ class _Reader:
                     self.close(len(self.stack) - 1, start)
                 if name == "img":
                     image = (start, pos)
+                    self.option_texts(options, text, start, ("alt", "title"))
                     continue
                 self.open(name, options, start, pos, text)
                 if name in _LITERAL_TAGS:
