@@ -171,3 +171,22 @@ def test_demo_markdown_mode_blocks_a_markdown_image(markdown_demo: Flask) -> Non
     data = client.post(LIVE, json={"content": "![x](data:image/png;base64,AAAA)", "markup": "markdown"},
                        headers={"X-CSRFToken": token}).get_json()
     assert data["action"] == "block"
+
+
+def test_cli_check_takes_markup() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from forum_guard.cli import main
+
+    runner = CliRunner()
+    r = runner.invoke(main, ["check", "--json", "--markup", "markdown", "**fu**ck"])
+    data = json.loads(r.stdout)
+    assert data["action"] == "block" and data["markup"] == "markdown"
+    assert json.loads(runner.invoke(main, ["check", "--json", "a < b"]).stdout)["markup"] == "text"  # the default
+    lines = '{"text": "[b]fu[/b]ck", "markup": "bbcode"}\n{"text": "x", "markup": "wiki"}\n'
+    r = runner.invoke(main, ["check", "--jsonl"], input=lines)
+    first, second = (json.loads(line) for line in r.stdout.splitlines())
+    assert first["action"] == "block" and first["markup"] == "bbcode"
+    assert "unknown markup 'wiki'" in second["error"] and r.exit_code == 1

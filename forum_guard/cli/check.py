@@ -54,24 +54,26 @@ def _load_guard(lists: Path | None) -> Guard:
 @click.option("--lists", "lists", type=click.Path(path_type=Path, file_okay=False),
               help=f"Folder of *.txt word lists (+ limits.toml). Default: ${WORDLISTS_ENV}, else the shipped lists.")
 @click.option("--file", "file", type=click.File("r", encoding="utf-8"), help="Read the draft from a file ('-': stdin).")
-@click.option("--html", is_flag=True, help="The draft is HTML from a rich editor.")
+@click.option("--html", is_flag=True, help="The draft is HTML from a rich editor (the same as --markup html).")
+@click.option("--markup", type=click.Choice(["html", "markdown", "bbcode", "text"]), default=None,
+              help="What the draft is written in. Default: text (html with --html).")
 @click.option("--group", type=click.Choice(GROUPS), default="member", show_default=True, help="Author's member group.")
 @click.option("--jsonl", is_flag=True, help='Read {"id":…, "text":…} lines from stdin (or --file), write one verdict a line.')
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
-def check(text: str | None, lists: Path | None, file: TextIO | None, html: bool, group: str, jsonl: bool,
-          as_json: bool) -> None:
+def check(text: str | None, lists: Path | None, file: TextIO | None, html: bool, markup: str | None, group: str,
+          jsonl: bool, as_json: bool) -> None:
     """Check TEXT (or --file, or JSONL on stdin) and print the verdict."""
     if not jsonl and text is None and file is None:
         raise click.UsageError("give TEXT, --file FILE or --jsonl")
     guard = _load_guard(lists)
     if jsonl:
-        failed = _check_jsonl(guard, file or sys.stdin, sys.stdout, group=group, html=html)
+        failed = _check_jsonl(guard, file or sys.stdin, sys.stdout, group=group, html=html, markup=markup)
         sys.stdout.flush()
         sys.exit(1 if failed else 0)
     if text is None:
         assert file is not None
         text = file.read()
-    verdict = guard.check(text, html=html, group=group)
+    verdict = guard.check(text, markup=markup, html=html, group=group)
     if as_json:
         echo_json(verdict.to_dict())
     else:
@@ -79,9 +81,10 @@ def check(text: str | None, lists: Path | None, file: TextIO | None, html: bool,
     sys.exit(0)
 
 
-def _check_jsonl(guard: Guard, lines_in: TextIO, out: TextIO, *, group: str, html: bool) -> int:
-    """One verdict a line (a line that is not a valid request gets ``{"id", "error"}``); returns how
-    many lines failed."""
+def _check_jsonl(guard: Guard, lines_in: TextIO, out: TextIO, *, group: str, html: bool,
+                 markup: str | None = None) -> int:
+    """One verdict a line (a line that is not a valid request gets ``{"id", "error"}``; a line may
+    carry its own ``"markup"`` or ``"html"``); returns how many lines failed."""
     failed = 0
     for lineno, line in enumerate(lines_in, start=1):
         if not line.strip():
@@ -98,8 +101,11 @@ def _check_jsonl(guard: Guard, lines_in: TextIO, out: TextIO, *, group: str, htm
             item_html = item.get("html", html)
             if not isinstance(item_html, bool):
                 raise ValueError('"html" must be true or false')
+            item_markup = item.get("markup", None if "html" in item else markup)
+            if item_markup is not None and not isinstance(item_markup, str):
+                raise ValueError('"markup" must be a string')
             item_group = item.get("group", group)
-            verdict = guard.check(text, html=item_html, group=item_group)
+            verdict = guard.check(text, markup=item_markup, html=item_html, group=item_group)
             result = {"id": item_id, **verdict.to_dict()}
         except (ValueError, TypeError) as exc:
             failed += 1
