@@ -27,6 +27,8 @@ Spans = tuple[tuple[int, int], ...]
 # a part of a replacement: source start, source end, text start, text end, kind, replacement
 _Part = tuple[int, int, int, int, int, str]
 _DELIMITERS = frozenset("*_~`[]<>!\\")
+# segment kinds whose replacement is seen as escaped (nothing unescapes it)
+_VERBATIM = int(SegmentKind.LITERAL | SegmentKind.WORD)
 
 
 def _plan(draft: Draft, replacements: Sequence[tuple[Spans, str]]) -> list[_Part]:
@@ -117,7 +119,7 @@ def _expected_text(draft: Draft, parts: list[_Part], escape_part: Callable[[str,
     pos = 0
     for _, _, ts, te, kind, text in sorted(parts, key=lambda p: p[2]):
         out.append(draft.text[pos:ts])
-        out.append(escape_part(text, kind) if kind & (SegmentKind.LITERAL | SegmentKind.WORD) else text)
+        out.append(escape_part(text, kind) if kind & _VERBATIM else text)
         pos = te
     out.append(draft.text[pos:])
     return "".join(out)

@@ -28,7 +28,7 @@ _RAW_TAG_RE = re.compile(r"<!--.*?-->|<[^<>]*>", re.S)
 _RAW_TAG_NAME_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 _RAW_ATTR_RE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?""")
 # every ASCII punctuation character can be backslash-escaped in CommonMark
-_ASCII_PUNCT_RE = re.compile(r"""([!-/:-@\[-`{-~])""")
+_BACKSLASHED = str.maketrans({c: "\\" + c for c in map(chr, range(0x21, 0x7F)) if not c.isalnum()})
 _NOT_ALNUM_RE = re.compile(r"[^0-9A-Za-z]")
 _INLINE = frozenset({"Emphasis", "Strong", "Strikethrough", "Superscript", "Subscript", "Link", "Image"})
 _TEXT, _LITERAL, _WORD = int(SegmentKind.TEXT), int(SegmentKind.LITERAL), int(SegmentKind.WORD)
@@ -388,11 +388,11 @@ def escape_markdown(text: str, kind: int) -> str:
     ASCII punctuation backslash-escaped (``f***`` → ``f\\*\\*\\*``); where the markup is literal
     (code, autolinks, raw HTML), every character that is not a letter or digit becomes ``*``; in
     an e-mail address, ``x``."""
-    if kind & SegmentKind.WORD:
+    if kind & _WORD:
         return _NOT_ALNUM_RE.sub("x", text)
-    if kind & SegmentKind.LITERAL:
+    if kind & _LITERAL:
         return _NOT_ALNUM_RE.sub("*", text)
-    return _ASCII_PUNCT_RE.sub(r"\\\1", text)
+    return text.translate(_BACKSLASHED)
 
 
 class MarkdownRenderer:
