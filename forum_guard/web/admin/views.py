@@ -369,7 +369,9 @@ def audit() -> ResponseReturnValue:
     page = page_number()
     total = store.count_audit(**filters)
     entries = store.audit(**filters, offset=(page - 1) * size, limit=size)
-    query = {k: v for k, v in args.items() if k != "page" and v}
+    # only the filters go back into the pager's links: other names (``endpoint``, ``_method``,
+    # ``_external``) are url_for's own arguments
+    query = {k: v for k, v in args.items() if k in _AUDIT_FILTERS and v}
     return render_template("forum_guard/admin/audit.html", entries=entries, total=total, page=page,
                            pages=page_count(total), actors=store.audit_actors(), lists=store.list_names(),
                            args=args, query=query)
@@ -386,13 +388,17 @@ def _local_url(target: str | None) -> str | None:
     return target
 
 
+_AUDIT_FILTERS = frozenset({"actor", "action", "list", "q", "since", "until"})
+
+
 def _date(value: str | None, *, end: bool = False) -> datetime | None:
+    """A ``YYYY-MM-DD`` filter as a datetime (the day's end for ``end``); anything else is no filter."""
     if not value:
         return None
     try:
         d = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
+        return d + timedelta(days=1) if end else d
+    except (ValueError, OverflowError):  # 9999-12-31 has no next day
         return None
-    return d + timedelta(days=1) if end else d
 
 
