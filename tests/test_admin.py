@@ -350,6 +350,15 @@ def test_limits_page(mod: FlaskClient, store: Store) -> None:
     assert mod.post(f"{A}/limits", data={"section": "nope", "csrf_token": t}).status_code == 400
 
 
+@pytest.mark.parametrize("template", ["Only {limt} links.", "{limit:>200000000}"])
+def test_limits_page_refuses_a_notice_that_is_not_a_safe_template(mod: FlaskClient, store: Store,
+                                                                   template: str) -> None:
+    before = store.limits()
+    r = mod.post(f"{A}/limits", data={"section": "messages", "messages-links": template, "csrf_token": token(mod)})
+    assert r.status_code == 400 and "Nothing was saved" in text(r) and "message &#39;links&#39;" in text(r)
+    assert store.limits() == before and not store.audit(action="limits")
+
+
 # --- moderation queue -------------------------------------------------------------------------
 
 

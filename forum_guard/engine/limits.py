@@ -27,14 +27,44 @@ A limits file (all keys optional; these are the defaults)::
 
 from __future__ import annotations
 
+import string
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
 from ..errors import LimitsError
 
-__all__ = ["DEFAULT_HARD_CAP", "GROUPS", "GroupLimits", "Limits", "Messages"]
+__all__ = ["DEFAULT_HARD_CAP", "GROUPS", "GroupLimits", "Limits", "MESSAGE_FIELDS", "Messages", "message_problem"]
+
+#: The fields a notice may name; each takes no format or a thousands separator (``{count:,}``).
+MESSAGE_FIELDS = ("limit", "count", "domain")
+_MESSAGE_SPECS = frozenset({"", ",", "_", "d", ",d", "_d"})
+#: A notice longer than this is not a notice.
+MAX_MESSAGE_LENGTH = 1000
+
+
+@lru_cache(maxsize=256)
+def message_problem(text: str) -> str | None:
+    """What is wrong with a notice's text as a template, or None. Only ``{limit}``, ``{count}`` and
+    ``{domain}`` may be named, with no conversion and no format beyond a thousands separator: a
+    typo (``{limt}``) or a width (``{limit:>200000000}``, 400 MB per check) is refused when saved."""
+    if len(text) > MAX_MESSAGE_LENGTH:
+        return f"is longer than {MAX_MESSAGE_LENGTH} characters"
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        return f"is not a valid template ({exc}); write a literal brace as {{{{ or }}}}"
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in MESSAGE_FIELDS:
+            return (f"names {{{name}}}, which is not filled in; use "
+                    + ", ".join(f"{{{f}}}" for f in MESSAGE_FIELDS))
+        if conversion is not None or (spec or "") not in _MESSAGE_SPECS:
+            return f"formats {{{name}}} with something other than a thousands separator ({{{name}:,}})"
+    return None
 
 #: The member groups a forum knows, from least to most trusted.
 GROUPS = ("guest", "new", "member", "moderator")
@@ -90,11 +120,13 @@ class Messages:
         (an unknown field, a bad format) falls back to the shipped wording: a typo in an admin's
         notice never breaks a check."""
         text: str = getattr(self, key)
-        try:
-            return text.format(**values)
-        except (KeyError, IndexError, ValueError, AttributeError, TypeError):
-            default: str = getattr(_DEFAULT_MESSAGES, key)
-            return default.format(**values)
+        if message_problem(text) is None:  # stored before templates were checked, or built in code
+            try:
+                return text.format(**values)
+            except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+                pass
+        default: str = getattr(_DEFAULT_MESSAGES, key)
+        return default.format(**values)
 
 
 _DEFAULT_MESSAGES = Messages()
@@ -165,6 +197,9 @@ class Limits:
         for key, value in messages_data.items():
             if not isinstance(value, str):
                 raise LimitsError(f"message {key!r} must be text", source=source)
+            problem = message_problem(value)
+            if problem:
+                raise LimitsError(f"message {key!r} {problem}", source=source)
         return cls(groups=groups, hard_cap=hard_cap, messages=replace(Messages(), **messages_data))
 
     def to_dict(self) -> dict[str, Any]:

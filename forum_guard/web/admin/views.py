@@ -14,6 +14,7 @@ from markupsafe import Markup
 from ...engine.actions import Action
 from ...engine.limits import Limits
 from ...engine.terms import ListKind, Term
+from ...errors import LimitsError
 from ...store import AlreadyDecided, QueueItem, StoreError, dictionary_hits, dictionary_words, impact_preview
 from .. import signals
 from ..checks import current_guard
@@ -277,10 +278,14 @@ def limits() -> ResponseReturnValue:
                 values = {k: (-1 if form[k].data is None else form[k].data) for k in LIMIT_FIELDS}
                 values.update({k: bool(form[k].data) for k in LIMIT_FLAGS})
                 change = {"groups": {posted: values}}
-            version = store.set_limits(change, partial=True, actor=actor(), origin="admin")
-            rules_changed(version, f"limits.update {posted}")
-            flash(f"Saved the limits for {posted}.", "ok")
-            return redirect(url_for(".limits"))
+            try:
+                version = store.set_limits(change, partial=True, actor=actor(), origin="admin")
+            except LimitsError as exc:  # a notice that is not a valid template: nothing was saved
+                flash(f"Nothing was saved: {exc}", "error")
+            else:
+                rules_changed(version, f"limits.update {posted}")
+                flash(f"Saved the limits for {posted}.", "ok")
+                return redirect(url_for(".limits"))
         status = 400
     return render_template("forum_guard/admin/limits.html", forms=forms, messages_form=wording,
                            hard_cap=current.hard_cap, labels=LIMIT_LABELS, csrf=csrf_token()), status
