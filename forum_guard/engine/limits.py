@@ -30,13 +30,13 @@ from __future__ import annotations
 import string
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from ..errors import LimitsError
 
-__all__ = ["DEFAULT_HARD_CAP", "GROUPS", "GroupLimits", "Limits", "MESSAGE_FIELDS", "Messages", "message_problem"]
+__all__ = ["DEFAULT_HARD_CAP", "GROUPS", "MESSAGE_FIELDS", "GroupLimits", "Limits", "Messages", "message_problem"]
 
 #: The fields a notice may name; each takes no format or a thousands separator (``{count:,}``).
 MESSAGE_FIELDS = ("limit", "count", "domain")
