@@ -64,7 +64,7 @@ def live_check_view() -> ResponseReturnValue:
     elif request.mimetype not in _FORM_TYPES:
         raise UnsupportedMediaType('Send the draft as JSON, {"content": "…", "html": true}, or as a form.')
     else:
-        form = read_form().to_dict()
+        form = read_form(("content", "markup", "html")).to_dict()
         body = dict(form)
         if "html" in form:
             body["html"] = form["html"].lower() in ("1", "true", "on", "yes")

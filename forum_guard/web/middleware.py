@@ -67,7 +67,7 @@ def protect_endpoints() -> ResponseReturnValue | None:
                 body[key] = valid_unicode(value)
         data = MultiDict(body)
     else:
-        data = read_form()
+        data = read_form(fields)
 
     verdicts: dict[str, Verdict] = {}
     for name, markup in fields.items():
