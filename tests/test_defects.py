@@ -82,3 +82,46 @@ def test_the_admin_forms_refuse_file_parts_with_a_message(app: Flask, path: str,
     assert r.status_code == 400 and "take no file uploads" in r.get_data(as_text=True)
     store = app.extensions["forum_guard"].store
     assert "zorblax" not in {t.term for t in store.terms("profanity")}
+
+
+def _member(app: Flask, name: str = "erin") -> tuple[FlaskClient, str]:
+    client = app.test_client()
+    password = "a-good-password"
+    token = csrf_token(client, "/signup")
+    client.post("/signup", data={"csrf_token": token, "name": name, "password": password, "confirm": password})
+    return client, csrf_token(client, "/t/1")
+
+
+def _stored_drafts(app: Flask) -> list[tuple[str, int]]:
+    from forum_guard.demo.models import Draft
+
+    with app.app_context():
+        return [(d.key, len(d.content)) for d in db().scalars(select(Draft).order_by(Draft.key))]
+
+
+def test_server_drafts_have_a_quota(app: Flask) -> None:
+    """Drafts only for editors that exist, no longer than a post could ever be, at most MAX_DRAFTS
+    per member (the oldest goes)."""
+    from forum_guard.demo.views import MAX_DRAFTS
+
+    client, token = _member(app)
+
+    def save(key: str, content: str) -> int:
+        return client.post("/forum-guard/draft", json={"key": key, "content": content},
+                           headers={"X-CSRFToken": token}).status_code
+
+    assert save("reply-1", "x" * 100_001) == 413
+    assert save("reply-999999", "for a topic that does not exist") == 200
+    assert _stored_drafts(app) == []
+    with app.app_context():
+        from forum_guard.demo.models import Topic
+
+        for n in range(MAX_DRAFTS + 5):
+            db().add(Topic(title=f"topic {n}"))
+        db().commit()
+        topic_ids = [t.id for t in db().scalars(select(Topic).order_by(Topic.id))]
+    for topic_id in topic_ids:
+        assert save(f"reply-{topic_id}", f"draft for {topic_id}") == 200
+    kept = _stored_drafts(app)
+    assert len(kept) == MAX_DRAFTS
+    assert f"reply-{topic_ids[-1]}" in {k for k, _ in kept} and f"reply-{topic_ids[0]}" not in {k for k, _ in kept}

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge, 
 
 from ..engine.draft.markup import MarkupLanguage, markup_language
 from .body import json_object, read_form
-from .checks import check, current_actor, valid_unicode
+from .checks import check, current_actor, current_guard, valid_unicode
 from .csrf import require_csrf
 from .editor import server_drafts_enabled
 from .errors import DraftRefused, DraftTooLargeError, TooManyChecks
@@ -103,6 +103,9 @@ def save_draft_view() -> ResponseReturnValue:
     if content is not None and not isinstance(content, str):
         raise DraftRefused("content must be a string or null.")
     key, content = valid_unicode(key), None if content is None else valid_unicode(content)
+    if content is not None and len(content) > current_guard().limits.hard_cap:
+        # a draft no post could ever be: nothing is kept (the browser's own copy stays)
+        raise DraftTooLargeError()
     saver(key, content or None)
     return jsonify({"saved": content is not None and content != "", "key": key})
 
