@@ -12,8 +12,10 @@ A second, rare view joins runs of single letters separated by spaces or punctuat
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -211,13 +213,14 @@ class Matcher:
         evasive = _Automaton()
         plain = _Automaton()
         self.key_count = 0
-        self._domains: list[tuple[str, int, int]] = []  # (host, list_index, term_index)
+        #: host → (list_index, term_index) of each domain-list entry naming it
+        self._domains: dict[str, list[tuple[int, int]]] = {}
         for li, wl in enumerate(self.lists):
             target = evasive if wl.evasion else plain
             for ti, term in enumerate(wl.terms):
                 self.key_count += target.add_term(li, ti, term, wl, evasion=wl.evasion)
                 if wl.kind is ListKind.DOMAINS and not term.exception:
-                    self._domains.append((term.text.lower(), li, ti))
+                    self._domains.setdefault(term.text.lower().rstrip("."), []).append((li, ti))
         self._evasive = evasive.build()
         self._plain = plain.build()
 
@@ -250,8 +253,21 @@ class Matcher:
 
     def match_host(self, host: str) -> list[tuple[int, int]]:
         """(list_index, term_index) of every domain-list entry covering ``host`` or a parent."""
+        domains = self._domains
+        if not domains:
+            return []
         host = host.lower().rstrip(".")
-        return [(li, ti) for d, li, ti in self._domains if host == d or host.endswith("." + d)]
+        found: list[tuple[int, int]] = []
+        # one dict look-up per label: "a.b.c" tries "a.b.c", "b.c", "c"
+        pos = 0
+        while True:
+            entries = domains.get(host[pos:])
+            if entries:
+                found.extend(entries)
+            pos = host.find(".", pos) + 1
+            if pos <= 0:
+                break
+        return sorted(found)
 
     # ----------------------------------------------------------------------------------------
     def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Entry, int, int]]) -> None:
@@ -331,10 +347,11 @@ class Matcher:
             if not _plausible(text, start, end):
                 continue
             hits[(e.list_index, e.term_index, start, end)] = None
+        covers = {li: _Cover(spans) for li, spans in exceptions.items()}
         result = []
         for li, ti, start, end in hits:
-            spans = exceptions.get(li)
-            if spans and any(a <= start and end <= b for a, b in spans):
+            cover = covers.get(li)
+            if cover is not None and cover.covers(start, end):
                 continue
             result.append(RawMatch(li, ti, start, end))
         # within one list, keep the longest of nested matches
@@ -346,6 +363,23 @@ class Matcher:
             kept.append(m)
         kept.sort(key=lambda m: (m.start, m.end, m.list_index))
         return kept
+
+
+class _Cover:
+    """Exception spans sorted by start, with the running maximum of their ends: whether some span
+    contains ``[start, end)`` is one binary search, so n matches against m exceptions cost
+    O((n + m) log m), not n × m."""
+
+    __slots__ = ("_max_ends", "_starts")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans.sort()
+        self._starts = [a for a, _b in spans]
+        self._max_ends = list(accumulate((b for _a, b in spans), max))
+
+    def covers(self, start: int, end: int) -> bool:
+        i = bisect_right(self._starts, start)  # spans starting at or before ``start``
+        return i > 0 and self._max_ends[i - 1] >= end
 
 
 def _plausible(text: str, start: int, end: int) -> bool:
