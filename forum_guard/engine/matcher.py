@@ -226,7 +226,23 @@ class Matcher:
 
     # ----------------------------------------------------------------------------------------
     def scan(self, text: str) -> list[RawMatch]:
-        """Verified matches in ``text``, sorted by position; exceptions applied."""
+        """Verified matches in ``text``, sorted by position; exceptions applied.
+
+        Text under a right-to-left override or embedding (U+202E, U+202B) is also read in the
+        order a reader sees it: "\u202ekcuf" displays as "fuck" and is matched as such."""
+        result = self._scan_view(text)
+        if "\u202e" in text or "\u202b" in text:
+            extra = []
+            for start, end in _rtl_runs(text):
+                length = end - start
+                for m in self._scan_view(text[start:end][::-1]):
+                    extra.append(RawMatch(m.list_index, m.term_index, start + length - m.end,
+                                          start + length - m.start))
+            if extra:
+                result = _drop_nested(list(dict.fromkeys(result + extra)))
+        return result
+
+    def _scan_view(self, text: str) -> list[RawMatch]:
         found: list[tuple[_Entry, int, int]] = []
         if self._evasive is not None:
             sk = fold(text)
@@ -354,15 +370,42 @@ class Matcher:
             if cover is not None and cover.covers(start, end):
                 continue
             result.append(RawMatch(li, ti, start, end))
-        # within one list, keep the longest of nested matches
-        result.sort(key=lambda m: (m.list_index, m.start, -(m.end - m.start)))
-        kept: list[RawMatch] = []
-        for m in result:
-            if kept and kept[-1].list_index == m.list_index and m.end <= kept[-1].end:
-                continue
-            kept.append(m)
-        kept.sort(key=lambda m: (m.start, m.end, m.list_index))
-        return kept
+        return _drop_nested(result)
+
+
+def _drop_nested(result: list[RawMatch]) -> list[RawMatch]:
+    """Within one list, the longest of nested matches; sorted by position."""
+    result.sort(key=lambda m: (m.list_index, m.start, -(m.end - m.start)))
+    kept: list[RawMatch] = []
+    for m in result:
+        if kept and kept[-1].list_index == m.list_index and m.end <= kept[-1].end:
+            continue
+        kept.append(m)
+    kept.sort(key=lambda m: (m.start, m.end, m.list_index))
+    return kept
+
+
+#: what ends a bidi override or embedding: PDF, an isolate's end, a paragraph's end
+_BIDI_END = frozenset("\u202c\u2069\n\r\x1c\x1d\x1e\x85\u2029")
+_RTL_START = frozenset("\u202e\u202b")
+
+
+def _rtl_runs(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` under a right-to-left override or embedding, up to the first character
+    that ends it (nesting is flattened: the run is read reversed as a whole). Linear."""
+    runs: list[tuple[int, int]] = []
+    start = -1
+    for i, ch in enumerate(text):
+        if ch in _RTL_START:
+            if start < 0:
+                start = i + 1
+        elif start >= 0 and ch in _BIDI_END:
+            if i > start:
+                runs.append((start, i))
+            start = -1
+    if start >= 0 and len(text) > start:
+        runs.append((start, len(text)))
+    return runs
 
 
 class _Cover:

@@ -26,6 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
+import regex
 
 __all__ = ["SPACED_RUN_RE", "Skeleton", "fold", "fold_char", "fold_term", "plain_fold"]
 
@@ -71,6 +72,10 @@ INVISIBLE = frozenset(
     "\u206d\u206e\u206f\u3164\ufeff\uffa0"
 )
 
+#: Drawn as nothing, so deleted for matching (never a word break): "fu\u2065ck" reads "fuck". The
+#: regex module's Unicode data (newer than ``unicodedata``'s), by property, not a hand list.
+_IGNORABLE_RE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cn}\p{Cf}]")
+
 # A "!", "|" or "+" that ends a word is punctuation, not a letter: "hell!" is "hell", "sh!t" is "shit".
 #: A run of them is matched once from its first character (the lookbehind) and possessively, so
 #: the cost is linear in the run: a long run of "!" is never re-scanned from each of its characters.
@@ -99,7 +104,7 @@ def fold_char(ch: str) -> str:
         if ch < " " or ch == "\x7f":
             return _NUL  # control characters are invisible: "fu\x01ck" is "fuck"
         return " "
-    if ch in INVISIBLE:
+    if ch in INVISIBLE or _IGNORABLE_RE.match(ch):
         return _NUL
     cat = unicodedata.category(ch)
     if cat in ("Mn", "Me", "Cf", "Cs", "Cc"):
