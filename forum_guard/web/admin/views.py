@@ -63,7 +63,8 @@ def lists() -> ResponseReturnValue:
                 form.name.data, action=form.action.data, kind=form.kind.data,
                 replacement=form.replacement.data or None, evasion=form.evasion.data,
                 inflections=form.inflections.data and form.kind.data == "terms",
-                description=form.description.data or "", actor=actor(), origin="admin")
+                description=form.description.data or "", language=form.language.data or "",
+                actor=actor(), origin="admin")
         except StoreError as exc:
             form.name.errors.append(str(exc))
         else:
@@ -79,13 +80,15 @@ def list_settings(name: str) -> ResponseReturnValue:
     info = store.list_info(name)
     form = ListForm(obj=None, data={"name": info.name, "action": info.action.value, "kind": info.kind.value,
                                     "replacement": info.replacement or "", "evasion": info.evasion,
-                                    "inflections": info.inflections, "description": info.description})
+                                    "inflections": info.inflections, "description": info.description,
+                                    "language": info.language})
     if form.validate_on_submit():
         try:
             version = store.update_list(
                 name, new_name=form.name.data, action=form.action.data, replacement=form.replacement.data or None,
                 evasion=form.evasion.data, inflections=form.inflections.data,
-                description=form.description.data or "", actor=actor(), origin="admin")
+                description=form.description.data or "", language=form.language.data or "",
+                actor=actor(), origin="admin")
         except StoreError as exc:
             form.name.errors.append(str(exc))
         else:
