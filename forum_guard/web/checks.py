@@ -7,13 +7,14 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, request
 from markupsafe import Markup
 
 from ..engine.actions import Action
 from ..engine.draft.markup import MarkupLanguage, markup_language
 from ..engine.verdict import Verdict
 from . import signals
+from .body import json_object, read_form
 from .config import ConfigKeys
 from .errors import DraftRefused
 from .state import guard_state
@@ -32,9 +33,11 @@ __all__ = [
     "current_group",
     "current_guard",
     "current_verdict",
+    "draft_for",
     "hold",
     "is_moderator",
     "valid_unicode",
+    "verdict_for",
 ]
 
 
@@ -84,11 +87,59 @@ def current_verdict(field: str | None = None) -> Verdict | None:
     if not has_request_context():
         return None
     verdicts: dict[str, Verdict] = g.get("_forum_guard_verdicts") or {}
+    consulted: set[str] = g.setdefault("_forum_guard_consulted", set())
     if field is not None:
+        if field in verdicts:
+            consulted.add(field)
         return verdicts.get(field)
     if not verdicts:
         return None
+    consulted.update(verdicts)
     return max(verdicts.values(), key=lambda v: v.action.severity)
+
+
+def verdict_for(field: str, *, markup: str | MarkupLanguage | bool | None = None) -> Verdict:
+    """The verdict of the submitted ``field``, for a view that decides itself (``FORUM_GUARD_MODE =
+    "record"``): call it after the host's own permission checks. The middleware's verdict when it
+    checked the field, else the field is read from this request's form or JSON body and checked now
+    (once per request, with the submit signals). A field missing from the post, sent twice or not
+    text is a :class:`~forum_guard.web.errors.DraftRefused` (422)."""
+    if not has_request_context():
+        raise RuntimeError("verdict_for() reads the current request: call it inside a view")
+    verdicts: dict[str, Verdict] = g.get("_forum_guard_verdicts") or {}
+    verdict = verdicts.get(field)
+    if verdict is None:
+        verdict = submit_check(field, submitted_text(field), markup)
+    g.setdefault("_forum_guard_consulted", set()).add(field)
+    return verdict
+
+
+def draft_for(field: str) -> str:
+    """The draft of ``field`` as the poster sent it in this request ("" when it was not checked):
+    what the host's form shows again around the notice."""
+    if not has_request_context():
+        return ""
+    drafts: dict[str, str] = g.get("_forum_guard_drafts") or {}
+    return drafts.get(field, "")
+
+
+def submitted_text(field: str) -> str:
+    """The one text value of ``field`` in this request's form or JSON body."""
+    if request.is_json:
+        body = json_object("The post")
+        if field not in body:
+            raise DraftRefused(f"The field {field!r} is missing from the post.")
+        value = body[field]
+    else:
+        values = read_form().getlist(field)
+        if not values:
+            raise DraftRefused(f"The field {field!r} is missing from the post.")
+        if len(values) > 1:
+            raise DraftRefused(f"The field {field!r} was sent more than once.")
+        value = values[0]
+    if not isinstance(value, str):
+        raise DraftRefused(f"The field {field!r} is not text.")
+    return valid_unicode(value)
 
 
 # --- checking ---------------------------------------------------------------------------------

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DEFAULTS", "EDITOR_MESSAGES", "ConfigKeys"]
+__all__ = ["DEFAULTS", "EDITOR_MESSAGES", "MODES", "ConfigKeys"]
+
+#: The values of ``FORUM_GUARD_MODE``.
+MODES = ("enforce", "record")
 
 
 class ConfigKeys:
@@ -77,6 +80,13 @@ class ConfigKeys:
     #: Template rendered (status 422) when the middleware blocks a form post and no
     #: ``block_handler`` is set. Default ``"forum_guard/blocked.html"``.
     BLOCKED_TEMPLATE = "FORUM_GUARD_BLOCKED_TEMPLATE"
+    #: Who decides about a checked post. ``"enforce"`` (default): the middleware answers a blocked
+    #: post itself (422, the ``block_handler`` or the generic page) before the view runs. ``"record"``:
+    #: the middleware only checks and records; the host's view runs its own permission checks, then
+    #: asks :meth:`~forum_guard.web.extension.ForumGuard.verdict_for` and decides (the
+    #: ``forum_guard/_notice.html`` ``field_notice`` macro renders the notice into the host's form).
+    #: A view that answers a blocked post with success without asking is an error (500, logged).
+    MODE = "FORUM_GUARD_MODE"
     #: Master switch. ``False`` turns the filter off on this app without unplugging it: nothing is
     #: checked and nothing is sanitized. :func:`~forum_guard.web.check` (so the middleware, the
     #: validators and the live check) returns an unchecked ``allow`` verdict whose ``sanitized`` is
@@ -119,6 +129,7 @@ DEFAULTS: dict[str, Any] = {
     ConfigKeys.AUTOSAVE: True,
     ConfigKeys.MESSAGES: {},
     ConfigKeys.BLOCKED_TEMPLATE: "forum_guard/blocked.html",
+    ConfigKeys.MODE: "enforce",
     ConfigKeys.ENABLED: True,
     ConfigKeys.ADMIN_PREFIX: "/forum-guard/admin",
     ConfigKeys.ADMIN_PAGE_SIZE: 50,

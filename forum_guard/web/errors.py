@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
-__all__ = ["DraftRefused", "DraftTooLargeError", "TooManyChecks"]
+__all__ = ["BlockHandlerError", "DraftRefused", "DraftTooLargeError", "TooManyChecks", "UnansweredBlock"]
 
 
 class DraftRefused(HTTPException):
@@ -25,3 +25,13 @@ class TooManyChecks(TooManyRequests):
     """A client over ``FORUM_GUARD_LIVE_CHECK_RATE``; ``Retry-After`` says when to check again."""
 
     description = "Too many checks in a short time. Your draft will be checked again in a moment."
+
+
+class BlockHandlerError(RuntimeError):
+    """The host's ``block_handler`` returned nothing for a blocked post. Never a pass: the post is
+    not saved and the request ends in a 500 with this message in the log."""
+
+
+class UnansweredBlock(RuntimeError):
+    """``FORUM_GUARD_MODE = "record"``: a view answered a blocked post with success without asking
+    ``verdict_for`` (or ``current_verdict``) about it."""

@@ -22,12 +22,12 @@ from ..engine.verdict import Verdict
 from ..store import Store, StoreSource
 from .api import make_blueprint
 from .body import limit_body
-from .checks import check, check_field, configured_markup, current_verdict, hold, is_moderator
+from .checks import check, check_field, configured_markup, current_verdict, draft_for, hold, is_moderator, verdict_for
 from .checks import current_guard as current_guard  # still imported from here by tests/store_fixtures.py
-from .config import DEFAULTS, ConfigKeys
+from .config import DEFAULTS, MODES, ConfigKeys
 from .csrf import csrf_token, setup_csrf
 from .editor import editor_config, editor_message, server_draft
-from .middleware import hold_unheld, normalize_protect, protect_endpoints
+from .middleware import hold_unheld, normalize_protect, protect_endpoints, refuse_unanswered_blocks
 from .ratelimit import RateLimiter
 from .responses import exempt_notice
 from .ruleset import open_ruleset, wordlists_folder
@@ -94,7 +94,10 @@ class ForumGuard:
 
     def block_handler(self, f: F) -> F:
         """Register ``f(verdicts: dict[field, Verdict]) -> response`` that re-renders the host's own
-        form when the middleware blocks a post. Return a 422 with the notice and the draft."""
+        form when the middleware blocks a post. Return a 422 with the notice and the draft; a
+        handler that returns None is a :class:`~forum_guard.web.errors.BlockHandlerError` (500),
+        never a pass. It runs before the host's view (and its permission checks): a host whose form
+        depends on who may post there uses ``FORUM_GUARD_MODE = "record"`` and :meth:`verdict_for`."""
         self._block_handler = f
         return f
 
@@ -140,6 +143,8 @@ class ForumGuard:
             markup = configured_markup(config)
         except ValueError as exc:
             raise ValueError(f"{ConfigKeys.MARKUP} = {exc}") from None
+        if config[ConfigKeys.MODE] not in MODES:
+            raise ValueError(f"{ConfigKeys.MODE} = {config[ConfigKeys.MODE]!r}: use one of {', '.join(map(repr, MODES))}")
         renderer = config[ConfigKeys.MARKUP_RENDERER]
         if renderer is not None and (not callable(renderer) or markup is MarkupLanguage.HTML):
             raise ValueError(f"{ConfigKeys.MARKUP_RENDERER} must be a callable reading {ConfigKeys.MARKUP} drafts, "
@@ -166,8 +171,10 @@ class ForumGuard:
         request_started.connect(limit_body, app)  # before every before_request hook: see body.py
         app.before_request(protect_endpoints)
         app.after_request(hold_unheld)
+        app.after_request(refuse_unanswered_blocks)  # after_request runs in reverse: this one first
         app.jinja_env.globals.update(
             forum_guard_verdict=current_verdict,
+            forum_guard_draft=draft_for,
             forum_guard_csrf_token=csrf_token,
             forum_guard_editor_config=editor_config,
             forum_guard_message=editor_message,
@@ -207,6 +214,11 @@ class ForumGuard:
              is_html: bool | None = None, author: str | None = None) -> int | None:
         """:func:`forum_guard.web.hold`: queue a held or flagged post and send its signal."""
         return hold(verdict, content, ref=ref, is_html=is_html, author=author)
+
+    def verdict_for(self, field: str, *, markup: str | MarkupLanguage | None = None) -> Verdict:
+        """:func:`forum_guard.web.checks.verdict_for`: the submitted ``field``'s verdict, for a view
+        that decides itself (``FORUM_GUARD_MODE = "record"``), after its own permission checks."""
+        return verdict_for(field, markup=markup)
 
     @property
     def state(self) -> GuardState:
