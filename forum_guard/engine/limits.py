@@ -20,6 +20,9 @@ A limits file (all keys optional; these are the defaults)::
     [groups.member]
     [groups.moderator]
     exempt = true
+    [groups.banned]              # any group name the host's group loader returns (up to 32 characters)
+    extends = "guest"            # starts from another group's limits instead of [defaults]
+    max_links = 0
 
     [messages]                   # the notices; {limit} and {count} are filled in
     terms_block = "Unfortunately, your content contains terms that we do not allow. ..."
@@ -34,10 +37,12 @@ from typing import Any
 
 from ..errors import LimitsError
 
-__all__ = ["DEFAULT_HARD_CAP", "GROUPS", "GroupLimits", "Limits", "Messages"]
+__all__ = ["DEFAULT_HARD_CAP", "GROUPS", "MAX_GROUP_NAME", "GroupLimits", "Limits", "Messages"]
 
 #: The member groups a forum knows, from least to most trusted.
 GROUPS = ("guest", "new", "member", "moderator")
+#: The longest group name the limits (and the queue) keep.
+MAX_GROUP_NAME = 32
 #: Drafts longer than this many characters are refused before any other work.
 DEFAULT_HARD_CAP = 100_000
 
@@ -142,19 +147,42 @@ class Limits:
         if not isinstance(groups_data, dict):
             raise LimitsError("[groups] must be a table", source=source)
         groups: dict[str, GroupLimits] = {}
-        for name in dict.fromkeys([*GROUPS, *groups_data]):
-            values = dict(base_values)
-            if name not in groups_data and name in default_groups and not base_values:
+        for name in groups_data:
+            if not isinstance(name, str) or not name.strip() or len(name) > MAX_GROUP_NAME:
+                raise LimitsError(f"[groups] a group name must be 1 to {MAX_GROUP_NAME} characters: {name!r}",
+                                  source=source)
+
+        def resolve(name: str, chain: tuple[str, ...]) -> GroupLimits:
+            if name in groups:
+                return groups[name]
+            if name in chain:
+                raise LimitsError(f"[groups.{name}] extends itself: {' -> '.join((*chain, name))}", source=source)
+            own = groups_data.get(name, {})
+            if not isinstance(own, dict):
+                raise LimitsError(f"[groups.{name}] must be a table", source=source)
+            parent = own.get("extends")
+            if parent is not None:
+                if not isinstance(parent, str) or (parent not in groups_data and parent not in GROUPS):
+                    raise LimitsError(f"[groups.{name}] extends {parent!r}, which is not a group", source=source)
+                values = asdict(resolve(parent, (*chain, name)))
+            elif name not in groups_data and name in default_groups and not base_values:
                 groups[name] = default_groups[name]
-                continue
-            if name == "moderator":
-                values.setdefault("exempt", True)
-            if name == "guest":
-                values.setdefault("max_links", 1)
-            if name == "new":
-                values.setdefault("max_links", 3)
-            values.update(_group_values(groups_data.get(name, {}), source, f"groups.{name}"))
+                return groups[name]
+            else:
+                values = dict(base_values)
+                if name == "moderator":
+                    values.setdefault("exempt", True)
+                if name == "guest":
+                    values.setdefault("max_links", 1)
+                if name == "new":
+                    values.setdefault("max_links", 3)
+            values.update(_group_values({k: v for k, v in own.items() if k != "extends"}, source, f"groups.{name}"))
             groups[name] = GroupLimits(**values)
+            return groups[name]
+
+        for name in dict.fromkeys([*GROUPS, *groups_data]):
+            resolve(name, ())
+        groups = {name: groups[name] for name in dict.fromkeys([*GROUPS, *groups_data])}
         hard_cap = data.get("hard_cap", DEFAULT_HARD_CAP)
         if not isinstance(hard_cap, int) or isinstance(hard_cap, bool) or hard_cap < 1:
             raise LimitsError("hard_cap must be a positive number of characters", source=source)

@@ -88,16 +88,19 @@ from .checks import (
     check_field,
     content_to_store,
     current_actor,
+    current_context,
     current_group,
     current_guard,
     current_verdict,
+    draft_for,
     hold,
     is_moderator,
     valid_unicode,
+    verdict_for,
 )
 from .config import DEFAULTS, EDITOR_MESSAGES, ConfigKeys
 from .editor import editor_config, editor_messages, server_draft
-from .errors import DraftRefused, DraftTooLargeError, TooManyChecks
+from .errors import BlockHandlerError, DraftRefused, DraftTooLargeError, TooManyChecks, UnansweredBlock
 from .extension import ForumGuard
 from .ratelimit import RateLimiter
 from .responses import blocked_response, exempt_notice, verdict_json
@@ -106,6 +109,7 @@ from .state import GuardState
 __all__ = [
     "DEFAULTS",
     "EDITOR_MESSAGES",
+    "BlockHandlerError",
     "ConfigKeys",
     "DraftRefused",
     "DraftTooLargeError",
@@ -114,14 +118,17 @@ __all__ = [
     "RateLimiter",
     "StaticSource",
     "TooManyChecks",
+    "UnansweredBlock",
     "blocked_response",
     "check",
     "check_field",
     "content_to_store",
     "current_actor",
+    "current_context",
     "current_group",
     "current_guard",
     "current_verdict",
+    "draft_for",
     "editor_config",
     "editor_messages",
     "exempt_notice",
@@ -130,5 +137,6 @@ __all__ = [
     "server_draft",
     "signals",
     "valid_unicode",
+    "verdict_for",
     "verdict_json",
 ]

@@ -13,7 +13,7 @@ import json
 from flask import g, has_request_context, url_for
 
 from ..engine.limits import Messages
-from .checks import current_actor, current_guard, is_moderator
+from .checks import current_actor, current_context, current_guard, is_moderator
 from .config import EDITOR_MESSAGES, ConfigKeys
 from .state import guard_state
 
@@ -63,5 +63,7 @@ def editor_config() -> str:
         "autosave": bool(config[ConfigKeys.AUTOSAVE]),
         "messages": editor_messages(),
         "moderator": is_moderator(),
+        # where the page posts (the host's context_loader): editor.js sends it with each live check
+        "context": current_context(),
         "draftUrl": url_for("forum_guard.draft") if server_drafts_enabled() else None,
-    })
+    }, default=str)

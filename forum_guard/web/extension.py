@@ -65,9 +65,10 @@ class ForumGuard:
         self._wordlists = wordlists
         self._database_url = database_url
         self._protect = protect
-        self._group_loader: Callable[[], str | None] | None = None
+        self._group_loader: Callable[..., str | None] | None = None
         self._actor_loader: Callable[[], str | None] | None = None
-        self._moderator_loader: Callable[[], bool] | None = None
+        self._moderator_loader: Callable[..., bool] | None = None
+        self._context_loader: Callable[[], Any] | None = None
         self._block_handler: Callable[[dict[str, Verdict]], ResponseReturnValue] | None = None
         self._draft_loader: Callable[[str], str | None] | None = None
         self._draft_saver: Callable[[str, str | None], None] | None = None
@@ -78,8 +79,21 @@ class ForumGuard:
     # --- hooks a host sets --------------------------------------------------------------------
 
     def group_loader(self, f: F) -> F:
-        """Register ``f() -> "guest" | "new" | "member" | "moderator" | None`` for the current author."""
+        """Register ``f(context) -> group name | None`` (or ``f()``) for the current author: one of
+        "guest", "new", "member", "moderator" or any group the limits name (``[groups.<name>]`` in
+        limits.toml or the store; a name they do not know gets ``FORUM_GUARD_DEFAULT_GROUP``'s
+        limits). ``context`` is where the post goes: the ``context_loader``'s answer on submit,
+        the ``context`` a view passes to :meth:`verdict_for`/:meth:`check`, the live check's
+        ``context`` field while typing (None when there is none). A moderator of one forum is
+        "moderator" only when ``context`` is his forum."""
         self._group_loader = f
+        return f
+
+    def context_loader(self, f: F) -> F:
+        """Register ``f() -> context``: where the current request posts (a forum id, a dict of ids),
+        read from the request by the host (``request.view_args``, the topic's forum). What the group
+        and moderator loaders receive on submit, and what the editor sends with its live checks."""
+        self._context_loader = f
         return f
 
     def actor_loader(self, f: F) -> F:
@@ -88,7 +102,7 @@ class ForumGuard:
         return f
 
     def moderator_loader(self, f: F) -> F:
-        """Register ``f() -> bool`` when moderators are not simply the "moderator" group."""
+        """Register ``f(context) -> bool`` (or ``f()``) when moderators are not simply an exempt group."""
         self._moderator_loader = f
         return f
 
@@ -201,9 +215,10 @@ class ForumGuard:
     # --- the check ----------------------------------------------------------------------------
 
     def check(self, text: str, *, markup: str | MarkupLanguage | None = None, html: bool | None = None,
-              group: str | None = None) -> Verdict:
-        """:func:`forum_guard.web.check`: ``text`` with the ruleset in force, as the current author."""
-        return check(text, markup=markup, html=html, group=group)
+              group: str | None = None, context: Any = None) -> Verdict:
+        """:func:`forum_guard.web.check`: ``text`` with the ruleset in force, as the current author
+        posting in ``context``."""
+        return check(text, markup=markup, html=html, group=group, context=context)
 
     def check_field(self, field: Field, *, markup: str | MarkupLanguage | None = None,
                     html: bool | None = None) -> Verdict:
@@ -215,10 +230,11 @@ class ForumGuard:
         """:func:`forum_guard.web.hold`: queue a held or flagged post and send its signal."""
         return hold(verdict, content, ref=ref, is_html=is_html, author=author)
 
-    def verdict_for(self, field: str, *, markup: str | MarkupLanguage | None = None) -> Verdict:
+    def verdict_for(self, field: str, *, markup: str | MarkupLanguage | None = None, context: Any = None) -> Verdict:
         """:func:`forum_guard.web.checks.verdict_for`: the submitted ``field``'s verdict, for a view
-        that decides itself (``FORUM_GUARD_MODE = "record"``), after its own permission checks."""
-        return verdict_for(field, markup=markup)
+        that decides itself (``FORUM_GUARD_MODE = "record"``), after its own permission checks;
+        ``context`` (where the post goes) re-checks it with the author's group there."""
+        return verdict_for(field, markup=markup, context=context)
 
     @property
     def state(self) -> GuardState:
