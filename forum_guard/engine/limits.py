@@ -36,8 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LimitsError
+from ..i18n import N_, gettext, ngettext
 
-__all__ = ["DEFAULT_HARD_CAP", "GROUPS", "MAX_GROUP_NAME", "GroupLimits", "Limits", "Messages"]
+__all__ = ["DEFAULT_HARD_CAP", "GROUPS", "MAX_GROUP_NAME", "PLURAL_MESSAGES", "GroupLimits", "Limits", "Messages"]
 
 #: The member groups a forum knows, from least to most trusted.
 GROUPS = ("guest", "new", "member", "moderator")
@@ -65,41 +66,90 @@ class GroupLimits:
 
 @dataclass(frozen=True, slots=True)
 class Messages:
-    """The notices, in the forum's words. ``{limit}``, ``{count}`` and ``{domain}`` are filled in."""
+    """The notices, in the forum's words. ``{limit}``, ``{count}`` and ``{domain}`` are filled in.
 
-    terms_block: str = (
+    The shipped wording is translated (:mod:`forum_guard.i18n`) and takes the plural form of its
+    number ("Only 1 link is allowed."); a notice an admin reworded is shown as written."""
+
+    terms_block: str = N_(
         "Unfortunately, your content contains terms that we do not allow. "
         "Please edit your content to remove the highlighted words below."
     )
-    terms_require_approval: str = (
+    terms_require_approval: str = N_(
         "Your content contains terms that a moderator must approve. It will be visible once approved."
     )
     terms_flag: str = ""
-    terms_censor: str = "Some words in your content will be replaced when it is posted."
+    terms_censor: str = N_("Some words in your content will be replaced when it is posted.")
     emoji: str = "Only {limit} emoji are allowed."
-    pasted_image: str = "You cannot paste images directly. Upload or insert images from URL."
+    pasted_image: str = N_("You cannot paste images directly. Upload or insert images from URL.")
     links: str = "Only {limit} links are allowed."
-    links_none: str = "You cannot post links yet."
+    links_none: str = N_("You cannot post links yet.")
     images: str = "Only {limit} images are allowed."
-    blocked_domain: str = "Your content links to a site that we do not allow."
+    blocked_domain: str = N_("Your content links to a site that we do not allow.")
     too_long: str = "Your content is too long: {count:,} characters, the maximum is {limit:,}."
     too_short: str = "Your content is too short: at least {limit} characters are needed."
     too_large: str = "Your content is too large to be checked: {count:,} characters, the maximum is {limit:,}."
-    exempt: str = "You are a moderator: the content filter does not apply to your posts."
+    exempt: str = N_("You are a moderator: the content filter does not apply to your posts.")
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
 
-    def render(self, key: str, **values: object) -> str:
-        """The notice ``key`` with ``{limit}``, ``{count}``… filled in. A text that cannot be filled
-        (an unknown field, a bad format) falls back to the shipped wording: a typo in an admin's
-        notice never breaks a check."""
+    def text(self, key: str) -> str:
+        """The notice ``key`` unfilled: the shipped wording translated (the plural form for many),
+        or the admin's own text as written."""
         text: str = getattr(self, key)
+        if text and text == getattr(_DEFAULT_MESSAGES, key):
+            return _shipped(key, None)
+        return text
+
+    def render(self, key: str, **values: object) -> str:
+        """The notice ``key`` with ``{limit}``, ``{count}``… filled in, in the current language and
+        the plural form of its number. A text that cannot be filled (an unknown field, a bad
+        format, in an admin's notice or a translation) falls back to the shipped English wording:
+        a typo never breaks a check."""
+        text: str = getattr(self, key)
+        if text and text == getattr(_DEFAULT_MESSAGES, key):
+            text = _shipped(key, values)
         try:
             return text.format(**values)
         except (KeyError, IndexError, ValueError, AttributeError, TypeError):
-            default: str = getattr(_DEFAULT_MESSAGES, key)
-            return default.format(**values)
+            return _english(key, values).format(**values)
+
+
+#: The notices whose wording depends on a number: (singular, plural, the value that decides).
+PLURAL_MESSAGES: dict[str, tuple[str, str, str]] = {
+    "emoji": (N_("Only {limit} emoji is allowed."), N_("Only {limit} emoji are allowed."), "limit"),
+    "links": (N_("Only {limit} link is allowed."), N_("Only {limit} links are allowed."), "limit"),
+    "images": (N_("Only {limit} image is allowed."), N_("Only {limit} images are allowed."), "limit"),
+    "too_long": (N_("Your content is too long: {count:,} character, the maximum is {limit:,}."),
+                 N_("Your content is too long: {count:,} characters, the maximum is {limit:,}."), "count"),
+    "too_short": (N_("Your content is too short: at least {limit} character is needed."),
+                  N_("Your content is too short: at least {limit} characters are needed."), "limit"),
+    "too_large": (N_("Your content is too large to be checked: {count:,} character, the maximum is {limit:,}."),
+                  N_("Your content is too large to be checked: {count:,} characters, the maximum is {limit:,}."),
+                  "count"),
+}
+
+
+def _number(key: str, values: dict[str, object] | None) -> int:
+    n = (values or {}).get(PLURAL_MESSAGES[key][2])
+    return n if isinstance(n, int) else 2
+
+
+def _shipped(key: str, values: dict[str, object] | None) -> str:
+    """The shipped wording of ``key`` in the current language."""
+    if key in PLURAL_MESSAGES:
+        singular, plural, _ = PLURAL_MESSAGES[key]
+        return ngettext(singular, plural, _number(key, values))
+    return gettext(getattr(_DEFAULT_MESSAGES, key))
+
+
+def _english(key: str, values: dict[str, object] | None) -> str:
+    if key in PLURAL_MESSAGES:
+        singular, plural, _ = PLURAL_MESSAGES[key]
+        return singular if _number(key, values) == 1 else plural
+    text: str = getattr(_DEFAULT_MESSAGES, key)
+    return text
 
 
 _DEFAULT_MESSAGES = Messages()

@@ -20,7 +20,7 @@ from .body import json_object, read_form
 from .checks import check, current_actor, valid_unicode
 from .csrf import require_csrf
 from .editor import server_drafts_enabled
-from .errors import DraftRefused, DraftTooLargeError, TooManyChecks
+from .errors import DraftRefused, DraftTooLargeError, TooManyChecks, translated
 from .responses import verdict_json
 from .state import guard_state
 
@@ -134,9 +134,9 @@ def json_error(exc: HTTPException) -> ResponseReturnValue:
     if request.endpoint == "forum_guard.static":
         return exc
     name = "csrf" if isinstance(exc, CSRFError) else (exc.name or "error").lower().replace(" ", "_")
-    message = exc.description or exc.name
+    message = translated(exc.description or exc.name)
     if isinstance(exc, RequestEntityTooLarge):  # werkzeug's own (MAX_CONTENT_LENGTH), in the forum's words
-        message = DraftTooLargeError.description
+        message = translated(DraftTooLargeError.description)
     response = jsonify({"error": name, "message": message})
     for header, value in exc.get_headers():  # Retry-After of a 429, Allow of a 405
         if header.lower() != "content-type":

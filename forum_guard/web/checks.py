@@ -17,10 +17,12 @@ from markupsafe import Markup
 from ..engine.actions import Action
 from ..engine.draft.markup import MarkupLanguage, markup_language
 from ..engine.verdict import Verdict
+from ..i18n import using
 from . import signals
 from .body import json_object, read_form
 from .config import ConfigKeys
 from .errors import DraftRefused
+from .i18n import translator
 from .state import guard_state
 
 if TYPE_CHECKING:
@@ -256,8 +258,10 @@ def check(text: str, *, markup: str | MarkupLanguage | None = None, html: bool |
     if group not in guard.limits.groups:
         limits_group = state.config[ConfigKeys.DEFAULT_GROUP]
         _warn_unknown_group(group, limits_group)
-    # a draft over the hard cap is not an error here: the verdict blocks it with its own message
-    verdict = guard.check(text, markup=language, renderer=renderer, group=limits_group)
+    # a draft over the hard cap is not an error here: the verdict blocks it with its own message;
+    # its notices are in the request's language (forum_guard.web.i18n)
+    with using(translator()):
+        verdict = guard.check(text, markup=language, renderer=renderer, group=limits_group)
     return verdict if limits_group == group else replace(verdict, group=group)
 
 

@@ -13,8 +13,10 @@ import json
 from flask import g, has_request_context, url_for
 
 from ..engine.limits import Messages
+from ..i18n import using
 from .checks import current_actor, current_context, current_guard, is_moderator
 from .config import EDITOR_MESSAGES, ConfigKeys
+from .i18n import translate, translator
 from .state import guard_state
 
 __all__ = ["editor_config", "editor_message", "editor_messages", "server_draft", "server_drafts_enabled"]
@@ -28,7 +30,9 @@ def editor_messages() -> dict[str, str]:
     state = guard_state()
     # the two notices the ruleset words too: an admin who rewords them changes the editor's as well
     ruleset = current_guard().limits.messages if state.config[ConfigKeys.ENABLED] else Messages()
-    messages = {"pasted_image": ruleset.pasted_image, "moderator": ruleset.exempt, **EDITOR_MESSAGES}
+    with using(translator()):  # the shipped wording in the request's language, an admin's as written
+        messages = {"pasted_image": ruleset.text("pasted_image"), "moderator": ruleset.text("exempt")}
+    messages.update({key: translate(text) for key, text in EDITOR_MESSAGES.items()})
     messages.update(state.config[ConfigKeys.MESSAGES] or {})
     if has_request_context():
         g._forum_guard_messages = messages

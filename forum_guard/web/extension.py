@@ -27,6 +27,7 @@ from .checks import current_guard as current_guard  # still imported from here b
 from .config import DEFAULTS, MODES, ConfigKeys
 from .csrf import csrf_token, setup_csrf
 from .editor import editor_config, editor_message, server_draft
+from .i18n import current_locale
 from .middleware import hold_unheld, normalize_protect, protect_endpoints, refuse_unanswered_blocks
 from .ratelimit import RateLimiter
 from .responses import exempt_notice
@@ -69,6 +70,7 @@ class ForumGuard:
         self._actor_loader: Callable[[], str | None] | None = None
         self._moderator_loader: Callable[..., bool] | None = None
         self._context_loader: Callable[[], Any] | None = None
+        self._locale_selector: Callable[[], str | None] | None = None
         self._block_handler: Callable[[dict[str, Verdict]], ResponseReturnValue] | None = None
         self._draft_loader: Callable[[str], str | None] | None = None
         self._draft_saver: Callable[[str, str | None], None] | None = None
@@ -99,6 +101,13 @@ class ForumGuard:
     def actor_loader(self, f: F) -> F:
         """Register ``f() -> str | None``: the current user's display name (queue and audit log)."""
         self._actor_loader = f
+        return f
+
+    def locale_selector(self, f: F) -> F:
+        """Register ``f() -> locale | None`` ("de", "fr_CA"…): the language of the notices, the
+        editor's wording and the edge's errors for this request, when the host does not use
+        Flask-Babel (with Flask-Babel, its own locale selector decides). None: ``FORUM_GUARD_LOCALE``."""
+        self._locale_selector = f
         return f
 
     def moderator_loader(self, f: F) -> F:
@@ -189,6 +198,7 @@ class ForumGuard:
         app.jinja_env.globals.update(
             forum_guard_verdict=current_verdict,
             forum_guard_draft=draft_for,
+            forum_guard_locale=current_locale,
             forum_guard_csrf_token=csrf_token,
             forum_guard_editor_config=editor_config,
             forum_guard_message=editor_message,

@@ -12,6 +12,7 @@ from ..engine.verdict import Verdict
 from .config import ConfigKeys
 from .editor import editor_messages
 from .errors import BlockHandlerError
+from .i18n import translate
 from .state import guard_state
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def exempt_notice(verdict: Verdict) -> str:
     text = messages["moderator"]
     would = verdict.exempt_action or Action.ALLOW
     if would is not Action.ALLOW:
-        text += " " + messages["moderator_would"].format(action=would.done)
+        text += " " + messages["moderator_would"].format(action=translate(would.done))
     return text
 
 
