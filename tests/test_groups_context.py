@@ -25,6 +25,8 @@ max_links = 0
 [groups.trusted]
 max_links = 5
 allow_pasted_images = true
+[groups.staff]
+extends = "moderator"
 """
 #: who moderates which forum, as FlaskBB keeps it: per forum, not a global group
 MODERATES = {"alice": {7}}
@@ -53,6 +55,8 @@ def make_forum(tmp_path: Path, *, store_url: str | None = None, **config: Any) -
 
     @guard.context_loader
     def context() -> Any:
+        if request.endpoint == "forum_guard.check":
+            raise AssertionError("the live check's context comes from its body, not from its URL")
         forum = (request.view_args or {}).get("forum_id")
         return None if forum is None else {"forum": forum}
 
@@ -152,6 +156,18 @@ def test_host_groups_get_their_own_limits_from_limits_toml(forum: Any) -> None:
     assert guest["group"] == "guest" and guest["action"] == "block"
 
 
+def test_an_exempt_host_group_is_exempt_but_no_moderator(forum: Any) -> None:
+    app, _guard, _saved = forum
+    staff = live(app, "fuck", **{"X-Group": "staff"})
+    assert staff["group"] == "staff" and staff["exempt"] and staff["action"] == "allow"
+    from forum_guard.ext import is_moderator
+
+    with app.test_request_context(headers={"X-Group": "staff"}):
+        assert not is_moderator()  # the admin pages stay closed to it
+    with app.test_request_context(headers={"X-Group": "moderator"}):
+        assert is_moderator()
+
+
 def test_a_group_the_limits_do_not_name_gets_the_default_groups(forum: Any, caplog: pytest.LogCaptureFixture) -> None:
     app, _guard, _saved = forum
     with caplog.at_level(logging.WARNING, logger="forum_guard"):
@@ -167,9 +183,11 @@ def test_host_groups_in_the_store(tmp_path: Path) -> None:
     app, _guard, _saved = make_forum(tmp_path, store_url=url, FORUM_GUARD_RELOAD_SECONDS=0)
     try:
         store = Store(url)
-        store.set_limits({"groups": {"VIP": {"extends": "member", "max_links": 0}}}, partial=True)
+        version = store.set_limits({"groups": {"VIP": {"extends": "member", "max_links": 0}}}, partial=True)
         store.close()
-        assert app.extensions["forum_guard"].source.refresh()  # what the reload thread does
+        source = app.extensions["forum_guard"].source
+        source.refresh()  # what the reload thread does (it may have done it already)
+        assert source.version == version
         vip = live(app, "see https://a.example/x", **{"X-Group": "VIP"})
         assert vip["group"] == "VIP" and vip["action"] == "block" and vip["messages"] == ["You cannot post links yet."]
         assert live(app, TWO_LINKS, **{"X-Group": "trusted"})["action"] == "allow"  # seeded from limits.toml

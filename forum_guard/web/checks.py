@@ -88,8 +88,8 @@ def current_context() -> Any:
     """Where this request posts, from the host's ``context_loader`` (None when it has none): what the
     group and moderator loaders receive on submit. The live check's context comes from its body."""
     loader = guard_state().ext._context_loader
-    if loader is None:
-        return None
+    if loader is None or (has_request_context() and request.blueprint == "forum_guard"):
+        return None  # the live check's own URL says nothing of where the draft goes: its body does
     if has_request_context():
         cache: dict[str, Any] = g.setdefault("_forum_guard_context", {})
         if "value" not in cache:
@@ -125,20 +125,14 @@ def current_actor() -> str | None:
 
 def is_moderator(context: Any = None) -> bool:
     """Whether the current user moderates where they post (``context``, default
-    ``current_context()``): the host's ``moderator_loader``, else the group is exempt in the limits
-    in force (the "moderator" group by default)."""
+    ``current_context()``): the host's ``moderator_loader``, else the "moderator" group. (Another
+    group the limits exempt is not a moderator: it may not open the admin pages.)"""
     if context is None:
         context = current_context()
     loader = guard_state().ext._moderator_loader
     if loader is not None:
         return bool(call_loader(loader, context))
-    group = current_group(context)
-    if group == "moderator":
-        return True
-    if not guard_state().config[ConfigKeys.ENABLED]:
-        return False
-    limits = current_guard().limits
-    return group in limits.groups and limits.for_group(group).exempt
+    return current_group(context) == "moderator"
 
 
 def current_verdict(field: str | None = None) -> Verdict | None:
