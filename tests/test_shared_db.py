@@ -4,6 +4,7 @@ keeps its SQLite journal mode, foreign-key and busy-timeout pragmas after forum_
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import close_app, write_wordlists
 from flask import Flask
-from store_fixtures import FG_TABLES
+from store_fixtures import FG_TABLES, needs_postgres, pg_database_fixture, pg_url_fixture  # noqa: F401 (fixtures)
 
 from forum_guard.ext import ForumGuard, hold
 from forum_guard.store import Store
@@ -141,6 +142,26 @@ def test_a_file_of_its_own_still_goes_to_wal(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     store.close()
+
+
+@pytest.mark.parametrize("_", [pytest.param(0, marks=needs_postgres)])
+def test_a_host_postgresql_engine_is_left_as_it_was(pg_url: str, _: int) -> None:
+    engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        host_metadata.drop_all(engine)
+        host_metadata.create_all(engine)
+        pool = engine.pool
+        store = Store(engine)
+        use_the_store(store)
+        store.close()
+        assert engine.pool is pool  # not disposed under the host
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM fg_terms").scalar() == 2
+        if importlib.util.find_spec("alembic"):
+            assert autogenerate(engine, include_object=include_object) == []
+    finally:
+        host_metadata.drop_all(engine)
+        engine.dispose()
 
 
 # --- Alembic ---------------------------------------------------------------------------------
