@@ -193,9 +193,9 @@ class Guard:
         for name, ms in by_list.items():
             action = ms[0].action
             if name in self._domain_lists:
-                kind, message = ViolationKind.BLOCKED_DOMAIN, messages.blocked_domain
+                kind, message = ViolationKind.BLOCKED_DOMAIN, messages.text("blocked_domain")
             else:
-                kind, message = ViolationKind.TERMS, getattr(messages, action.terms_message or "", "")
+                kind, message = ViolationKind.TERMS, messages.text(action.terms_message) if action.terms_message else ""
             out.append(Violation(kind, action, message, list=name, count=len(ms), matches=tuple(ms)))
         return out
 
