@@ -252,6 +252,8 @@
         el.setAttribute("aria-hidden", "true");
         el.tabIndex = -1;
         this.setContent(el.value);
+      } else if (plainField && el.tagName === "INPUT") {
+        this.preview = null; // a one-line field: the notice names the words, no copy of the line
       } else if (plainField) {
         this.preview = document.createElement("div");
         this.preview.className = "fg-preview fg-preview--live";
