@@ -18,8 +18,8 @@ from ..engine.draft.markup import MarkupLanguage, markup_language
 from .body import json_object, read_form
 from .checks import check, current_actor, valid_unicode
 from .csrf import require_csrf
-from .embed import embed_view
 from .editor import editor_assets, editor_markup, first_time, server_drafts_enabled
+from .embed import embed_view
 from .errors import DraftRefused, DraftTooLargeError, TooManyChecks
 from .responses import verdict_json
 from .state import guard_state

@@ -19,8 +19,16 @@ from .config import EDITOR_MESSAGES, ConfigKeys
 from .csrf import csrf_token
 from .state import guard_state
 
-__all__ = ["editor_assets", "editor_config", "first_time", "editor_markup", "editor_message", "editor_messages", "server_draft",
-           "server_drafts_enabled"]
+__all__ = [
+    "editor_assets",
+    "editor_config",
+    "editor_markup",
+    "editor_message",
+    "editor_messages",
+    "first_time",
+    "server_draft",
+    "server_drafts_enabled",
+]
 
 
 def editor_messages() -> dict[str, str]:
@@ -68,6 +76,7 @@ def editor_config() -> str:
         "moderator": is_moderator(),
         "draftUrl": url_for("forum_guard.draft") if server_drafts_enabled() else None,
         "markup": configured_markup(config).value,
+        "embedUrl": url_for("forum_guard.embed"),
     })
 
 

@@ -197,17 +197,19 @@ def test_rich_text_paste_is_sanitized_with_a_plain_text_action(page: Any) -> Non
     assert page.query_selector(f"{CLIENT_NOTICES} [data-fg-notice='rich']") is None
 
 
-def test_bare_url_is_auto_linked_with_undo(page: Any) -> None:
+def test_bare_url_becomes_a_card_and_display_as_a_link_gives_a_link(page: Any) -> None:
     open_topic(page)
     assert paste(page, data={"text/plain": "https://example.com/some/page"}) is True
-    link = page.wait_for_selector(f"{SURFACE} a")
-    assert link.get_attribute("href") == "https://example.com/some/page"
+    card = page.wait_for_selector(f"{SURFACE} blockquote.fg-embed")  # the demo's cards: host and path
+    assert "example.com" in card.inner_text() and "/some/page" in card.inner_text()
     notice = page.wait_for_selector(f"{CLIENT_NOTICES} [data-fg-notice='link']")
     assert re.sub(r"\s+", " ", notice.inner_text()).strip().endswith(
         "Your link has been automatically embedded. Display as a link instead")
     shoot(page, "link.png")
     notice.query_selector("button:has-text('Display as a link instead')").click()
-    assert page.query_selector(f"{SURFACE} a") is None
+    page.wait_for_function("() => !document.querySelector('.fg-surface blockquote')")
+    link = page.wait_for_selector(f"{SURFACE} a")
+    assert link.get_attribute("href") == "https://example.com/some/page"
     assert page.inner_text(SURFACE).strip() == "https://example.com/some/page"
 
 

@@ -392,6 +392,9 @@
       const clone = this.surface.cloneNode(true);
       clone.querySelectorAll("mark.fg-hit").forEach((m) => m.replaceWith(...m.childNodes));
       clone.querySelectorAll("[data-fg-ui]").forEach((n) => n.remove());
+      clone.querySelectorAll("blockquote.fg-embed").forEach((n) => {
+        for (const name of ["class", "contenteditable", "aria-label"]) n.removeAttribute(name);
+      });
       if (!clone.textContent.trim() && !clone.querySelector("img")) return "";
       return clone.innerHTML;
     }
@@ -511,8 +514,11 @@
     /** Replace what insertHtml inserted (undoably), unless the author has changed it since. */
     replaceInserted(at, html) {
       const range = document.createRange();
+      let card = false;
       if (at.nodes.length) {
         if (!at.nodes.every((n) => n.isConnected && this.surface.contains(n))) return false;
+        at.nodes.forEach((n) => n.removeAttribute("contenteditable")); // a card: editable, so it can go
+        card = at.nodes.length === 1 && at.nodes[0].matches("blockquote.fg-embed");
         range.setStartBefore(at.nodes[0]);
         range.setEndAfter(at.nodes[at.nodes.length - 1]);
       } else {
@@ -523,6 +529,8 @@
         range.setEnd(en, eo);
       }
       this.insertHtml(html, range);
+      // Chrome keeps the blockquote around what replaces it; outdent takes it off (undoable too)
+      if (card) document.execCommand("outdent");
       this.changed();
       return true;
     }
@@ -591,12 +599,16 @@
       const bare = this.html && BARE_URL.exec(text);
       if (bare) {
         const url = bare[1];
-        const image = IMAGE_URL.test(url);
-        const at = this.insertHtml(image ? `<img src="${escapeHtml(url)}" alt="" data-fg-new>` : linkHtml(url, true), range);
+        if (IMAGE_URL.test(url)) {
+          const at = this.insertHtml(`<img src="${escapeHtml(url)}" alt="" data-fg-new>`, range);
+          this.changed();
+          this.notify("link", this.t("link_embedded"), this.t("link_action"), () => this.replaceInserted(at, linkHtml(url)));
+          return true;
+        }
+        // a link at once (undoable), then the server's preview card in its place
+        const at = this.insertHtml(linkHtml(url, true), range);
         this.changed();
-        this.notify("link", this.t("link_embedded"), this.t("link_action"), () => {
-          this.replaceInserted(at, image ? linkHtml(url) : escapeHtml(url));
-        });
+        this.embed(url, at);
         return true;
       }
       // plain text: insert as text (keeps the browser's undo)
@@ -607,6 +619,48 @@
       }
       document.execCommand("insertText", false, text);
       return true;
+    }
+
+    /** Ask the server for the link's preview card and put it in place of the pasted link (if the
+     *  author has not changed it meanwhile); "Display as a link instead" turns it back into a
+     *  plain, clickable link. No answer (offline, an error): the link stays a link. */
+    async embed(url, at) {
+      if (!this.config.embedUrl) return;
+      let card = null;
+      try {
+        const response = await fetch(this.config.embedUrl, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken(this.form) },
+          body: JSON.stringify({ url }),
+        });
+        if (response.ok) card = await response.json();
+      } catch (e) { card = null; }
+      const link = at.nodes[0];
+      if (!card || !link || !link.isConnected || link.getAttribute("href") !== url || link.textContent !== url) return;
+      const placed = this.insertHtml(this.cardHtml(card), this.rangeOver(link));
+      if (!placed.nodes.length) return;
+      this.changed();
+      this.notify("link", this.t("link_embedded"), this.t("link_action"), () => this.replaceInserted(placed, linkHtml(url)));
+    }
+
+    rangeOver(node) {
+      const range = document.createRange();
+      range.selectNode(node);
+      return range;
+    }
+
+    /** A preview card as HTML the server's sanitizer keeps (a blockquote of paragraphs and one
+     *  link), so the post shows it too; class and contenteditable are the editor's own. */
+    cardHtml(card) {
+      const link = `<a href="${escapeHtml(card.url)}" rel="nofollow noopener"><strong>${escapeHtml(card.title || card.host)}</strong></a>`;
+      const lines = [`<p>${link}</p>`];
+      if (card.excerpt) lines.push(`<p>${escapeHtml(card.excerpt)}</p>`);
+      const meta = [card.author ? this.t("embed_by", { author: card.author }) : null, card.title ? `${card.host}${card.path}` : card.path]
+        .filter(Boolean).map(escapeHtml).join(" · ");
+      lines.push(`<p><small>${meta}</small></p>`);
+      return `<blockquote class="fg-embed fg-embed--${escapeHtml(card.kind || "link")}" contenteditable="false" ` +
+        `aria-label="${escapeHtml(this.t("embed_label"))}" data-fg-new>${lines.join("")}</blockquote><p><br></p>`;
     }
 
     // --- notices ---------------------------------------------------------------------------
