@@ -137,3 +137,47 @@ def test_undo_works_after_paste_as_plain_text(page: Any) -> None:
     page.wait_for_function("() => document.querySelector('.fg-surface').textContent.trim() === 'Intro'")
     page.wait_for_selector(".fg-editor[data-fg-state='checked']")
     assert page.input_value("textarea#content").replace("&nbsp;", " ").strip() == "Intro"
+
+
+RICH_PAGE = ('<meta charset="utf-8"><h1>Our trip</h1><div><h2>Day one</h2><p>We <b>walked</b> far.</p></div>'
+             '<p>Then <h2>inline heading</h2> more</p><ul><li>tent</li></ul>')
+
+
+def test_rich_paste_nests_no_block_in_a_paragraph_and_keeps_no_large_heading(page: Any) -> None:
+    open_topic(page, 2)
+    page.click(SURFACE)
+    page.keyboard.type("Before: ")
+    page.evaluate("""([html]) => {
+      const dt = new DataTransfer();
+      dt.setData("text/html", html);
+      dt.setData("text/plain", "Our trip Day one We walked far.");
+      document.querySelector(".fg-surface").dispatchEvent(
+        new ClipboardEvent("paste", { bubbles: true, cancelable: true, clipboardData: dt }));
+    }""", [RICH_PAGE])
+    page.wait_for_selector(".fg-client-notices [data-fg-notice='rich']")
+    nested = "p p, p h1, p h2, p h3, p h4, p ul, p blockquote, h3 p, h4 p"
+    assert page.evaluate(f"() => document.querySelectorAll('.fg-surface :is({nested})').length") == 0
+    assert page.query_selector(f"{SURFACE} :is(h1, h2)") is None
+    html = page.input_value("textarea#content")
+    assert "<h1" not in html and "<h2" not in html
+    assert "<b>walked</b>" in html and "Day one" in html and "<li>tent</li>" in html
+
+
+def test_the_notice_close_button_stays_beside_its_text_at_390px(page: Any) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_topic(page, 2)
+    page.evaluate("""() => {
+      const dt = new DataTransfer();
+      dt.setData("text/html", "<p>Hello <b>bold</b> world</p>");
+      dt.setData("text/plain", "Hello bold world");
+      document.querySelector(".fg-surface").dispatchEvent(
+        new ClipboardEvent("paste", { bubbles: true, cancelable: true, clipboardData: dt }));
+    }""")
+    notice = page.wait_for_selector(".fg-client-notices [data-fg-notice='rich']")
+    close = notice.query_selector(".fg-notice__close").bounding_box()
+    text = notice.query_selector(".fg-notice__text").bounding_box()
+    action = notice.query_selector(".fg-notice__action").bounding_box()
+    assert close and text and action
+    assert abs(close["y"] - text["y"]) < 8, (close, text)  # on the text's first line
+    assert close["x"] + close["width"] <= text["x"]  # beside it, not above it
+    assert action["x"] >= text["x"] - 1  # the action lines up under the text, not under the ×

@@ -21,9 +21,11 @@
   const ALLOWED = {
     P: [], BR: [], B: [], STRONG: [], I: [], EM: [], U: [], S: [], DEL: [], SUB: [], SUP: [],
     A: ["href", "title"], IMG: ["src", "alt", "title"], UL: [], OL: [], LI: [],
-    BLOCKQUOTE: [], CODE: [], PRE: [], H2: [], H3: [], H4: [], HR: [],
+    BLOCKQUOTE: [], CODE: [], PRE: [], H3: [], H4: [], HR: [],
   };
-  const RENAME = { DIV: "P", H1: "H2", H5: "H4", H6: "H4" };
+  // a pasted page's big headings become the post's small ones (a reply is not a page title)
+  const RENAME = { DIV: "P", H1: "H3", H2: "H3", H5: "H4", H6: "H4" };
+  const BLOCKS = new Set(["P", "H3", "H4", "UL", "OL", "BLOCKQUOTE", "PRE", "HR"]);
   const DROP = new Set(["SCRIPT", "STYLE", "TEMPLATE", "IFRAME", "OBJECT", "EMBED", "NOSCRIPT", "HEAD",
     "TITLE", "META", "LINK", "SVG", "MATH", "FORM", "INPUT", "BUTTON", "SELECT", "TEXTAREA", "CANVAS",
     "VIDEO", "AUDIO", "PICTURE", "SOURCE"]);
@@ -82,6 +84,11 @@
         }
         if (!(tag in ALLOWED)) {
           copy(node, target); // unwrap: keep the text, drop the element
+          continue;
+        }
+        if (BLOCKS.has(tag) && target.nodeType === Node.ELEMENT_NODE && target.closest("p, h3, h4")) {
+          // a block inside a paragraph or heading (invalid HTML, or a <div> renamed): its text, in line
+          copy(node, target);
           continue;
         }
         const el = doc.createElement(tag);
