@@ -629,7 +629,7 @@
     }
 
     /** Ask the server for the link's preview card and put it in place of the pasted link (if the
-     *  author has not changed it meanwhile); "Display as a link instead" turns it back into a
+     *  author has not changed it meanwhile); the notice's link_action turns it back into a
      *  plain, clickable link. No answer (offline, an error): the link stays a link. */
     async embed(url, at) {
       if (!this.config.embedUrl) return;
