@@ -139,3 +139,47 @@ def test_a_title_is_checked_live_with_one_notice(host_page: Any) -> None:
     assert page.evaluate("() => document.querySelector('#title').closest('.fg-field, form')"
                          ".querySelectorAll('.fg-preview:not([hidden])').length") == 0
     assert "Words to change: fuck." in page.inner_text("[data-fg-notice-for=title]")
+
+
+@pytest.fixture(scope="module")
+def markdown_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from conftest import demo_config
+    from werkzeug.serving import make_server
+
+    from forum_guard.demo import create_app
+
+    app = create_app(demo_config(tmp_path_factory.mktemp("md"), DEMO_MARKUP="markdown",
+                                 FORUM_GUARD_CHECK_DELAY_MS=100))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        close_app(app)
+
+
+def test_the_demo_in_markdown_mode_checks_the_reply_as_markdown_while_typing(browser: Any,
+                                                                              markdown_demo: str) -> None:
+    context = browser.new_context(base_url=markdown_demo)
+    context.set_default_timeout(5000)
+    try:
+        page = context.new_page()
+        sent: list[dict[str, Any]] = []
+        page.on("request", lambda r: sent.append(json.loads(r.post_data or "{}"))
+                if r.url.endswith("/forum-guard/check") else None)
+        page.goto("/t/2")
+        page.wait_for_selector(".fg-editor[data-fg-ready='true']", state="attached")
+        page.click("textarea#content")
+        page.keyboard.type("what the **fu**ck")
+        page.wait_for_selector("#content-notice [data-fg-server-notice]")
+        assert [c for c in sent if c.get("content") == "what the **fu**ck"][-1]["markup"] == "markdown"
+        assert page.query_selector(".fg-preview--live:not([hidden]) mark") is not None
+    finally:
+        context.close()
