@@ -90,3 +90,4 @@ def test_no_resolver_gives_host_and_path_cards(tmp_path: Path) -> None:
         assert card.get_json()["path"] == "/x" and card.get_json()["kind"] == "link"
     finally:
         close_app(app)
+
