@@ -231,6 +231,12 @@ def _posted(post: Post, verdict: Verdict, what: str) -> None:
     db().commit()
 
 
+@bp.get("/t/<id:topic_id>/reply")
+def reply_page(topic_id: int) -> Any:
+    """The URL of a blocked reply's 422 page, reloaded with Enter: the topic (the editor restores the draft)."""
+    return redirect(url_for("forum.topic", topic_id=_topic_or_404(topic_id).id, _anchor="reply"))
+
+
 @bp.post("/t/<id:topic_id>/reply")
 def reply(topic_id: int) -> Any:
     topic = _topic_or_404(topic_id)

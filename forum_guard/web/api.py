@@ -19,7 +19,8 @@ from ..engine.draft.markup import MarkupLanguage, markup_language
 from .body import json_object, read_form
 from .checks import check, current_actor, current_guard, valid_unicode
 from .csrf import require_csrf
-from .editor import server_drafts_enabled
+from .editor import editor_assets, editor_markup, first_time, server_drafts_enabled
+from .embed import embed_view
 from .errors import DraftRefused, DraftTooLargeError, TooManyChecks, translated
 from .responses import verdict_json
 from .state import guard_state
@@ -51,6 +52,10 @@ def make_blueprint(url_prefix: str, live_check: bool) -> Blueprint:
     if live_check:
         bp.add_url_rule("/check", "check", live_check_view, methods=["POST"])
     bp.add_url_rule("/draft", "draft", save_draft_view, methods=["POST"])
+    bp.add_url_rule("/embed", "embed", embed_view, methods=["POST"])
+    bp.add_app_template_global(editor_assets, "forum_guard_editor_assets")
+    bp.add_app_template_global(editor_markup, "forum_guard_editor_markup")
+    bp.add_app_template_global(first_time, "forum_guard_first")
     bp.before_request(require_csrf)
     bp.register_error_handler(HTTPException, json_error)
     return bp

@@ -113,6 +113,11 @@ class ConfigKeys:
     #: ``f(limit) -> iterable of str``: the forum's most recent posts (text or HTML), newest first,
     #: for the impact preview (or ``@guard.recent_posts_loader``). Default ``None``: the queue's posts.
     RECENT_POSTS_LOADER = "FORUM_GUARD_RECENT_POSTS_LOADER"
+    #: ``f(url: str) -> EmbedCard | dict | None``: the preview card of a link pasted in the editor
+    #: (``POST <prefix>/embed``), e.g. title, excerpt and author of the forum's own topic or post.
+    #: ``None`` from it, or no resolver: a card with the link's host and path (nothing is fetched).
+    #: Default ``None``. See :mod:`forum_guard.web.embed`.
+    EMBED_RESOLVER = "FORUM_GUARD_EMBED_RESOLVER"
 
 
 DEFAULTS: dict[str, Any] = {
@@ -144,6 +149,7 @@ DEFAULTS: dict[str, Any] = {
     ConfigKeys.IMPACT_POSTS: 500,
     ConfigKeys.DICTIONARY: None,
     ConfigKeys.RECENT_POSTS_LOADER: None,
+    ConfigKeys.EMBED_RESOLVER: None,
 }
 
 #: The wording of the editor (``editor.js``) and of the notice templates, the one place it is written.
@@ -162,6 +168,9 @@ EDITOR_MESSAGES: dict[str, str] = {
     "emoji_count": N_("{count} of {limit} emoji"),
     "check_failed": N_("The draft could not be checked just now; it will be checked again when you post."),
     "hit_title": N_("Not allowed: {words}"),
+    "words_named": N_("Words to change: {words}."),
+    "embed_label": N_("Link preview"),
+    "embed_by": N_("by {author}"),
     # the toolbar and its link/image form
     "toolbar": N_("Formatting"),
     "editor": N_("Editor"),

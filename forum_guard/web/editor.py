@@ -11,15 +11,26 @@ from __future__ import annotations
 import json
 
 from flask import g, has_request_context, url_for
+from markupsafe import Markup
 
 from ..engine.limits import Messages
 from ..i18n import using
-from .checks import current_actor, current_context, current_guard, is_moderator
+from .checks import configured_markup, current_actor, current_context, current_guard, is_moderator
 from .config import EDITOR_MESSAGES, ConfigKeys
+from .csrf import csrf_token
 from .i18n import translate, translator
 from .state import guard_state
 
-__all__ = ["editor_config", "editor_message", "editor_messages", "server_draft", "server_drafts_enabled"]
+__all__ = [
+    "editor_assets",
+    "editor_config",
+    "editor_markup",
+    "editor_message",
+    "editor_messages",
+    "first_time",
+    "server_draft",
+    "server_drafts_enabled",
+]
 
 
 def editor_messages() -> dict[str, str]:
@@ -70,4 +81,53 @@ def editor_config() -> str:
         # where the page posts (the host's context_loader): editor.js sends it with each live check
         "context": current_context(),
         "draftUrl": url_for("forum_guard.draft") if server_drafts_enabled() else None,
+        "markup": configured_markup(config).value,
+        "embedUrl": url_for("forum_guard.embed"),
     }, default=str)
+
+
+def editor_markup(markup: str | None = None, html: bool | None = None) -> str:
+    """What an editor's field is written in: ``markup`` when given; else ``FORUM_GUARD_MARKUP``, with
+    ``html=True`` forcing HTML (the rich editor) and ``html=False`` meaning "not HTML" (the
+    configured Markdown/BBCode, or plain text)."""
+    if markup:
+        return markup
+    configured = configured_markup(guard_state().config).value
+    if html is None:
+        return configured
+    if html:
+        return "html"
+    return configured if configured != "html" else "text"
+
+
+def first_time(key: str) -> bool:
+    """True the first time ``key`` is asked about in this request (a macro included twice renders once)."""
+    if not has_request_context():
+        return True
+    seen: set[str] = g.setdefault("_forum_guard_seen", set())
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
+def editor_assets() -> Markup:
+    """What the editor needs on the page, once per request: the CSRF token, the page's editor
+    config, the CSS and ``editor.js``. The ``_head.html`` include and every editor macro call this,
+    so a host with no head hook still gets the assets, and a page that includes both, or two
+    editors, loads ``editor.js`` once (editor.js also refuses to run twice)."""
+    if has_request_context():
+        if g.get("_forum_guard_assets"):
+            return Markup("")
+        g._forum_guard_assets = True
+    return Markup(
+        '<meta name="csrf-token" content="{csrf}">\n'
+        '<meta name="forum-guard-config" content="{config}">\n'
+        '<link rel="stylesheet" href="{css}">\n'
+        '<script src="{js}" defer></script>\n'
+    ).format(
+        csrf=csrf_token(),
+        config=editor_config(),
+        css=url_for("forum_guard.static", filename="forum_guard/editor.css"),
+        js=url_for("forum_guard.static", filename="forum_guard/editor.js"),
+    )

@@ -29,6 +29,7 @@ PNG = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082")).decode()
 
+HIGHLIGHTED = """() => Array.from(CSS.highlights.get("fg-hit") || []).map((r) => r.toString()).filter(Boolean)"""
 PASTE = """([selector, payload]) => {
   const el = document.querySelector(selector);
   el.focus();
@@ -72,11 +73,16 @@ def test_offending_reply_is_highlighted_live_blocked_on_submit_and_posted_when_f
     open_topic(page)
     page.click(SURFACE)
     page.keyboard.type("You are a fucking legend")
-    mark = page.wait_for_selector(f"{SURFACE} mark.fg-hit")
-    assert mark.inner_text() == "fucking"
-    assert mark.get_attribute("title")  # not colour only: an outline, an underline and a title
+    # highlights are CSS Custom Highlight ranges, never nodes of the draft
+    page.wait_for_function(f"() => ({HIGHLIGHTED})().join() === 'fucking'")
+    assert page.query_selector(f"{SURFACE} mark") is None
+    # not colour only: a wavy underline, the title on hover, and the words named in the notice
+    box = page.evaluate("""() => { const r = CSS.highlights.get("fg-hit").values().next().value.getBoundingClientRect();
+                                  return [r.x + r.width / 2, r.y + r.height / 2]; }""")
+    page.mouse.move(*box)
+    assert "fuck" in (page.get_attribute(SURFACE, "title") or "")
     page.wait_for_selector(f"{NOTICE} [data-fg-server-notice]")
-    assert page.inner_text(NOTICE).strip() == TERMS_NOTICE
+    assert re.sub(r"\s+", " ", page.inner_text(NOTICE)).strip() == TERMS_NOTICE + " Words to change: fucking."
     assert page.get_attribute(NOTICE, "aria-live") == "polite"
     # typing goes on where the caret was, after the highlight
     page.keyboard.type(", truly")
@@ -91,7 +97,7 @@ def test_offending_reply_is_highlighted_live_blocked_on_submit_and_posted_when_f
     page.wait_for_selector(".fg-editor[data-fg-ready='true']")
     assert "You are a fucking legend, truly" in page.inner_text(SURFACE)
     assert TERMS_NOTICE in page.inner_text(NOTICE)
-    page.wait_for_selector(f"{SURFACE} mark.fg-hit")
+    page.wait_for_function(f"() => ({HIGHLIGHTED})().join() === 'fucking'")
     assert page.input_value("textarea#content").startswith("You are a fucking legend, truly")
 
     # fix it: the notice and the highlights go away, and the reply is posted
@@ -99,7 +105,7 @@ def test_offending_reply_is_highlighted_live_blocked_on_submit_and_posted_when_f
     page.keyboard.press("Control+A")
     page.keyboard.type("You are a legend, truly")
     page.wait_for_function("() => !document.querySelector('#content-notice [data-fg-server-notice]')")
-    assert page.query_selector(f"{SURFACE} mark") is None
+    assert page.evaluate(HIGHLIGHTED) == []
     with page.expect_navigation():
         page.click("button:has-text('Submit Reply')")
     assert re.search(r"/t/1#post-\d+$", page.url)
@@ -191,17 +197,19 @@ def test_rich_text_paste_is_sanitized_with_a_plain_text_action(page: Any) -> Non
     assert page.query_selector(f"{CLIENT_NOTICES} [data-fg-notice='rich']") is None
 
 
-def test_bare_url_is_auto_linked_with_undo(page: Any) -> None:
+def test_bare_url_becomes_a_card_and_display_as_a_link_gives_a_link(page: Any) -> None:
     open_topic(page)
     assert paste(page, data={"text/plain": "https://example.com/some/page"}) is True
-    link = page.wait_for_selector(f"{SURFACE} a")
-    assert link.get_attribute("href") == "https://example.com/some/page"
+    card = page.wait_for_selector(f"{SURFACE} blockquote.fg-embed")  # the demo's cards: host and path
+    assert "example.com" in card.inner_text() and "/some/page" in card.inner_text()
     notice = page.wait_for_selector(f"{CLIENT_NOTICES} [data-fg-notice='link']")
     assert re.sub(r"\s+", " ", notice.inner_text()).strip().endswith(
         "Your link has been automatically embedded. Display as a link instead")
     shoot(page, "link.png")
     notice.query_selector("button:has-text('Display as a link instead')").click()
-    assert page.query_selector(f"{SURFACE} a") is None
+    page.wait_for_function("() => !document.querySelector('.fg-surface blockquote')")
+    link = page.wait_for_selector(f"{SURFACE} a")
+    assert link.get_attribute("href") == "https://example.com/some/page"
     assert page.inner_text(SURFACE).strip() == "https://example.com/some/page"
 
 

@@ -14,14 +14,18 @@
 (() => {
   "use strict";
 
+  if (window.ForumGuardEditor) return; // loaded twice (a partial included twice): the first one serves
+
   // Elements kept by the paste sanitizer, with the attributes each may keep. Others are unwrapped
   // (their text kept) or, for DROP, removed with their content. The server sanitizes again.
   const ALLOWED = {
     P: [], BR: [], B: [], STRONG: [], I: [], EM: [], U: [], S: [], DEL: [], SUB: [], SUP: [],
     A: ["href", "title"], IMG: ["src", "alt", "title"], UL: [], OL: [], LI: [],
-    BLOCKQUOTE: [], CODE: [], PRE: [], H2: [], H3: [], H4: [], HR: [],
+    BLOCKQUOTE: [], CODE: [], PRE: [], H3: [], H4: [], HR: [],
   };
-  const RENAME = { DIV: "P", H1: "H2", H5: "H4", H6: "H4" };
+  // a pasted page's big headings become the post's small ones (a reply is not a page title)
+  const RENAME = { DIV: "P", H1: "H3", H2: "H3", H5: "H4", H6: "H4" };
+  const BLOCKS = new Set(["P", "H3", "H4", "UL", "OL", "BLOCKQUOTE", "PRE", "HR"]);
   const DROP = new Set(["SCRIPT", "STYLE", "TEMPLATE", "IFRAME", "OBJECT", "EMBED", "NOSCRIPT", "HEAD",
     "TITLE", "META", "LINK", "SVG", "MATH", "FORM", "INPUT", "BUTTON", "SELECT", "TEXTAREA", "CANVAS",
     "VIDEO", "AUDIO", "PICTURE", "SOURCE"]);
@@ -31,6 +35,14 @@
   const BARE_URL = /^\s*(https?:\/\/[^\s<>"]+)\s*$/i;
   const IMAGE_URL = /\.(png|jpe?g|gif|webp|avif|svg)([?#].*)?$/i;
 
+  const readJson = (text) => {
+    try { return JSON.parse(text || "{}") || {}; } catch (e) { return {}; }
+  };
+  /** The page's editor config (<meta name="forum-guard-config">, written by editor_assets). */
+  const pageConfig = () => {
+    const meta = document.querySelector('meta[name="forum-guard-config"]');
+    return meta ? readJson(meta.content) : {};
+  };
   const format = (text, values) => text.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
 
   function csrfToken(form) {
@@ -39,6 +51,13 @@
     const input = form && form.querySelector('input[name="csrf_token"]');
     return input ? input.value : "";
   }
+
+  const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  /** A plain link's HTML (`marked`: flagged data-fg-new for insertHtml to find). */
+  const linkHtml = (url, marked = false) =>
+    `<a href="${escapeHtml(url)}" rel="nofollow noopener"${marked ? " data-fg-new" : ""}>${escapeHtml(url)}</a>`;
+  /** Plain text as HTML: escaped, its line breaks as <br>. */
+  const plainHtml = (text) => text.replace(/\r\n?/g, "\n").split("\n").map(escapeHtml).join("<br>");
 
   /** Parse untrusted HTML in an inert document and rebuild the allowed part in `doc`. */
   function sanitize(html, doc = document) {
@@ -65,6 +84,11 @@
         }
         if (!(tag in ALLOWED)) {
           copy(node, target); // unwrap: keep the text, drop the element
+          continue;
+        }
+        if (BLOCKS.has(tag) && target.nodeType === Node.ELEMENT_NODE && target.closest("p, h3, h4")) {
+          // a block inside a paragraph or heading (invalid HTML, or a <div> renamed): its text, in line
+          copy(node, target);
           continue;
         }
         const el = doc.createElement(tag);
@@ -99,46 +123,27 @@
     return range.toString().length;
   }
 
-  /** Offset into the concatenated text of `root` -> a DOM point. At the end of a highlight the
-   *  point goes to the start of the next text node, so typing does not extend the highlight. */
-  function pointAt(root, offset) {
+  /** Offset into the concatenated text of `root` -> a DOM point; between two text nodes, the
+   *  start of the next one when `forward` (where a range starting there begins). */
+  function pointAt(root, offset, forward = false) {
     let total = 0;
     const nodes = textNodes(root);
     for (let i = 0; i < nodes.length; i += 1) {
       const node = nodes[i];
       const end = total + node.data.length;
-      const atMarkEnd = offset === end && node.parentElement && node.parentElement.matches("mark.fg-hit") &&
-        nodes[i + 1] && !nodes[i + 1].parentElement.matches("mark.fg-hit") &&
-        node.parentElement.nextSibling === nodes[i + 1];
-      if (offset < end || (offset === end && !atMarkEnd)) return [node, offset - total];
+      if (offset < end || (offset === end && !(forward && nodes[i + 1]))) return [node, offset - total];
       total = end;
     }
     const last = nodes[nodes.length - 1];
     return last ? [last, last.data.length] : [root, root.childNodes.length];
   }
 
-  function saveCaret(root) {
-    const sel = window.getSelection();
-    if (!sel || sel.rangeCount === 0) return null;
-    const range = sel.getRangeAt(0);
-    if (!root.contains(range.startContainer)) return null;
-    return {
-      start: textOffset(root, range.startContainer, range.startOffset),
-      end: textOffset(root, range.endContainer, range.endOffset),
-    };
-  }
-
-  function restoreCaret(root, caret) {
-    if (!caret) return;
-    const sel = window.getSelection();
-    const range = document.createRange();
-    const [sn, so] = pointAt(root, caret.start);
-    const [en, eo] = pointAt(root, caret.end);
-    range.setStart(sn, so);
-    range.setEnd(en, eo);
-    sel.removeAllRanges();
-    sel.addRange(range);
-  }
+  const HIT_NAME = "fg-hit";
+  let focusTaken = false; // the first refused field on the page takes the focus
+  /** The highlighted words, each once, in order. */
+  const uniqueWords = (pieces) => [...new Set(pieces.map((p) => p.text.trim()).filter(Boolean))];
+  /** The CSS Custom Highlight API's registry, or null where the browser has none. */
+  const hitRegistry = () => (window.CSS && CSS.highlights && typeof Highlight === "function" ? CSS.highlights : null);
 
   /** The <mark>ed pieces of the server's highlighted HTML, as offsets into its text. */
   function markedPieces(highlightedHtml) {
@@ -162,15 +167,23 @@
   }
 
   class Editor {
-    constructor(element) {
+    /**
+     * `options` (ForumGuardEditor.attach's second argument) win over the element's data-fg-config,
+     * which wins over the page's <meta name="forum-guard-config">: markup ("html" | "markdown" |
+     * "bbcode" | "text"), draftKey, serverDraft, and any of the config keys.
+     */
+    constructor(element, options = {}) {
       this.element = element;
       this.isTextarea = element.tagName === "TEXTAREA";
-      let config = {};
-      try { config = JSON.parse(element.dataset.fgConfig || "{}"); } catch (e) { config = {}; }
+      const config = { ...pageConfig(), ...readJson(element.dataset.fgConfig), ...options };
       this.config = config;
       this.messages = config.messages || {};
-      this.html = element.dataset.fgHtml !== "false";
-      this.rich = this.html; // a plain-text field stays a textarea, checked and highlighted below it
+      this.markup = options.markup || element.dataset.fgMarkup ||
+        (element.dataset.fgHtml === "false" ? "text" : element.dataset.fgHtml === "true" ? "html" : config.markup) ||
+        (element.tagName === "TEXTAREA" || element.isContentEditable ? "html" : "text");
+      if (element.tagName === "INPUT") this.markup = "text"; // a one-line field holds plain text
+      this.html = this.markup === "html";
+      this.rich = this.html; // Markdown, BBCode and text stay a textarea, checked and highlighted below it
       this.form = element.closest("form");
       this.checkUrl = config.checkUrl || null;
       this.delay = Number(config.delay) || 350;
@@ -178,7 +191,9 @@
       this.lastNotice = "";
       this.id = element.id || `fg-${Math.random().toString(36).slice(2)}`;
       if (!element.id) element.id = this.id;
-      this.storageKey = `forum-guard:draft:${element.dataset.fgDraftKey || `${location.pathname}#${element.name || this.id}`}`;
+      this.draftKey = options.draftKey || element.dataset.fgDraftKey || null;
+      this.serverDraft = options.serverDraft || element.dataset.fgServerDraft || null;
+      this.storageKey = `forum-guard:draft:${this.draftKey || `${location.pathname}#${element.name || this.id}`}`;
       this.build();
       this.bind();
       this.start();
@@ -206,7 +221,19 @@
         this.region.setAttribute("aria-live", "polite");
         el.before(this.region);
       }
-      el.before(this.wrapper);
+      // the refusal of a submitted post is announced here (filled at that moment, see announceBlocked)
+      this.alert = document.createElement("div");
+      this.alert.className = "fg-visually-hidden";
+      this.alert.setAttribute("role", "alert");
+      this.alert.dataset.fgAlert = "";
+      const plainField = !this.rich && (this.isTextarea || el.tagName === "INPUT");
+      if (plainField) {
+        // the host's own field stays where it is; the live preview and notices go after it
+        this.wrapper.classList.add("fg-editor--plain");
+        el.after(this.wrapper);
+        if (!el.getAttribute("aria-describedby")) el.setAttribute("aria-describedby", this.region.id);
+      } else el.before(this.wrapper);
+      this.wrapper.before(this.alert);
 
       if (this.rich && this.isTextarea) {
         this.toolbar = this.buildToolbar();
@@ -232,8 +259,9 @@
         el.setAttribute("aria-hidden", "true");
         el.tabIndex = -1;
         this.setContent(el.value);
-      } else if (this.isTextarea) {
-        this.wrapper.appendChild(el);
+      } else if (plainField && el.tagName === "INPUT") {
+        this.preview = null; // a one-line field: the notice names the words, no copy of the line
+      } else if (plainField) {
         this.preview = document.createElement("div");
         this.preview.className = "fg-preview fg-preview--live";
         this.preview.hidden = true;
@@ -260,7 +288,7 @@
       this.wrapper.append(this.footer, this.clientNotices);
 
       // the server's highlighted copy is replaced by highlights in place
-      if (this.surface) this.region.querySelectorAll("[data-fg-preview]").forEach((p) => { p.hidden = true; });
+      if (this.surface && hitRegistry()) this.region.querySelectorAll("[data-fg-preview]").forEach((p) => { p.hidden = true; });
     }
 
     buildToolbar() {
@@ -329,7 +357,7 @@
       target.addEventListener("paste", (e) => this.onPaste(e));
       target.addEventListener("drop", (e) => this.onDrop(e));
       if (this.surface) {
-        this.surface.addEventListener("beforeinput", (e) => this.onBeforeInput(e));
+        this.surface.addEventListener("mousemove", (e) => this.hoverHit(e));
         this.surface.addEventListener("focus", () => {
           try { document.execCommand("defaultParagraphSeparator", false, "p"); } catch (e) { /* old browsers */ }
         });
@@ -345,8 +373,10 @@
     start() {
       const initial = this.value();
       if (!initial.trim()) this.restore();
+      else if (this.pendingEntry()) this.save(false); // the forum sent the draft back (422): keep it
       this.sync();
       if (this.value().trim()) this.check();
+      this.announceBlocked();
       this.wrapper.dataset.fgReady = "true";
     }
 
@@ -369,6 +399,9 @@
       const clone = this.surface.cloneNode(true);
       clone.querySelectorAll("mark.fg-hit").forEach((m) => m.replaceWith(...m.childNodes));
       clone.querySelectorAll("[data-fg-ui]").forEach((n) => n.remove());
+      clone.querySelectorAll("blockquote.fg-embed").forEach((n) => {
+        for (const name of ["class", "contenteditable", "aria-label"]) n.removeAttribute(name);
+      });
       if (!clone.textContent.trim() && !clone.querySelector("img")) return "";
       return clone.innerHTML;
     }
@@ -443,83 +476,70 @@
       this.restoreRange();
       const sel = window.getSelection();
       if (this.promptKind === "image") {
-        const img = document.createElement("img");
-        img.src = url.href;
-        img.alt = "";
-        this.insertNodes([img]);
+        this.insertHtml(`<img src="${escapeHtml(url.href)}" alt="">`);
       } else if (sel.rangeCount && !sel.getRangeAt(0).collapsed) {
         document.execCommand("createLink", false, url.href);
       } else {
-        const a = document.createElement("a");
-        a.href = url.href;
-        a.textContent = url.href;
-        this.insertNodes([a]);
+        this.insertHtml(linkHtml(url.href));
       }
       this.changed();
     }
 
-    /** Insert nodes at the caret (or the end), leave the caret after them, return them. */
-    insertNodes(nodes, range = null) {
-      const sel = window.getSelection();
-      if (!range) {
-        if (sel.rangeCount && this.surface.contains(sel.getRangeAt(0).startContainer)) range = sel.getRangeAt(0);
-        else {
-          range = document.createRange();
-          range.selectNodeContents(this.surface);
-          range.collapse(false);
-        }
-      }
-      range.deleteContents();
-      const fragment = document.createDocumentFragment();
-      nodes.forEach((n) => fragment.appendChild(n));
-      range.insertNode(fragment);
-      const after = document.createRange();
-      after.setStartAfter(nodes[nodes.length - 1]);
-      after.collapse(true);
-      sel.removeAllRanges();
-      sel.addRange(after);
-      return nodes;
+    /** The draft's text: its text nodes, concatenated (what text offsets count in). */
+    text() {
+      return textNodes(this.surface).map((n) => n.data).join("");
     }
 
-    replaceNodes(nodes, replacement) {
-      if (!nodes.length || !nodes.every((n) => n.isConnected && this.surface.contains(n))) return false;
+    /**
+     * Insert HTML at `range` (else the caret, else the end) with the browser's own editing command,
+     * so that Ctrl+Z undoes it like typing. Returns where it went: text offsets and the text there,
+     * and the inserted elements marked `data-fg-new` in `html` (the mark is taken off).
+     */
+    insertHtml(html, range = null) {
+      this.surface.focus();
+      const sel = window.getSelection();
+      if (!range && !(sel.rangeCount && this.surface.contains(sel.getRangeAt(0).startContainer))) {
+        range = document.createRange();
+        range.selectNodeContents(this.surface);
+        range.collapse(false);
+      }
+      if (range) {
+        sel.removeAllRanges();
+        sel.addRange(range);
+      }
+      const before = sel.getRangeAt(0);
+      const start = textOffset(this.surface, before.startContainer, before.startOffset);
+      document.execCommand("insertHTML", false, html);
+      const after = sel.rangeCount ? sel.getRangeAt(0) : null;
+      const end = after && this.surface.contains(after.endContainer)
+        ? textOffset(this.surface, after.endContainer, after.endOffset) : start;
+      const nodes = Array.from(this.surface.querySelectorAll("[data-fg-new]"));
+      nodes.forEach((n) => n.removeAttribute("data-fg-new"));
+      return { start, end, text: this.text().slice(start, end), nodes };
+    }
+
+    /** Replace what insertHtml inserted (undoably), unless the author has changed it since. */
+    replaceInserted(at, html) {
       const range = document.createRange();
-      range.setStartBefore(nodes[0]);
-      range.setEndAfter(nodes[nodes.length - 1]);
-      this.insertNodes(replacement, range);
+      let card = false;
+      if (at.nodes.length) {
+        if (!at.nodes.every((n) => n.isConnected && this.surface.contains(n))) return false;
+        at.nodes.forEach((n) => n.removeAttribute("contenteditable")); // a card: editable, so it can go
+        card = at.nodes.length === 1 && at.nodes[0].matches("blockquote.fg-embed");
+        range.setStartBefore(at.nodes[0]);
+        range.setEndAfter(at.nodes[at.nodes.length - 1]);
+      } else {
+        if (at.start === at.end || this.text().slice(at.start, at.end) !== at.text) return false;
+        const [sn, so] = pointAt(this.surface, at.start, true);
+        const [en, eo] = pointAt(this.surface, at.end);
+        range.setStart(sn, so);
+        range.setEnd(en, eo);
+      }
+      this.insertHtml(html, range);
+      // Chrome keeps the blockquote around what replaces it; outdent takes it off (undoable too)
+      if (card) document.execCommand("outdent");
       this.changed();
       return true;
-    }
-
-    /** Text typed at the very end of a highlight goes after it, not into it. */
-    onBeforeInput(event) {
-      if (event.inputType !== "insertText" || !event.data) return;
-      const sel = window.getSelection();
-      if (!sel.rangeCount || !sel.isCollapsed) return;
-      const { startContainer: node, startOffset: offset } = sel.getRangeAt(0);
-      const mark = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
-      if (!mark || !mark.matches("mark.fg-hit") || !this.surface.contains(mark)) return;
-      const atEnd = node.nodeType === Node.TEXT_NODE ? offset === node.data.length && !node.nextSibling
-        : offset === mark.childNodes.length;
-      if (!atEnd) return;
-      event.preventDefault();
-      const next = mark.nextSibling;
-      let text;
-      if (next && next.nodeType === Node.TEXT_NODE) {
-        next.insertData(0, event.data);
-        text = next;
-      } else {
-        // a trailing plain space would collapse (and the caret fall back into the mark): use a
-        // no-break space, as the browser itself does at the end of a line
-        text = document.createTextNode(event.data.replace(/ $/, "\u00a0"));
-        mark.after(text);
-      }
-      const range = document.createRange();
-      range.setStart(text, event.data.length);
-      range.collapse(true);
-      sel.removeAllRanges();
-      sel.addRange(range);
-      this.changed();
     }
 
     // --- paste and drop --------------------------------------------------------------------
@@ -568,11 +588,13 @@
           if (!removedImages && hasImageFile) this.notify("image", this.t("pasted_image"));
           return true;
         }
-        this.insertNodes(nodes, range);
+        const holder = document.createElement("div");
+        holder.append(...nodes);
+        const plain = text || holder.textContent;
+        const at = this.insertHtml(holder.innerHTML, range);
         this.changed();
-        const plain = text || nodes.map((n) => n.textContent).join("");
         this.notify("rich", this.t("rich_text"), this.t("plain_text_action"), () => {
-          this.replaceNodes(nodes, this.textNodesFor(plain));
+          this.replaceInserted(at, plainHtml(plain));
         });
         return true;
       }
@@ -584,30 +606,16 @@
       const bare = this.html && BARE_URL.exec(text);
       if (bare) {
         const url = bare[1];
-        let embed;
         if (IMAGE_URL.test(url)) {
-          embed = document.createElement("img");
-          embed.src = url;
-          embed.alt = "";
-        } else {
-          embed = document.createElement("a");
-          embed.href = url;
-          embed.rel = "nofollow noopener";
-          embed.textContent = url;
+          const at = this.insertHtml(`<img src="${escapeHtml(url)}" alt="" data-fg-new>`, range);
+          this.changed();
+          this.notify("link", this.t("link_embedded"), this.t("link_action"), () => this.replaceInserted(at, linkHtml(url)));
+          return true;
         }
-        this.insertNodes([embed], range);
+        // a link at once (undoable), then the server's preview card in its place
+        const at = this.insertHtml(linkHtml(url, true), range);
         this.changed();
-        this.notify("link", this.t("link_embedded"), this.t("link_action"), () => {
-          if (embed.tagName === "IMG") {
-            const a = document.createElement("a");
-            a.href = url;
-            a.rel = "nofollow noopener";
-            a.textContent = url;
-            this.replaceNodes([embed], [a]);
-          } else {
-            this.replaceNodes([embed], [document.createTextNode(url)]);
-          }
-        });
+        this.embed(url, at);
         return true;
       }
       // plain text: insert as text (keeps the browser's undo)
@@ -620,13 +628,46 @@
       return true;
     }
 
-    textNodesFor(plain) {
-      const out = [];
-      plain.replace(/\r\n?/g, "\n").split("\n").forEach((line, i) => {
-        if (i) out.push(document.createElement("br"));
-        if (line) out.push(document.createTextNode(line));
-      });
-      return out.length ? out : [document.createTextNode("")];
+    /** Ask the server for the link's preview card and put it in place of the pasted link (if the
+     *  author has not changed it meanwhile); the notice's link_action turns it back into a
+     *  plain, clickable link. No answer (offline, an error): the link stays a link. */
+    async embed(url, at) {
+      if (!this.config.embedUrl) return;
+      let card = null;
+      try {
+        const response = await fetch(this.config.embedUrl, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken(this.form) },
+          body: JSON.stringify({ url }),
+        });
+        if (response.ok) card = await response.json();
+      } catch (e) { card = null; }
+      const link = at.nodes[0];
+      if (!card || !link || !link.isConnected || link.getAttribute("href") !== url || link.textContent !== url) return;
+      const placed = this.insertHtml(this.cardHtml(card), this.rangeOver(link));
+      if (!placed.nodes.length) return;
+      this.changed();
+      this.notify("link", this.t("link_embedded"), this.t("link_action"), () => this.replaceInserted(placed, linkHtml(url)));
+    }
+
+    rangeOver(node) {
+      const range = document.createRange();
+      range.selectNode(node);
+      return range;
+    }
+
+    /** A preview card as HTML the server's sanitizer keeps (a blockquote of paragraphs and one
+     *  link), so the post shows it too; class and contenteditable are the editor's own. */
+    cardHtml(card) {
+      const link = `<a href="${escapeHtml(card.url)}" rel="nofollow noopener"><strong>${escapeHtml(card.title || card.host)}</strong></a>`;
+      const lines = [`<p>${link}</p>`];
+      if (card.excerpt) lines.push(`<p>${escapeHtml(card.excerpt)}</p>`);
+      const meta = [card.author ? this.t("embed_by", { author: card.author }) : null, card.title ? `${card.host}${card.path}` : card.path]
+        .filter(Boolean).map(escapeHtml).join(" · ");
+      lines.push(`<p><small>${meta}</small></p>`);
+      return `<blockquote class="fg-embed fg-embed--${escapeHtml(card.kind || "link")}" contenteditable="false" ` +
+        `aria-label="${escapeHtml(this.t("embed_label"))}" data-fg-new>${lines.join("")}</blockquote><p><br></p>`;
     }
 
     // --- notices ---------------------------------------------------------------------------
@@ -698,7 +739,11 @@
           method: "POST",
           credentials: "same-origin",
           headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken(this.form) },
-          body: JSON.stringify({ content, html: this.html }),
+          // the page's context (the host's context_loader: which forum the post goes to), so a
+          // moderator of this forum is told "exempt" while typing exactly when the submit will be
+          body: JSON.stringify(this.config.context == null
+            ? { content, markup: this.markup }
+            : { content, markup: this.markup, context: this.config.context }),
           signal: controller.signal,
         });
         data = await response.json();
@@ -732,14 +777,17 @@
         this.setServerNotice([], null, null);
         this.clearMarks();
         this.showEmoji(0, null);
+        this.setInvalid(false);
         this.wrapper.dataset.fgAction = "";
         return;
       }
       this.wrapper.dataset.fgAction = data.action;
       const tone = data.exempt ? "info" : data.action === "block" ? "error" : "warning";
-      this.setServerNotice(data.messages || [], data.exempt ? data.exempt_notice || this.t("moderator") : null, null,
-        tone);
       const hasHits = (data.matches || []).length > 0;
+      const words = hasHits ? uniqueWords(markedPieces(data.highlighted_html || "").pieces) : [];
+      this.setServerNotice(data.messages || [], data.exempt ? data.exempt_notice || this.t("moderator") : null, null,
+        tone, data.exempt ? [] : words);
+      this.setInvalid(data.action === "block" && !data.exempt);
       if (this.surface) {
         if (hasHits) this.highlight(data.highlighted_html);
         else this.clearMarks();
@@ -754,10 +802,59 @@
       this.showEmoji(data.emoji_count || 0, data.emoji_limit);
     }
 
-    setServerNotice(messages, exemptText, errorText, tone = "error") {
-      const key = JSON.stringify([messages, exemptText, errorText, tone]);
+    /** aria-invalid on the field the author types in while the draft would be refused. */
+    setInvalid(invalid) {
+      for (const el of [this.surface, this.element]) {
+        if (!el) continue;
+        if (invalid) el.setAttribute("aria-invalid", "true");
+        else el.removeAttribute("aria-invalid");
+      }
+    }
+
+    /**
+     * The page is the forum's answer to a refused post: focus goes to the notice, the refusal and
+     * the words to change are put in an alert region at this moment (a region filled before load
+     * is never announced), and the field is marked invalid.
+     */
+    announceBlocked() {
+      const box = this.region.querySelector("[data-fg-server-notice][data-fg-blocked]");
+      if (!box) return;
+      this.setInvalid(true);
+      if (!box.querySelector("[data-fg-words]")) {
+        const words = uniqueWords(Array.from(this.region.querySelectorAll("[data-fg-preview] mark"))
+          .map((m) => ({ text: m.textContent })));
+        if (words.length) box.appendChild(this.wordsParagraph(words));
+      }
+      if (!focusTaken) {
+        focusTaken = true;
+        // after load: the browser's scroll to the URL's #fragment would take the focus back
+        const focus = () => setTimeout(() => {
+          const target = this.region.querySelector("[data-fg-server-notice]");
+          if (!target) return;
+          target.tabIndex = -1;
+          target.focus({ preventScroll: true });
+          target.scrollIntoView({ block: "center" });
+        }, 0);
+        if (document.readyState === "complete") focus();
+        else window.addEventListener("load", focus, { once: true });
+      }
+      const text = Array.from(box.querySelectorAll("p")).map((p) => p.textContent.trim()).join(" ");
+      setTimeout(() => { this.alert.textContent = text; }, 100);
+    }
+
+    wordsParagraph(words) {
+      const p = document.createElement("p");
+      p.className = "fg-visually-hidden";
+      p.dataset.fgWords = "";
+      p.textContent = this.t("words_named", { words: words.join(", ") });
+      return p;
+    }
+
+    setServerNotice(messages, exemptText, errorText, tone = "error", words = []) {
+      const key = JSON.stringify([messages, exemptText, errorText, tone, words]);
       if (key === this.lastNotice) return; // do not re-announce the same notice
       this.lastNotice = key;
+      const hadFocus = this.region.contains(document.activeElement); // the refusal the page opened with
       this.region.querySelectorAll("[data-fg-server-notice], [data-fg-exempt-notice], [data-fg-preview], [data-fg-error]")
         .forEach((n) => n.remove());
       const paragraph = (className, text, marker = null) => {
@@ -773,7 +870,12 @@
         box.className = `fg-notice fg-notice--${tone}`;
         box.dataset.fgServerNotice = "";
         for (const m of messages) box.appendChild(paragraph("fg-notice__message", m));
+        if (words.length) box.appendChild(this.wordsParagraph(words));
         this.region.appendChild(box);
+        if (hadFocus) {
+          box.tabIndex = -1;
+          box.focus({ preventScroll: true });
+        }
       }
       if (errorText) this.region.appendChild(paragraph("fg-notice fg-notice--warning", errorText, "fgError"));
     }
@@ -789,25 +891,50 @@
     }
 
     // --- highlights in place ---------------------------------------------------------------
+    //
+    // Highlights are ranges in the CSS Custom Highlight API, painted by ::highlight(fg-hit): they
+    // are never nodes in the editor, so no editing gesture can turn them into content (a <mark>
+    // deleted by Backspace left its style on the next typed text) and applying them does not touch
+    // the DOM, so the browser's undo history stays whole. Without the API the server's
+    // highlighted copy is shown below the editor instead.
 
     clearMarks() {
       if (!this.surface) return;
-      const marks = this.surface.querySelectorAll("mark.fg-hit");
-      if (!marks.length) return;
-      const caret = document.activeElement === this.surface ? saveCaret(this.surface) : null;
-      marks.forEach((m) => m.replaceWith(...m.childNodes));
-      this.surface.normalize();
-      restoreCaret(this.surface, caret);
+      if (this.preview) { this.preview.hidden = true; this.preview.textContent = ""; }
+      this.setHits([]);
+    }
+
+    setHits(hits) {
+      this.hits = hits;
+      const registry = hitRegistry();
+      if (!registry) return;
+      let all = registry.get(HIT_NAME);
+      if (!all) {
+        all = new Highlight();
+        registry.set(HIT_NAME, all);
+      }
+      for (const r of this.hitRanges || []) all.delete(r);
+      this.hitRanges = hits.map((h) => h.range);
+      for (const r of this.hitRanges) all.add(r);
     }
 
     highlight(highlightedHtml) {
-      const focused = document.activeElement === this.surface;
-      const caret = focused ? saveCaret(this.surface) : null;
-      this.surface.querySelectorAll("mark.fg-hit").forEach((m) => m.replaceWith(...m.childNodes));
-      this.surface.normalize();
       const { pieces, text: serverText } = markedPieces(highlightedHtml);
+      if (!hitRegistry()) {
+        // no Custom Highlight API: the server's highlighted copy below the editor
+        if (!this.preview) {
+          this.preview = document.createElement("div");
+          this.preview.className = "fg-preview fg-preview--live";
+          this.footer.before(this.preview);
+        }
+        this.preview.textContent = "";
+        this.preview.appendChild(sanitizeWithMarks(highlightedHtml).fragment);
+        this.preview.hidden = false;
+        this.hits = pieces.map((p) => ({ text: p.text, title: p.title }));
+        return;
+      }
       const editorText = textNodes(this.surface).map((n) => n.data).join("");
-      const ranges = [];
+      const hits = [];
       const used = [];
       for (const p of pieces) {
         let start = p.start;
@@ -823,35 +950,29 @@
           if (start === -1 || !p.text) continue;
         }
         used.push(start);
-        ranges.push({ start, end: start + p.text.length, title: p.title });
+        const range = document.createRange();
+        const [sn, so] = pointAt(this.surface, start, true);
+        const [en, eo] = pointAt(this.surface, start + p.text.length);
+        range.setStart(sn, so);
+        range.setEnd(en, eo);
+        hits.push({ range, text: p.text, title: p.title || this.t("hit_title", { words: p.text }) });
       }
-      ranges.sort((a, b) => b.start - a.start); // wrap from the end: earlier offsets stay valid
-      for (const r of ranges) this.wrap(r.start, r.end, r.title);
-      restoreCaret(this.surface, caret);
+      this.setHits(hits);
     }
 
-    wrap(start, end, title) {
-      let total = 0;
-      const targets = [];
-      for (const node of textNodes(this.surface)) {
-        const len = node.data.length;
-        const s = Math.max(start, total);
-        const e = Math.min(end, total + len);
-        if (s < e) targets.push([node, s - total, e - total]);
-        total += len;
-        if (total >= end) break;
+    /** The highlighted word's title as the surface's tooltip while the pointer is over it. */
+    hoverHit(event) {
+      if (!this.hits || !this.hits.length || !document.caretRangeFromPoint) return;
+      const at = document.caretRangeFromPoint(event.clientX, event.clientY);
+      let title = "";
+      if (at) {
+        for (const h of this.hits) {
+          if (h.range && !h.range.collapsed && h.range.isPointInRange(at.startContainer, at.startOffset) &&
+              h.range.comparePoint(at.startContainer, at.startOffset) === 0) { title = h.title; break; }
+        }
       }
-      const words = this.surface.textContent.slice(start, end);
-      for (const [node, s, e] of targets.reverse()) {
-        let piece = node;
-        if (e < piece.data.length) piece.splitText(e);
-        if (s > 0) piece = piece.splitText(s);
-        const mark = document.createElement("mark");
-        mark.className = "fg-hit";
-        mark.title = title || this.t("hit_title", { words });
-        piece.replaceWith(mark);
-        mark.appendChild(piece);
-      }
+      if (title) this.surface.title = title;
+      else this.surface.removeAttribute("title");
     }
 
     // --- drafts ----------------------------------------------------------------------------
@@ -862,20 +983,36 @@
       this.saveTimer = setTimeout(() => this.save(false), 400);
     }
 
-    save(submitted) {
+    /**
+     * Keep the draft. `submitting`: the form is being posted; the entry is kept, marked pending,
+     * until a page shows that the forum took the post (see postedAfter). A blocked post (422), a
+     * network error, a server error or a tab closed mid-submit all leave the draft where it was.
+     */
+    save(submitting) {
       if (this.config.autosave === false) return;
       clearTimeout(this.saveTimer);
       const content = this.value();
       try {
         if (!content.trim()) localStorage.removeItem(this.storageKey);
-        else localStorage.setItem(this.storageKey, JSON.stringify({ content, submitted, savedAt: Date.now() }));
+        else {
+          const entry = { content, savedAt: Date.now() };
+          if (submitting) Object.assign(entry, { pending: true, from: location.href.split("#")[0], submittedAt: Date.now() });
+          localStorage.setItem(this.storageKey, JSON.stringify(entry));
+        }
       } catch (e) { /* storage full or disabled */ }
-      this.saveOnServer(submitted || !content.trim() ? null : content, submitted);
+      this.saveOnServer(content.trim() ? content : null, submitting);
+    }
+
+    /** The stored entry when its post is still waiting for the forum's answer. */
+    pendingEntry() {
+      let saved = null;
+      try { saved = JSON.parse(localStorage.getItem(this.storageKey) || "null"); } catch (e) { saved = null; }
+      return saved && saved.pending ? saved : null;
     }
 
     /** Signed-in users' drafts also go to the server (debounced; at once when the form is posted). */
     saveOnServer(content, now) {
-      const key = this.element.dataset.fgDraftKey;
+      const key = this.draftKey;
       if (!this.config.draftUrl || !key) return;
       clearTimeout(this.serverTimer);
       const send = () => {
@@ -897,22 +1034,38 @@
       if (this.config.autosave === false) return;
       let saved = null;
       try { saved = JSON.parse(localStorage.getItem(this.storageKey) || "null"); } catch (e) { saved = null; }
-      if (saved && saved.submitted) {
-        // the page came back empty after a post: it went through
+      if (saved && saved.pending && postedAfter(saved)) {
+        // this page is where the forum sent the author after taking the post: the draft is done
         try { localStorage.removeItem(this.storageKey); } catch (e) { /* ignore */ }
-        saved = null;
+        this.saveOnServer(null, true);
+        return;
       }
-      const server = this.element.dataset.fgServerDraft;
+      const server = this.serverDraft;
       if ((!saved || !saved.content) && server) saved = { content: server };
       if (!saved || !saved.content) return;
       this.lastServerDraft = server || null;
       this.setContent(saved.content);
+      if (saved.pending) this.save(false); // the post never arrived: an ordinary draft again
       this.notify("restored", this.t("restored"), this.t("clear_action"), () => {
         this.setContent("");
         this.changed();
         this.save(false);
       });
     }
+  }
+
+  /**
+   * Did the forum take the post of this pending entry? Only when this page is the end of a redirect
+   * (Post/Redirect/Get) from the page the form was posted on, that answered without an error and
+   * soon after the submit. Anything else (the 422 page itself, a reload, a back after a network or
+   * server error, a later visit after a tab was closed) keeps the draft.
+   */
+  function postedAfter(entry) {
+    const nav = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    if (!nav || nav.type !== "navigate" || !(nav.redirectCount > 0)) return false;
+    if (nav.responseStatus && nav.responseStatus >= 400) return false;
+    if (!entry.from || document.referrer.split("#")[0] !== entry.from) return false; // a referrer has no #fragment
+    return Date.now() - (entry.submittedAt || 0) < 10 * 60 * 1000;
   }
 
   /** Sanitize server markup for the plain-text preview, keeping <mark>. */
@@ -923,16 +1076,24 @@
 
   const editors = new WeakMap();
 
-  function attach(element) {
+  /** Turn `element` (a <textarea>, an <input>, a contenteditable, or a selector for one) into a
+   *  checked editor; attaching twice returns the same editor. */
+  function attach(element, options = {}) {
+    if (typeof element === "string") element = document.querySelector(element);
+    if (!element) return null;
     if (editors.has(element)) return editors.get(element);
-    const editor = new Editor(element);
+    const editor = new Editor(element, options);
     editors.set(element, editor);
     element.forumGuardEditor = editor;
     return editor;
   }
 
   function attachAll(root = document) {
-    root.querySelectorAll("[data-forum-guard]").forEach(attach);
+    root.querySelectorAll("[data-forum-guard]").forEach((el) => attach(el));
+    root.querySelectorAll("[data-fg-attach]").forEach((spec) => {
+      const el = document.getElementById(spec.dataset.fgAttach);
+      if (el) attach(el, readJson(spec.dataset.fgOptions));
+    });
   }
 
   window.ForumGuardEditor = { attach, attachAll, sanitize };
