@@ -20,6 +20,16 @@ sys.path.insert(0, str(HERE))
 
 import forum  # noqa: E402
 
+
+def pytest_report_header() -> list[str]:
+    import importlib.metadata
+
+    import forum_guard
+
+    return [f"flaskbb {importlib.metadata.version('flaskbb')}, forum_guard {forum_guard.__version__} "
+            f"from {Path(forum_guard.__file__).parent}"]
+
+
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
