@@ -73,6 +73,10 @@ def test_blocked_quick_reply_comes_back_in_the_topic_with_the_draft(app: Any, lo
     assert "Welcome!" in page  # the topic page itself: FlaskBB would have redirected and lost the draft
     assert '<mark class="fg-term fg-block"' in page and ">zorblax</mark>" in page
     assert post_count(app, 1) == before
+    # one notice, right above the quick reply's textarea (not by the controls above the posts)
+    assert page.count('data-fg-notice-for="content"') == 1
+    assert page.index('data-fg-notice-for="content"') > page.index("Have fun with your new FlaskBB Forum!")
+    assert page.index('data-fg-notice-for="content"') < page.index('<textarea')
 
 
 def test_blocked_reply_page(app: Any, login: Any) -> None:

@@ -161,8 +161,13 @@ def flaskbb_tpl_form_new_topic_before(form: Any) -> Markup:
 
 @impl
 def flaskbb_tpl_topic_controls(topic: Any) -> Markup:
-    """Right above the quick reply form: its notice and its editor."""
+    """Right above the quick reply form: its notice and its editor. FlaskBB's topic page shows its
+    controls twice, above the posts and above the quick reply: only the second gets them."""
     if request.endpoint != "forum.view_topic":
+        return Markup("")
+    seen = g.get("_forum_guard_flaskbb_controls", 0) + 1
+    g._forum_guard_flaskbb_controls = seen
+    if seen != 2:
         return Markup("")
     return _field_markup("content", _content_markup())
 
