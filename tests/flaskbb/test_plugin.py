@@ -238,3 +238,17 @@ def test_admin_pages_are_for_flaskbb_moderators(app: Any, login: Any, username: 
 def test_navigation_links_the_admin_pages_for_moderators_only(app: Any, login: Any) -> None:
     assert "/forum-guard/admin/queue" in login("mo").get("/").get_data(as_text=True)
     assert "/forum-guard/admin/queue" not in login("ann").get("/").get_data(as_text=True)
+
+
+def test_markdown_image_is_refused_by_the_live_check(app: Any, login: Any) -> None:
+    verdict = live_check(login("ann"), 1, f"see {IMAGE}")
+    assert verdict["blocked"] is True and "cannot paste images" in " ".join(verdict["messages"])
+
+
+def test_an_edit_that_needs_approval_hides_the_post(app: Any, login: Any) -> None:
+    ann = login("ann")
+    post_id = posted_id(ann.submit(f"{WELCOME_TOPIC}/post/new", {"content": "Plain words.", "submit": "Reply"}))
+    posted_id(ann.submit(f"/post/{post_id}/edit", {"content": "Plain words. Cheap pills!", "submit": "Reply"}))
+    assert db_post(app, post_id) == {"content": "Plain words. Cheap pills!", "hidden": True, "topic": 1}
+    [item] = store(app).queue_by_ref(post_id, status="pending")
+    assert item.content == "Plain words. Cheap pills!"
