@@ -213,9 +213,13 @@ def test_held_topic_is_a_hidden_topic(app: Any, login: Any) -> None:
     with app.app_context():
         topic = db.session.execute(db.select(Topic).filter_by(title="Cheap pills inside")).unique().scalar_one()
         assert topic.hidden and topic.first_post_id is not None
-        ref = topic.first_post_id
+        ref, topic_id = topic.first_post_id, topic.id
     [item] = store(app).queue_by_ref(ref, status="pending")
     assert item.content == "Cheap pills inside"
+    # unhiding the topic in FlaskBB approves it
+    r = login("admin").submit(f"/topic/{topic_id}", {}, action=f"/topic/{topic_id}/unhide")
+    assert r.status_code == 302
+    assert store(app).queue_item(item.id).status == "approved"
 
 
 def test_flagged_or_allowed_posts_are_not_hidden(app: Any, login: Any) -> None:
