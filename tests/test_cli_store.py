@@ -402,6 +402,22 @@ def test_queue_approve_reject(db: str) -> None:
                                                                              (a, "approved", "buy pills")]
 
 
+def test_queue_and_audit_never_send_a_posters_control_characters_to_the_terminal(db: str) -> None:
+    """ESC/BEL (window title, cursor moves), C1 controls and a bidi override in a guest's post or name
+    are printed as escapes in the human listing; --json carries the text as it is."""
+    hostile = "buy cheap pills \x1b]0;owned\x07\x1b[2J\x9b31m\u202eslip"
+    qid = _enqueue(db, text=hostile)
+    store = open_store(db)
+    store.decide(qid, "rejected", actor="mod\x1b[31m", note="\x1b[1A", origin="cli")
+    for args in (("queue", "--status", "all"), ("audit",), ("stats",)):
+        out = run(db, *args).output
+        assert not any(ch in out for ch in "\x1b\x07\x9b\u202e"), (args, out)
+    listed = run(db, "queue", "--status", "all").output
+    assert "\\x1b]0;owned\\x07" in listed and "\\u202eslip" in listed
+    items = as_json(run(db, "queue", "--status", "all", "--json"))["items"]
+    assert items[0]["content"] == hostile
+
+
 # --- flask guard ------------------------------------------------------------------------------
 
 

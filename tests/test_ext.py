@@ -174,12 +174,21 @@ def test_middleware_block_is_422_with_the_draft_intact(host: Any) -> None:
     assert 'role="status" aria-live="polite"' in body
     assert "<mark" in body and ">fuck</mark>" in body
     # the author's full text, escaped, in the textarea that is posted again; nothing unescaped
-    assert ">&lt;p&gt;Well &lt;b&gt;fuck&lt;/b&gt; this &amp; &#34;that&#34; &lt;script&gt;alert(1)&lt;/script&gt;&lt;/p&gt;</textarea>" in body
+    assert ">\n&lt;p&gt;Well &lt;b&gt;fuck&lt;/b&gt; this &amp; &#34;that&#34; &lt;script&gt;alert(1)&lt;/script&gt;&lt;/p&gt;</textarea>" in body
     assert "<script>alert" not in body
     assert '<input type="hidden" name="other" value="kept">' in body
     assert saved == []
     assert len(blocked) == 1 and blocked[0]["content"] == draft and blocked[0]["verdict"].blocked
     assert len(checked) == 1
+
+
+def test_a_blocked_draft_that_starts_with_line_breaks_keeps_them(host: Any) -> None:
+    """HTML drops one newline right after ``<textarea>``: the page writes one of its own first, so
+    the author's leading blank lines reach the browser's textarea as typed."""
+    app, _, _ = host
+    r = app.test_client().post("/reply", data={"content": "\n\nfuck this\n"})
+    assert r.status_code == 422
+    assert ">\n\n\nfuck this\n</textarea>" in r.get_data(as_text=True)
 
 
 def test_middleware_block_answers_json_to_json_posts(host: Any) -> None:
@@ -313,7 +322,7 @@ def test_explicit_check_field(host: Any) -> None:
     r = client.post("/explicit", data={"content": "what the fuck"})
     assert r.status_code == 422
     body = r.get_data(as_text=True)
-    assert TERMS_NOTICE in body and ">what the fuck</textarea>" in body
+    assert TERMS_NOTICE in body and ">\nwhat the fuck</textarea>" in body
     assert client.post("/explicit", data={"content": "what the heck"}).status_code == 201
     assert saved == [{"content": "what the heck"}]
 
@@ -673,7 +682,7 @@ def test_the_documented_host_app_runs(tmp_path: Path, monkeypatch: pytest.Monkey
         assert client.post("/reply", data={"content": "what the fuck", "csrf_token": token}).status_code == 422
         assert client.post("/reply", data={"content": "hello", "csrf_token": token}).get_data() == b"saved"
         r = client.post("/topic", data={"content": "what the fuck", "csrf_token": token})
-        assert r.status_code == 422 and ">what the fuck</textarea>" in r.get_data(as_text=True)
+        assert r.status_code == 422 and ">\nwhat the fuck</textarea>" in r.get_data(as_text=True)
         assert client.post("/topic", data={"content": "hi", "csrf_token": token}).get_data() == b"saved"
     finally:
         close_app(app)

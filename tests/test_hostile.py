@@ -102,10 +102,12 @@ def assert_json_error(r: Any, status: int) -> dict[str, Any]:
 
 
 def draft_in_page(page: str) -> str:
-    """The draft as the re-rendered editor gives it back (the textarea's text)."""
+    """The draft as the re-rendered editor gives it back (the textarea's text: HTML drops one line
+    break right after the start tag)."""
     m = TEXTAREA.search(page)
     assert m, "no editor in the page"
-    return html.unescape(m.group(1))
+    text = m.group(1)
+    return html.unescape(text[1:] if text.startswith("\n") else text)
 
 
 # --- size bombs ---------------------------------------------------------------------------------
@@ -128,7 +130,7 @@ def test_a_10_mb_post_is_refused_before_any_work(app: Flask, client: FlaskClient
         ("60k emoji", "😀" * 60_000, False, "Only 75 emoji are allowed."),
         ("emoji families", "👨\u200d👩\u200d👧\u200d👦" * 12_000, True, "Only 75 emoji are allowed."),
         ("7k links", " ".join(f"http://e{i}.example" for i in range(7_000)), False, "too large"),
-        ("2.5k anchors", "".join(f'<a href="http://e{i}.example/">x</a>' for i in range(2_500)), True, "links"),
+        ("2.5k anchors", "".join(f'<a href="http://e{i}.example/">x</a>' for i in range(2_500)), True, "only 1 link is allowed"),
         ("a 99k line", "x" * 99_000, False, "too long"),
         ("every matched word", "fuck " * 19_000, False, "terms that we do not allow"),
         ("99k '<'", "<" * 99_000, True, "too long"),

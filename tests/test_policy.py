@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
 from markupsafe import Markup
 
 from forum_guard import Action, Guard, Limits, ViolationKind, parse_wordlist
+from forum_guard.engine.limits import message_problem
 from forum_guard.errors import LimitsError
 
 WORDLISTS = Path(__file__).resolve().parent.parent / "wordlists"
@@ -157,6 +160,33 @@ def test_custom_messages_follow_the_limit() -> None:
     limits = Limits.from_dict({"defaults": {"max_emoji": 3}, "messages": {"emoji": "Max {limit} smileys!"}})
     verdict = Guard([], limits).check("😀😀😀😀")
     assert verdict.messages == ("Max 3 smileys!",)
+
+
+@pytest.mark.parametrize(("template", "fragment"), [
+    ("Only {limt} links.", "{limt}"),
+    ("Only {limit:>200000000} links.", "thousands separator"),
+    ("Only {limit!r} links.", "thousands separator"),
+    ("Only {limit.__class__} links.", "{limit.__class__}"),
+    ("Only {0} links.", "{0}"),
+    ("Only {limit links.", "not a valid template"),
+    ("x" * 1001, "longer than"),
+])
+def test_a_notice_that_is_not_a_safe_template_is_refused(template: str, fragment: str) -> None:
+    with pytest.raises(LimitsError, match=re.escape(fragment)):
+        Limits.from_dict({"messages": {"links": template}})
+    assert message_problem("Only {limit} links, you sent {count:,}.") is None
+
+
+def test_a_bad_notice_already_in_force_falls_back_to_the_shipped_wording() -> None:
+    """A template stored before they were checked (or set in code) never fails a check nor fills
+    400 MB: the forum's default wording is shown instead."""
+    limits = Limits.default()
+    wide = dataclasses.replace(limits, messages=dataclasses.replace(limits.messages, links="{limit:>200000000}",
+                                                                    emoji="Only {limt} emoji"))
+    verdict = Guard([], wide).check("😀" * 80 + " https://a.example https://b.example", group="guest")
+    shipped = limits.messages
+    assert set(verdict.messages) >= {shipped.render("emoji", limit=75), shipped.render("links", limit=1)}
+    assert max(map(len, verdict.messages)) < 200
 
 
 def test_shipped_lists_load_and_catch_the_seed_spam() -> None:

@@ -9,7 +9,7 @@ import click
 
 from ..engine.limits import Limits
 from .common import ORIGIN, changed, database_option, handle_errors, host_app, json_option, open_store, os_user
-from .output import echo_json, table, when
+from .output import echo_json, shown, table, when
 
 __all__ = ["approve_cmd", "audit_cmd", "limits_cmd", "queue_cmd", "reject_cmd", "stats_cmd"]
 
@@ -36,7 +36,7 @@ def stats_cmd(database: str | None, as_json: bool) -> None:
     click.echo(f"audit log: {stats['audit_entries']} entries")
     if stats["last_change"]:
         lc = stats["last_change"]
-        click.echo(f"last change: {lc['at']} by {lc['actor']}: {lc['summary']}")
+        click.echo(shown(f"last change: {lc['at']} by {lc['actor']}: {lc['summary']}"))
 
 
 @click.command("limits")
@@ -112,9 +112,9 @@ def queue_cmd(status: str, limit: int, database: str | None, as_json: bool) -> N
         click.echo("the queue is empty" if status == "pending" else "nothing")
     for i in items:
         text = " ".join((i.decided_content or i.content).split())
-        click.echo(f"#{i.id} {when(i.created_at)} {i.reason} {i.status} by {i.author or 'anonymous'} "
-                   f"({i.group}) ref={i.ref}: terms {', '.join(i.terms) or '-'}")
-        click.echo(f"    {text[:160]}{'…' if len(text) > 160 else ''}")
+        click.echo(shown(f"#{i.id} {when(i.created_at)} {i.reason} {i.status} by {i.author or 'anonymous'} "
+                         f"({i.group}) ref={i.ref}: terms {', '.join(i.terms) or '-'}"))
+        click.echo(f"    {shown(text[:160])}{'…' if len(text) > 160 else ''}")
 
 
 def _decide(item_id: int, decision: Literal["approved", "rejected"], content: str | None, note: str | None,
@@ -174,7 +174,7 @@ def audit_cmd(actor: str | None, action: str | None, target: str | None, since: 
         echo_json({"entries": [e.to_dict() for e in entries]})
         return
     for e in entries:
-        click.echo(f"{when(e.at)}  {e.actor or '-'} ({e.origin})  {e.action}  {e.summary}")
+        click.echo(shown(f"{when(e.at)}  {e.actor or '-'} ({e.origin})  {e.action}  {e.summary}"))
 
 
 def _parse_since(value: str | None) -> datetime | None:

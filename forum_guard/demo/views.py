@@ -79,7 +79,9 @@ def author_name() -> str | None:
 
 
 #: the editors of this forum: one per topic's reply form, and the new-topic form
-DRAFT_KEY = re.compile(r"reply-\d{1,10}|new-topic")
+DRAFT_KEY = re.compile(r"reply-(\d{1,10})|new-topic")
+#: drafts kept per member: saving one more drops the one left longest
+MAX_DRAFTS = 20
 
 
 @guard.recent_posts_loader
@@ -99,13 +101,17 @@ def load_draft(key: str) -> str | None:
 @guard.draft_saver
 def save_draft(key: str, content: str | None) -> None:
     user = current_user()
-    if user is None or not DRAFT_KEY.fullmatch(key):
-        return
+    named = DRAFT_KEY.fullmatch(key)
+    if user is None or named is None or (named.group(1) and db().get(Topic, int(named.group(1))) is None):
+        return  # only the editors this forum has: a reply to a topic that exists, or a new topic
     draft = db().get(Draft, (user.id, key))
     if content is None:
         if draft is not None:
             db().delete(draft)
     elif draft is None:
+        kept = db().scalars(select(Draft).where(Draft.user_id == user.id).order_by(Draft.updated_at.desc())).all()
+        for old in kept[MAX_DRAFTS - 1:]:
+            db().delete(old)
         db().add(Draft(user_id=user.id, key=key, content=content))
     else:
         draft.content = content

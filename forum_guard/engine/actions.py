@@ -17,6 +17,8 @@ class Action(enum.Enum):
     """block > require_approval > flag > censor > allow. ``Action("block")`` parses a value."""
 
     #: value, severity, shown, saved, published, queued, terms message, label, done, colour
+    # the "done" texts are translated where they are shown (forum_guard.web.responses.exempt_notice):
+    # N_("allowed"), N_("censored"), N_("flagged for moderators"), N_("held for approval"), N_("blocked")
     ALLOW = ("allow", 0, False, True, True, False, None, "Allow", "allowed", "green")
     CENSOR = ("censor", 1, True, True, True, False, "terms_censor", "Censor", "censored", "cyan")
     FLAG = ("flag", 2, False, True, True, True, "terms_flag", "Flag", "flagged for moderators", "magenta")

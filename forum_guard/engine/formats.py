@@ -95,6 +95,19 @@ def _parse_plain(text: str, *, name: str, source: str, kind: ListKind = ListKind
                     inflections=kind is ListKind.TERMS, source=source)
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP's "CSV injection"): the
+#: export puts an apostrophe before it, which spreadsheets show as text, and the import takes it off.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _to_cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _from_cell(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
+
+
 def _parse_csv(text: str, *, name: str, source: str, action: Action = Action.BLOCK) -> WordList:
     """Discourse's watched-words CSV: ``word[,replacement[,case_sensitive]]`` a row, no header (a first
     row ``word,…`` is taken as one). The action is the file's (Discourse keeps one file per action)."""
@@ -106,10 +119,10 @@ def _parse_csv(text: str, *, name: str, source: str, action: Action = Action.BLO
             lineno = reader.line_num
             if not row or not row[0].strip():
                 continue
-            word = row[0].strip()
+            word = _from_cell(row[0].strip())
             if lineno == 1 and word.lower() == "word":
                 continue
-            replacement = row[1].strip() if len(row) > 1 and row[1].strip() else None
+            replacement = _from_cell(row[1].strip()) if len(row) > 1 and row[1].strip() else None
             body = "\\" + word if word[0] in "!#\\" else word
             try:
                 term = Term.parse(body)
@@ -191,6 +204,7 @@ def export_text(wordlist: WordList, format: ExportFormat = "text") -> str:
         for t in wordlist.terms:
             if t.exception:
                 continue
-            writer.writerow([t.pattern, t.replacement] if t.replacement else [t.pattern])
+            cells = [t.pattern, t.replacement] if t.replacement else [t.pattern]
+            writer.writerow([_to_cell(c) for c in cells])
         return out.getvalue()
     raise ValueError(f"unknown export format {format!r} (text, plain or csv)")

@@ -20,6 +20,9 @@ A limits file (all keys optional; these are the defaults)::
     [groups.member]
     [groups.moderator]
     exempt = true
+    [groups.banned]              # any group name the host's group loader returns (up to 32 characters)
+    extends = "guest"            # starts from another group's limits instead of [defaults]
+    max_links = 0
 
     [messages]                   # the notices; {limit} and {count} are filled in
     terms_block = "Unfortunately, your content contains terms that we do not allow. ..."
@@ -27,17 +30,53 @@ A limits file (all keys optional; these are the defaults)::
 
 from __future__ import annotations
 
+import string
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import LimitsError
+from ..i18n import N_, gettext, ngettext
 
-__all__ = ["DEFAULT_HARD_CAP", "GROUPS", "GroupLimits", "Limits", "Messages"]
+__all__ = [
+    "DEFAULT_HARD_CAP", "GROUPS", "MAX_GROUP_NAME", "MESSAGE_FIELDS", "PLURAL_MESSAGES", "GroupLimits", "Limits",
+    "Messages", "message_problem",
+]
+
+#: The fields a notice may name; each takes no format or a thousands separator (``{count:,}``).
+MESSAGE_FIELDS = ("limit", "count", "domain")
+_MESSAGE_SPECS = frozenset({"", ",", "_", "d", ",d", "_d"})
+#: A notice longer than this is not a notice.
+MAX_MESSAGE_LENGTH = 1000
+
+
+@lru_cache(maxsize=256)
+def message_problem(text: str) -> str | None:
+    """What is wrong with a notice's text as a template, or None. Only ``{limit}``, ``{count}`` and
+    ``{domain}`` may be named, with no conversion and no format beyond a thousands separator: a
+    typo (``{limt}``) or a width (``{limit:>200000000}``, 400 MB per check) is refused when saved."""
+    if len(text) > MAX_MESSAGE_LENGTH:
+        return f"is longer than {MAX_MESSAGE_LENGTH} characters"
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        return f"is not a valid template ({exc}); write a literal brace as {{{{ or }}}}"
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in MESSAGE_FIELDS:
+            return (f"names {{{name}}}, which is not filled in; use "
+                    + ", ".join(f"{{{f}}}" for f in MESSAGE_FIELDS))
+        if conversion is not None or (spec or "") not in _MESSAGE_SPECS:
+            return f"formats {{{name}}} with something other than a thousands separator ({{{name}:,}})"
+    return None
 
 #: The member groups a forum knows, from least to most trusted.
 GROUPS = ("guest", "new", "member", "moderator")
+#: The longest group name the limits (and the queue) keep.
+MAX_GROUP_NAME = 32
 #: Drafts longer than this many characters are refused before any other work.
 DEFAULT_HARD_CAP = 100_000
 
@@ -60,41 +99,92 @@ class GroupLimits:
 
 @dataclass(frozen=True, slots=True)
 class Messages:
-    """The notices, in the forum's words. ``{limit}``, ``{count}`` and ``{domain}`` are filled in."""
+    """The notices, in the forum's words. ``{limit}``, ``{count}`` and ``{domain}`` are filled in.
 
-    terms_block: str = (
+    The shipped wording is translated (:mod:`forum_guard.i18n`) and takes the plural form of its
+    number ("Only 1 link is allowed."); a notice an admin reworded is shown as written."""
+
+    terms_block: str = N_(
         "Unfortunately, your content contains terms that we do not allow. "
         "Please edit your content to remove the highlighted words below."
     )
-    terms_require_approval: str = (
+    terms_require_approval: str = N_(
         "Your content contains terms that a moderator must approve. It will be visible once approved."
     )
     terms_flag: str = ""
-    terms_censor: str = "Some words in your content will be replaced when it is posted."
+    terms_censor: str = N_("Some words in your content will be replaced when it is posted.")
     emoji: str = "Only {limit} emoji are allowed."
-    pasted_image: str = "You cannot paste images directly. Upload or insert images from URL."
+    pasted_image: str = N_("You cannot paste images directly. Upload or insert images from URL.")
     links: str = "Only {limit} links are allowed."
-    links_none: str = "You cannot post links yet."
+    links_none: str = N_("You cannot post links yet.")
     images: str = "Only {limit} images are allowed."
-    blocked_domain: str = "Your content links to a site that we do not allow."
+    blocked_domain: str = N_("Your content links to a site that we do not allow.")
     too_long: str = "Your content is too long: {count:,} characters, the maximum is {limit:,}."
     too_short: str = "Your content is too short: at least {limit} characters are needed."
     too_large: str = "Your content is too large to be checked: {count:,} characters, the maximum is {limit:,}."
-    exempt: str = "You are a moderator: the content filter does not apply to your posts."
+    exempt: str = N_("You are a moderator: the content filter does not apply to your posts.")
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
 
-    def render(self, key: str, **values: object) -> str:
-        """The notice ``key`` with ``{limit}``, ``{count}``… filled in. A text that cannot be filled
-        (an unknown field, a bad format) falls back to the shipped wording: a typo in an admin's
-        notice never breaks a check."""
+    def text(self, key: str) -> str:
+        """The notice ``key`` unfilled: the shipped wording translated (the plural form for many),
+        or the admin's own text as written."""
         text: str = getattr(self, key)
-        try:
-            return text.format(**values)
-        except (KeyError, IndexError, ValueError, AttributeError, TypeError):
-            default: str = getattr(_DEFAULT_MESSAGES, key)
-            return default.format(**values)
+        if text and text == getattr(_DEFAULT_MESSAGES, key):
+            return _shipped(key, None)
+        return text
+
+    def render(self, key: str, **values: object) -> str:
+        """The notice ``key`` with ``{limit}``, ``{count}``… filled in, in the current language and
+        the plural form of its number. A text that cannot be filled (an unknown field, a bad
+        format, in an admin's notice or a translation) falls back to the shipped English wording:
+        a typo never breaks a check."""
+        text: str = getattr(self, key)
+        if text and text == getattr(_DEFAULT_MESSAGES, key):
+            text = _shipped(key, values)
+        if message_problem(text) is None:  # an admin's text stored before templates were checked
+            try:
+                return text.format(**values)
+            except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+                pass
+        return _english(key, values).format(**values)
+
+
+#: The notices whose wording depends on a number: (singular, plural, the value that decides).
+PLURAL_MESSAGES: dict[str, tuple[str, str, str]] = {
+    "emoji": (N_("Only {limit} emoji is allowed."), N_("Only {limit} emoji are allowed."), "limit"),
+    "links": (N_("Only {limit} link is allowed."), N_("Only {limit} links are allowed."), "limit"),
+    "images": (N_("Only {limit} image is allowed."), N_("Only {limit} images are allowed."), "limit"),
+    "too_long": (N_("Your content is too long: {count:,} character, the maximum is {limit:,}."),
+                 N_("Your content is too long: {count:,} characters, the maximum is {limit:,}."), "count"),
+    "too_short": (N_("Your content is too short: at least {limit} character is needed."),
+                  N_("Your content is too short: at least {limit} characters are needed."), "limit"),
+    "too_large": (N_("Your content is too large to be checked: {count:,} character, the maximum is {limit:,}."),
+                  N_("Your content is too large to be checked: {count:,} characters, the maximum is {limit:,}."),
+                  "count"),
+}
+
+
+def _number(key: str, values: dict[str, object] | None) -> int:
+    n = (values or {}).get(PLURAL_MESSAGES[key][2])
+    return n if isinstance(n, int) else 2
+
+
+def _shipped(key: str, values: dict[str, object] | None) -> str:
+    """The shipped wording of ``key`` in the current language."""
+    if key in PLURAL_MESSAGES:
+        singular, plural, _ = PLURAL_MESSAGES[key]
+        return ngettext(singular, plural, _number(key, values))
+    return gettext(getattr(_DEFAULT_MESSAGES, key))
+
+
+def _english(key: str, values: dict[str, object] | None) -> str:
+    if key in PLURAL_MESSAGES:
+        singular, plural, _ = PLURAL_MESSAGES[key]
+        return singular if _number(key, values) == 1 else plural
+    text: str = getattr(_DEFAULT_MESSAGES, key)
+    return text
 
 
 _DEFAULT_MESSAGES = Messages()
@@ -142,19 +232,42 @@ class Limits:
         if not isinstance(groups_data, dict):
             raise LimitsError("[groups] must be a table", source=source)
         groups: dict[str, GroupLimits] = {}
-        for name in dict.fromkeys([*GROUPS, *groups_data]):
-            values = dict(base_values)
-            if name not in groups_data and name in default_groups and not base_values:
+        for name in groups_data:
+            if not isinstance(name, str) or not name.strip() or len(name) > MAX_GROUP_NAME:
+                raise LimitsError(f"[groups] a group name must be 1 to {MAX_GROUP_NAME} characters: {name!r}",
+                                  source=source)
+
+        def resolve(name: str, chain: tuple[str, ...]) -> GroupLimits:
+            if name in groups:
+                return groups[name]
+            if name in chain:
+                raise LimitsError(f"[groups.{name}] extends itself: {' -> '.join((*chain, name))}", source=source)
+            own = groups_data.get(name, {})
+            if not isinstance(own, dict):
+                raise LimitsError(f"[groups.{name}] must be a table", source=source)
+            parent = own.get("extends")
+            if parent is not None:
+                if not isinstance(parent, str) or (parent not in groups_data and parent not in GROUPS):
+                    raise LimitsError(f"[groups.{name}] extends {parent!r}, which is not a group", source=source)
+                values = asdict(resolve(parent, (*chain, name)))
+            elif name not in groups_data and name in default_groups and not base_values:
                 groups[name] = default_groups[name]
-                continue
-            if name == "moderator":
-                values.setdefault("exempt", True)
-            if name == "guest":
-                values.setdefault("max_links", 1)
-            if name == "new":
-                values.setdefault("max_links", 3)
-            values.update(_group_values(groups_data.get(name, {}), source, f"groups.{name}"))
+                return groups[name]
+            else:
+                values = dict(base_values)
+                if name == "moderator":
+                    values.setdefault("exempt", True)
+                if name == "guest":
+                    values.setdefault("max_links", 1)
+                if name == "new":
+                    values.setdefault("max_links", 3)
+            values.update(_group_values({k: v for k, v in own.items() if k != "extends"}, source, f"groups.{name}"))
             groups[name] = GroupLimits(**values)
+            return groups[name]
+
+        for name in dict.fromkeys([*GROUPS, *groups_data]):
+            resolve(name, ())
+        groups = {name: groups[name] for name in dict.fromkeys([*GROUPS, *groups_data])}
         hard_cap = data.get("hard_cap", DEFAULT_HARD_CAP)
         if not isinstance(hard_cap, int) or isinstance(hard_cap, bool) or hard_cap < 1:
             raise LimitsError("hard_cap must be a positive number of characters", source=source)
@@ -165,6 +278,9 @@ class Limits:
         for key, value in messages_data.items():
             if not isinstance(value, str):
                 raise LimitsError(f"message {key!r} must be text", source=source)
+            problem = message_problem(value)
+            if problem:
+                raise LimitsError(f"message {key!r} {problem}", source=source)
         return cls(groups=groups, hard_cap=hard_cap, messages=replace(Messages(), **messages_data))
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,8 +12,10 @@ A second, rare view joins runs of single letters separated by spaces or punctuat
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -211,19 +213,36 @@ class Matcher:
         evasive = _Automaton()
         plain = _Automaton()
         self.key_count = 0
-        self._domains: list[tuple[str, int, int]] = []  # (host, list_index, term_index)
+        #: host → (list_index, term_index) of each domain-list entry naming it
+        self._domains: dict[str, list[tuple[int, int]]] = {}
         for li, wl in enumerate(self.lists):
             target = evasive if wl.evasion else plain
             for ti, term in enumerate(wl.terms):
                 self.key_count += target.add_term(li, ti, term, wl, evasion=wl.evasion)
                 if wl.kind is ListKind.DOMAINS and not term.exception:
-                    self._domains.append((term.text.lower(), li, ti))
+                    self._domains.setdefault(term.text.lower().rstrip("."), []).append((li, ti))
         self._evasive = evasive.build()
         self._plain = plain.build()
 
     # ----------------------------------------------------------------------------------------
     def scan(self, text: str) -> list[RawMatch]:
-        """Verified matches in ``text``, sorted by position; exceptions applied."""
+        """Verified matches in ``text``, sorted by position; exceptions applied.
+
+        Text under a right-to-left override or embedding (U+202E, U+202B) is also read in the
+        order a reader sees it: "\u202ekcuf" displays as "fuck" and is matched as such."""
+        result = self._scan_view(text)
+        if "\u202e" in text or "\u202b" in text:
+            extra = []
+            for start, end in _rtl_runs(text):
+                length = end - start
+                for m in self._scan_view(text[start:end][::-1]):
+                    extra.append(RawMatch(m.list_index, m.term_index, start + length - m.end,
+                                          start + length - m.start))
+            if extra:
+                result = _drop_nested(list(dict.fromkeys(result + extra)))
+        return result
+
+    def _scan_view(self, text: str) -> list[RawMatch]:
         found: list[tuple[_Entry, int, int]] = []
         if self._evasive is not None:
             sk = fold(text)
@@ -250,8 +269,21 @@ class Matcher:
 
     def match_host(self, host: str) -> list[tuple[int, int]]:
         """(list_index, term_index) of every domain-list entry covering ``host`` or a parent."""
+        domains = self._domains
+        if not domains:
+            return []
         host = host.lower().rstrip(".")
-        return [(li, ti) for d, li, ti in self._domains if host == d or host.endswith("." + d)]
+        found: list[tuple[int, int]] = []
+        # one dict look-up per label: "a.b.c" tries "a.b.c", "b.c", "c"
+        pos = 0
+        while True:
+            entries = domains.get(host[pos:])
+            if entries:
+                found.extend(entries)
+            pos = host.find(".", pos) + 1
+            if pos <= 0:
+                break
+        return sorted(found)
 
     # ----------------------------------------------------------------------------------------
     def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Entry, int, int]]) -> None:
@@ -331,21 +363,66 @@ class Matcher:
             if not _plausible(text, start, end):
                 continue
             hits[(e.list_index, e.term_index, start, end)] = None
+        covers = {li: _Cover(spans) for li, spans in exceptions.items()}
         result = []
         for li, ti, start, end in hits:
-            spans = exceptions.get(li)
-            if spans and any(a <= start and end <= b for a, b in spans):
+            cover = covers.get(li)
+            if cover is not None and cover.covers(start, end):
                 continue
             result.append(RawMatch(li, ti, start, end))
-        # within one list, keep the longest of nested matches
-        result.sort(key=lambda m: (m.list_index, m.start, -(m.end - m.start)))
-        kept: list[RawMatch] = []
-        for m in result:
-            if kept and kept[-1].list_index == m.list_index and m.end <= kept[-1].end:
-                continue
-            kept.append(m)
-        kept.sort(key=lambda m: (m.start, m.end, m.list_index))
-        return kept
+        return _drop_nested(result)
+
+
+def _drop_nested(result: list[RawMatch]) -> list[RawMatch]:
+    """Within one list, the longest of nested matches; sorted by position."""
+    result.sort(key=lambda m: (m.list_index, m.start, -(m.end - m.start)))
+    kept: list[RawMatch] = []
+    for m in result:
+        if kept and kept[-1].list_index == m.list_index and m.end <= kept[-1].end:
+            continue
+        kept.append(m)
+    kept.sort(key=lambda m: (m.start, m.end, m.list_index))
+    return kept
+
+
+#: what ends a bidi override or embedding: PDF, an isolate's end, a paragraph's end
+_BIDI_END = frozenset("\u202c\u2069\n\r\x1c\x1d\x1e\x85\u2029")
+_RTL_START = frozenset("\u202e\u202b")
+
+
+def _rtl_runs(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` under a right-to-left override or embedding, up to the first character
+    that ends it (nesting is flattened: the run is read reversed as a whole). Linear."""
+    runs: list[tuple[int, int]] = []
+    start = -1
+    for i, ch in enumerate(text):
+        if ch in _RTL_START:
+            if start < 0:
+                start = i + 1
+        elif start >= 0 and ch in _BIDI_END:
+            if i > start:
+                runs.append((start, i))
+            start = -1
+    if start >= 0 and len(text) > start:
+        runs.append((start, len(text)))
+    return runs
+
+
+class _Cover:
+    """Exception spans sorted by start, with the running maximum of their ends: whether some span
+    contains ``[start, end)`` is one binary search, so n matches against m exceptions cost
+    O((n + m) log m), not n × m."""
+
+    __slots__ = ("_max_ends", "_starts")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans.sort()
+        self._starts = [a for a, _b in spans]
+        self._max_ends = list(accumulate((b for _a, b in spans), max))
+
+    def covers(self, start: int, end: int) -> bool:
+        i = bisect_right(self._starts, start)  # spans starting at or before ``start``
+        return i > 0 and self._max_ends[i - 1] >= end
 
 
 def _plausible(text: str, start: int, end: int) -> bool:

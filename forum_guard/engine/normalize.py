@@ -26,6 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
+import regex
 
 __all__ = ["SPACED_RUN_RE", "Skeleton", "fold", "fold_char", "fold_term", "plain_fold"]
 
@@ -71,8 +72,15 @@ INVISIBLE = frozenset(
     "\u206d\u206e\u206f\u3164\ufeff\uffa0"
 )
 
+#: Drawn as nothing, so deleted for matching (never a word break): "fu\u2065ck" reads "fuck". The
+#: regex module's Unicode data (newer than ``unicodedata``'s), by property, not a hand list.
+_IGNORABLE_RE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cn}\p{Cf}]")
+
 # A "!", "|" or "+" that ends a word is punctuation, not a letter: "hell!" is "hell", "sh!t" is "shit".
-_TRAILING_SYMBOL_RE = re.compile(r"[!|+](?=[!|+]*(?![\w$@!|+]))")
+#: A run of them is matched once from its first character (the lookbehind) and possessively, so
+#: the cost is linear in the run: a long run of "!" is never re-scanned from each of its characters.
+_TRAILING_SYMBOL_RE = re.compile(r"(?<![!|+])[!|+]++(?![\w$@])")
+_TRAILING_SYMBOL_BYTES_RE = re.compile(rb"(?<![!|+])[!|+]++(?![A-Za-z0-9_$@])")
 #: In a skeleton: runs of three or more single characters separated by single spaces ("f u c k").
 SPACED_RUN_RE = re.compile(r" (?:\w ){3,}")
 #: a cheap test for the same (a literal-led pattern the regex engine scans fast)
@@ -96,7 +104,7 @@ def fold_char(ch: str) -> str:
         if ch < " " or ch == "\x7f":
             return _NUL  # control characters are invisible: "fu\x01ck" is "fuck"
         return " "
-    if ch in INVISIBLE:
+    if ch in INVISIBLE or _IGNORABLE_RE.match(ch):
         return _NUL
     cat = unicodedata.category(ch)
     if cat in ("Mn", "Me", "Cf", "Cs", "Cc"):
@@ -296,30 +304,20 @@ def _expand(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), origin
 
 
-_SYMBOL_BYTES = frozenset(b"!|+")
-_WORDISH_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$@!|+")
+def _blank_run(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+def _blank_run_bytes(m: re.Match[bytes]) -> bytes:
+    return b" " * (m.end() - m.start())
 
 
 def _fold_ascii(text: str) -> bytes:
     """ASCII fold in C (``bytes.translate``), padded; a "!", "|" or "+" ending a word is a space."""
     raw = text.encode("ascii")
-    folded = raw.translate(_CODES.ascii_bytes)
     if b"!" in raw or b"|" in raw or b"+" in raw:
-        patched = bytearray(folded)
-        n = len(raw)
-        i = 0
-        while i < n:
-            i = min((p for p in (raw.find(b"!", i), raw.find(b"|", i), raw.find(b"+", i)) if p >= 0), default=n)
-            if i >= n:
-                break
-            j = i
-            while j < n and raw[j] in _SYMBOL_BYTES:
-                j += 1
-            if j >= n or raw[j] not in _WORDISH_BYTES:
-                patched[i:j] = b" " * (j - i)
-            i = j
-        folded = bytes(patched)
-    return b" " + folded + b" "
+        raw = _TRAILING_SYMBOL_BYTES_RE.sub(_blank_run_bytes, raw)
+    return b" " + raw.translate(_CODES.ascii_bytes) + b" "
 
 
 def fold(text: str) -> Skeleton:
@@ -338,7 +336,7 @@ def fold(text: str) -> Skeleton:
             orig_of[-1] = n
     else:
         if "!" in text or "|" in text or "+" in text:
-            text = _TRAILING_SYMBOL_RE.sub(" ", text)
+            text = _TRAILING_SYMBOL_RE.sub(_blank_run, text)
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         folded = _CODES.fold(codes)
         if (folded == _CodeTable.EXPANDS).any():
@@ -381,7 +379,7 @@ def fold_term(term: str) -> tuple[str, tuple[int, ...]]:
     its characters: ``fold_term("ass") == ("as", (1, 2))``. Spaces between words get run 1."""
     if term.isascii():
         if "!" in term or "|" in term or "+" in term:
-            term = _TRAILING_SYMBOL_RE.sub(" ", term)
+            term = _TRAILING_SYMBOL_RE.sub(_blank_run, term)
         folded = " ".join(term.translate(_ASCII_FOLD_STR).split())
     else:
         sk = fold(term)

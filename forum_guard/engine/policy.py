@@ -16,6 +16,7 @@ from .data import shipped_dir
 from .limits import Limits
 from .matcher import Matcher, RawMatch
 from .rules import DEFAULT_RULES, LimitRule, run_rules
+from .stemming import StemIndex, StemMatch
 from .terms import ListKind, WordList, load_wordlists
 from .verdict import Match, Verdict, Violation, ViolationKind
 
@@ -40,6 +41,8 @@ class Guard:
         self.rules: tuple[LimitRule, ...] = tuple(rules)
         started = time.perf_counter()
         self.matcher = Matcher(self.lists)
+        #: inflections of the lists that name a language other than English (Snowball stems)
+        self.stems = StemIndex(self.lists)
         self.build_seconds = time.perf_counter() - started
 
     @classmethod
@@ -100,6 +103,8 @@ class Guard:
         t1 = time.perf_counter()
         timings["analyze"] = t1 - t0
         raw = self.matcher.scan(draft.text)
+        if self.stems:
+            raw = _with_stems(raw, self.stems.scan(draft.text))
         matches = self._matches(draft, raw)
         matches += self._link_matches(draft, matches)
         t2 = time.perf_counter()
@@ -188,9 +193,9 @@ class Guard:
         for name, ms in by_list.items():
             action = ms[0].action
             if name in self._domain_lists:
-                kind, message = ViolationKind.BLOCKED_DOMAIN, messages.blocked_domain
+                kind, message = ViolationKind.BLOCKED_DOMAIN, messages.text("blocked_domain")
             else:
-                kind, message = ViolationKind.TERMS, getattr(messages, action.terms_message or "", "")
+                kind, message = ViolationKind.TERMS, messages.text(action.terms_message) if action.terms_message else ""
             out.append(Violation(kind, action, message, list=name, count=len(ms), matches=tuple(ms)))
         return out
 
@@ -208,3 +213,15 @@ class Guard:
         if draft._renderer is not None:  # Markdown, BBCode: censored in the markup's own terms
             return draft_mod.censor_markup(draft, replacements)
         return render.censor(draft, replacements)
+
+
+def _with_stems(raw: list[RawMatch], stemmed: list[StemMatch]) -> list[RawMatch]:
+    """The automaton's matches plus the stemmed words it did not already cover for the same term."""
+    if not stemmed:
+        return raw
+    taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for r in raw:
+        taken.setdefault((r.list_index, r.term_index), []).append((r.start, r.end))
+    extra = [RawMatch(s.list_index, s.term_index, s.start, s.end) for s in stemmed
+             if not any(a < s.end and s.start < b for a, b in taken.get((s.list_index, s.term_index), ()))]
+    return sorted(raw + extra, key=lambda r: (r.start, r.end)) if extra else raw

@@ -107,6 +107,9 @@ class WordList:
     evasion: bool = True
     inflections: bool = True
     description: str = ""
+    #: the language of the terms (ISO 639-1): other than English, each word's inflections are
+    #: matched through its Snowball stem (:mod:`forum_guard.engine.stemming`); "" is English
+    language: str = ""
     #: where the list came from (a file path, ``db:NAME``); informational, not part of the format.
     source: str | None = field(default=None, compare=False)
 
@@ -126,7 +129,7 @@ class WordList:
 # parsing
 
 _HEADER_RE = re.compile(r"^#\s*([A-Za-z_][A-Za-z0-9_-]*)\s*:\s*(.*?)\s*$")
-_HEADER_KEYS = ("name", "kind", "action", "replacement", "evasion", "inflections", "description")
+_HEADER_KEYS = ("name", "kind", "action", "replacement", "evasion", "inflections", "language", "description")
 _TRUE = {"on", "yes", "true", "1"}
 _FALSE = {"off", "no", "false", "0"}
 _NAME_RE = re.compile(r"^[\w][\w .-]*$")
@@ -249,6 +252,7 @@ def parse_wordlist(text: str, *, name: str | None = None, source: str | None = N
     evasion = header_value("evasion", _parse_bool, True)
     inflections = header_value("inflections", _parse_bool, kind is ListKind.TERMS)
     replacement = header.get("replacement") or None
+    language = header_value("language", parse_language, "")
 
     terms: list[Term] = []
     seen: dict[tuple[str, bool, bool, bool], int] = {}
@@ -267,6 +271,7 @@ def parse_wordlist(text: str, *, name: str | None = None, source: str | None = N
     return WordList(
         name=list_name, terms=tuple(terms), action=action, kind=kind, replacement=replacement,
         evasion=evasion, inflections=inflections, description=header.get("description", ""), source=source,
+        language=language,
     )
 
 
@@ -276,6 +281,18 @@ def _header_line(text: str, key: str) -> int | None:
         if m and m.group(1).lower() == key:
             return lineno
     return None
+
+
+def parse_language(value: str) -> str:
+    """A list's ``language:``: an ISO 639-1 code Snowball knows (``ru``, ``de``…), or ``en``/empty
+    for English (the built-in inflections); ``ValueError`` names the codes it knows."""
+    code = value.strip().lower()
+    if code in ("", "en"):
+        return ""
+    from .stemming import language_name
+
+    language_name(code)
+    return code
 
 
 def dump_wordlist(wordlist: WordList) -> str:
@@ -290,6 +307,8 @@ def dump_wordlist(wordlist: WordList) -> str:
     default_inflections = wordlist.kind is ListKind.TERMS
     if wordlist.inflections != default_inflections or wordlist.kind is ListKind.TERMS:
         lines.append(f"# inflections: {'on' if wordlist.inflections else 'off'}")
+    if wordlist.language:
+        lines.append(f"# language: {wordlist.language}")
     if wordlist.description:
         lines.append(f"# description: {' '.join(wordlist.description.split())}")
     lines.append("")

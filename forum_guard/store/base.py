@@ -61,8 +61,10 @@ class StoreBase:
                  **engine_options: Any) -> None:
         #: the most terms this store accepts over all lists (see :data:`MAX_TERMS`)
         self.max_terms = max_terms if max_terms is not None else default_max_terms()
+        #: the engine is the host's (shared): forum_guard changes none of its settings, nor disposes it
+        self.shared = isinstance(url, Engine)
         if isinstance(url, Engine):
-            self.engine = url
+            self.engine: Engine = url.execution_options(forum_guard=True)  # forum_guard's own view of the host's pool
         else:
             u = _engine_url(url)
             if u.get_backend_name() == "sqlite":
@@ -74,7 +76,7 @@ class StoreBase:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.is_postgresql = self.engine.dialect.name == "postgresql"
         if self.is_sqlite:
-            setup_sqlite(self.engine, busy_timeout)
+            setup_sqlite(self.engine, busy_timeout, shared=self.shared)
         self._write_engine = self.engine.execution_options(forum_guard_write=True)
 
     @property
@@ -86,8 +88,10 @@ class StoreBase:
         return f"Store({self.display_url!r})"
 
     def close(self) -> None:
-        """Close the pooled connections (the store can still be used; it reconnects)."""
-        self.engine.dispose()
+        """Close the pooled connections (the store can still be used; it reconnects). A host's
+        engine (``Store(engine)``) stays as it is: its pool is the host's to close."""
+        if not self.shared:
+            self.engine.dispose()
 
     # -- transactions ---------------------------------------------------------------------
 

@@ -28,7 +28,16 @@ from ..engine.formats import (
     term_key,
 )
 from ..engine.limits import Limits
-from ..engine.terms import MAX_TERM_LENGTH, ListKind, Term, WordList, dump_wordlist, load_wordlists, parse_wordlist
+from ..engine.terms import (
+    MAX_TERM_LENGTH,
+    ListKind,
+    Term,
+    WordList,
+    dump_wordlist,
+    load_wordlists,
+    parse_language,
+    parse_wordlist,
+)
 from ..errors import AlreadyExists, NotFound, StoreError, WordlistError
 from .base import MAX_ROW, aware, check_id, clip, like_escape, now, plural
 from .limits import LimitsMixin, limits_to_dict, load_limits_file
@@ -114,7 +123,7 @@ class RulesMixin(LimitsMixin):
         return WordList(
             name=row.name, terms=tuple(terms), action=Action(row.action), kind=ListKind(row.kind),
             replacement=row.replacement, evasion=bool(row.evasion), inflections=bool(row.inflections),
-            description=row.description or "", source=f"db:{row.name}",
+            description=row.description or "", source=f"db:{row.name}", language=_language_of(row),
         )
 
     def _load_lists(self, conn: Connection, names: Sequence[str] | None) -> list[WordList]:
@@ -180,7 +189,7 @@ class RulesMixin(LimitsMixin):
                 replacement=row.replacement, evasion=bool(row.evasion), inflections=bool(row.inflections),
                 description=row.description or "", size=int(row.size or 0), exceptions=int(row.exceptions or 0),
                 created_at=aware(row.created_at), updated_at=aware(row.updated_at),
-                updated_by=row.updated_by,
+                updated_by=row.updated_by, language=_language_of(row),
             ))
         return out
 
@@ -195,9 +204,11 @@ class RulesMixin(LimitsMixin):
 
     def create_list(self, name: str, *, action: Action | str = Action.BLOCK, kind: ListKind | str = ListKind.TERMS,
                     replacement: str | None = None, evasion: bool = True, inflections: bool | None = None,
-                    description: str = "", actor: str | None = None, origin: str = "api") -> int:
+                    description: str = "", language: str = "", actor: str | None = None,
+                    origin: str = "api") -> int:
         """Create an empty list; returns the new ruleset version."""
         name = self._check_name(name)
+        language = check_language(language)
         action = Action.parse(action) if isinstance(action, str) else action
         kind = ListKind(kind) if isinstance(kind, str) else kind
         if action is Action.ALLOW:
@@ -213,7 +224,8 @@ class RulesMixin(LimitsMixin):
             at = now()
             conn.execute(t_lists.insert().values(
                 name=name, kind=kind.value, action=action.value, replacement=replacement or None, evasion=evasion,
-                inflections=inflections, description=" ".join(description.split()), options={},
+                inflections=inflections, description=" ".join(description.split()),
+                options={"language": language} if language else {},
                 created_at=at, updated_at=at, updated_by=actor,
             ))
             version = self._bump(conn)
@@ -221,13 +233,13 @@ class RulesMixin(LimitsMixin):
                         summary=f"created list {name} ({kind.value}, {action.value})",
                         detail={"kind": kind.value, "action": action.value, "evasion": evasion,
                                 "inflections": inflections, "replacement": replacement,
-                                "description": description}, version=version)
+                                "description": description, "language": language}, version=version)
         return version
 
     def update_list(self, name: str, *, new_name: str | None = None, action: Action | str | None = None,
                     replacement: str | Literal[False] | None = False, evasion: bool | None = None,
                     inflections: bool | None = None, description: str | None = None,
-                    actor: str | None = None, origin: str = "api") -> int:
+                    language: str | None = None, actor: str | None = None, origin: str = "api") -> int:
         """Rename a list or change its action/options (``replacement=None`` clears it; the default
         ``False`` leaves it). Returns the new ruleset version."""
         values: dict[str, Any] = {}
@@ -249,6 +261,8 @@ class RulesMixin(LimitsMixin):
         with self._write() as conn:
             self._lock_rules(conn)
             row = self._list_row(conn, name)
+            if language is not None and check_language(language) != _language_of(row):
+                values["options"] = _with_language(row, check_language(language))
             changes = {k: {"from": getattr(row, k), "to": v} for k, v in values.items() if getattr(row, k) != v}
             if not changes:
                 return self._version(conn)
@@ -483,7 +497,7 @@ class RulesMixin(LimitsMixin):
                 first = names[wl.name]
                 wl = WordList(name=first.name, terms=first.terms + wl.terms, action=first.action, kind=first.kind,
                               replacement=first.replacement, evasion=first.evasion, inflections=first.inflections,
-                              description=first.description, source=first.source)
+                              description=first.description, source=first.source, language=first.language)
             names[wl.name] = wl
         with self._write() as conn:
             self._lock_rules(conn)
@@ -504,7 +518,7 @@ class RulesMixin(LimitsMixin):
                        "evasion": wl.evasion, "inflections": wl.inflections, "description": wl.description}
             if row is None:
                 inserted = conn.execute(t_lists.insert().values(
-                    name=wl.name, options={}, created_at=at, updated_at=at, updated_by=actor, **options,
+                    name=wl.name, options={"language": wl.language} if wl.language else {}, created_at=at, updated_at=at, updated_by=actor, **options,
                 )).inserted_primary_key
                 assert inserted is not None
                 list_id = inserted[0]
@@ -516,6 +530,7 @@ class RulesMixin(LimitsMixin):
                 upd: dict[str, Any] = {"updated_at": at, "updated_by": actor}
                 if update_options:
                     upd.update(options)
+                    upd["options"] = _with_language(row, wl.language)
                 conn.execute(t_lists.update().where(t_lists.c.id == list_id).values(**upd))
             removed = 0
             if mode == "replace" and not created:
@@ -569,7 +584,7 @@ class RulesMixin(LimitsMixin):
             if list_name:
                 wl = WordList(name=list_name, terms=wl.terms, action=wl.action, kind=wl.kind,
                               replacement=wl.replacement, evasion=wl.evasion, inflections=wl.inflections,
-                              description=wl.description, source=wl.source)
+                              description=wl.description, source=wl.source, language=wl.language)
             if fmt != "text" and action is None:
                 keep_options = False
             parsed.append(wl)
@@ -623,3 +638,26 @@ class RulesMixin(LimitsMixin):
                          update_options=True, source=source[:200])
         log.info("seeded %s from %s into %s", plural(len(lists), "list"), source, self.display_url)
         return len(lists)
+
+
+def check_language(language: str | None) -> str:
+    """A list's language code as stored ("" for English); a code Snowball does not know is a
+    :class:`StoreError` naming the ones it does."""
+    try:
+        return parse_language(language or "")
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def _language_of(row: sa.Row[Any]) -> str:
+    options = row.options if isinstance(row.options, dict) else {}
+    return str(options.get("language") or "")
+
+
+def _with_language(row: sa.Row[Any], language: str) -> dict[str, Any]:
+    options = dict(row.options) if isinstance(row.options, dict) else {}
+    if language:
+        options["language"] = language
+    else:
+        options.pop("language", None)
+    return options

@@ -1,11 +1,13 @@
 """The store's tables, the audit log's append-only triggers, SQLite's set-up and the migrations.
 
-One ``fg_`` prefix for every table, so the store can share a database with the host forum.
+One ``fg_`` prefix for every table, so the store can share a database with the host forum; its
+layout version is in its own table and its steps in :mod:`forum_guard.store.migrations` (with the
+``include_object`` a host's Alembic needs). On a shared database forum_guard never changes the
+host's SQLite journal mode, foreign-key or busy-timeout pragmas (:func:`setup_sqlite`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..engine.terms import MAX_NAME_LENGTH, MAX_TERM_LENGTH
 from ..errors import StoreError
+from .migrations import MIGRATIONS, PREFIX, VERSION_TABLE
 
 __all__ = [
     "MIGRATIONS",
@@ -35,12 +38,10 @@ __all__ = [
 #: Version of the table layout; :func:`create_or_migrate` takes older databases up to it.
 SCHEMA_VERSION = 1
 
-#: the prefix of every table name
-PREFIX = "fg_"
 metadata = sa.MetaData()
 
 t_schema = sa.Table(
-    f"{PREFIX}schema_version", metadata,
+    VERSION_TABLE, metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("migrated_at", sa.DateTime(timezone=True), nullable=False),
@@ -148,9 +149,6 @@ _PG_AUDIT_TRIGGERS = (
     f"FOR EACH ROW EXECUTE FUNCTION {PREFIX}audit_append_only()",
 )
 
-#: schema migrations: ``MIGRATIONS[n]`` takes a database from version n to n + 1
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
-
 #: any number, the same in every process: the lock taken while PostgreSQL creates the tables
 _PG_SCHEMA_LOCK = 4711004711
 
@@ -191,10 +189,26 @@ def create_or_migrate(conn: Connection) -> None:
         conn.execute(sa.text(stmt))
 
 
-def setup_sqlite(engine: Engine, busy_timeout: float) -> None:
-    """WAL, foreign keys, a busy timeout, and real transactions: pysqlite's own BEGIN handling is
-    switched off so that writes start with BEGIN IMMEDIATE (no lock upgrades, no SQLITE_BUSY
-    deadlocks between processes) and reads see one snapshot."""
+#: tables of the host in a SQLite file (anything that is neither forum_guard's nor SQLite's own)
+_HOST_TABLES = (f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND substr(name, 1, {len(PREFIX)}) != '{PREFIX}' "
+                "AND substr(name, 1, 7) != 'sqlite_' LIMIT 1")
+
+
+def setup_sqlite(engine: Engine, busy_timeout: float, *, shared: bool = False) -> None:
+    """forum_guard's own SQLite engine: a busy timeout, foreign keys, and real transactions
+    (pysqlite's own BEGIN handling is switched off so that writes start with BEGIN IMMEDIATE: no
+    lock upgrades, no SQLITE_BUSY deadlocks between processes, and reads see one snapshot). The
+    file goes to WAL only when it holds nothing but forum_guard's tables: the journal mode is the
+    file's, and a file the host's tables live in keeps the host's.
+
+    ``shared``: ``engine`` is the host's (``Store(host_engine)``), passed as an option engine of
+    it that only forum_guard uses. Nothing on the host's connections changes: no connect hook, no
+    journal mode, no busy timeout; forum_guard's own transactions begin explicitly and turn the
+    foreign keys on (its ``ON DELETE CASCADE`` needs them) only for themselves, and a connection
+    goes back to the host's pool with the foreign-key pragma it had."""
+    if shared:
+        _share_sqlite(engine)
+        return
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -202,7 +216,7 @@ def setup_sqlite(engine: Engine, busy_timeout: float) -> None:
         cur = dbapi_connection.cursor()
         try:
             cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            if engine.url.database not in (None, "", ":memory:"):
+            if engine.url.database not in (None, "", ":memory:") and cur.execute(_HOST_TABLES).fetchone() is None:
                 cur.execute("PRAGMA journal_mode = WAL")
                 cur.execute("PRAGMA synchronous = NORMAL")
             cur.execute("PRAGMA foreign_keys = ON")
@@ -213,3 +227,31 @@ def setup_sqlite(engine: Engine, busy_timeout: float) -> None:
     def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get("forum_guard_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+_RESTORE_FK = "forum_guard_restore_foreign_keys"
+
+
+def _share_sqlite(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection is None:  # pragma: no cover - a connection being invalidated
+            return
+        if not dbapi_connection.in_transaction:
+            cur = dbapi_connection.cursor()
+            try:
+                if not cur.execute("PRAGMA foreign_keys").fetchone()[0]:
+                    cur.execute("PRAGMA foreign_keys = ON")
+                    conn.connection.info[_RESTORE_FK] = True
+            finally:
+                cur.close()
+            write = conn.get_execution_options().get("forum_guard_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    @sa.event.listens_for(engine.pool, "checkin")
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+        if record is not None and record.info.pop(_RESTORE_FK, False) and dbapi_connection is not None:
+            if dbapi_connection.in_transaction:  # pragma: no cover - the pool's reset rolled back already
+                dbapi_connection.rollback()
+            dbapi_connection.execute("PRAGMA foreign_keys = OFF")

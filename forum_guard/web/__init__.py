@@ -68,7 +68,13 @@ What a verdict does at the edge:
   field to it, so a view that knows nothing of forum_guard stores the censored text).
 
 Moderators (the "moderator" group, or ``@guard.moderator_loader``) are exempt by default; the notice
-tells them so and what the post would otherwise have met.
+tells them so and what the post would otherwise have met. The group and moderator loaders may take
+the ``context`` of the post (``@guard.context_loader`` on submit, the live check's ``context``
+field), so a moderator of one forum is exempt only there.
+
+A host that decides itself sets ``FORUM_GUARD_MODE = "record"``: the middleware only checks, the
+view runs its permission checks, asks :func:`verdict_for` and renders the ``field_notice`` macro in
+its own form. Notices are translated (:mod:`.i18n`: Flask-Babel's locale when the host uses it).
 
 With no configuration the shipped lists are in force, kept in a SQLite store in the app's instance
 folder and seeded on first run. A ruleset that would hold no list (an empty store with seeding off,
@@ -76,7 +82,7 @@ an empty or mistyped ``FORUM_GUARD_WORDLISTS``) stops ``init_app`` with
 :class:`~forum_guard.errors.EmptyRulesetError`. The modules, one concern each: :mod:`.config`
 (settings and wording), :mod:`.extension`, :mod:`.ruleset`, :mod:`.checks`, :mod:`.middleware`,
 :mod:`.api`, :mod:`.responses`, :mod:`.editor`, :mod:`.body`, :mod:`.csrf`, :mod:`.ratelimit`,
-:mod:`.errors`, :mod:`.signals`, :mod:`.validators` and the :mod:`.admin` blueprint.
+:mod:`.errors`, :mod:`.i18n`, :mod:`.signals`, :mod:`.validators` and the :mod:`.admin` blueprint.
 """
 
 from __future__ import annotations
@@ -88,16 +94,19 @@ from .checks import (
     check_field,
     content_to_store,
     current_actor,
+    current_context,
     current_group,
     current_guard,
     current_verdict,
+    draft_for,
     hold,
     is_moderator,
     valid_unicode,
+    verdict_for,
 )
 from .config import DEFAULTS, EDITOR_MESSAGES, ConfigKeys
 from .editor import editor_config, editor_messages, server_draft
-from .errors import DraftRefused, DraftTooLargeError, TooManyChecks
+from .errors import BlockHandlerError, DraftRefused, DraftTooLargeError, TooManyChecks, UnansweredBlock
 from .extension import ForumGuard
 from .ratelimit import RateLimiter
 from .responses import blocked_response, exempt_notice, verdict_json
@@ -106,6 +115,7 @@ from .state import GuardState
 __all__ = [
     "DEFAULTS",
     "EDITOR_MESSAGES",
+    "BlockHandlerError",
     "ConfigKeys",
     "DraftRefused",
     "DraftTooLargeError",
@@ -114,14 +124,17 @@ __all__ = [
     "RateLimiter",
     "StaticSource",
     "TooManyChecks",
+    "UnansweredBlock",
     "blocked_response",
     "check",
     "check_field",
     "content_to_store",
     "current_actor",
+    "current_context",
     "current_group",
     "current_guard",
     "current_verdict",
+    "draft_for",
     "editor_config",
     "editor_messages",
     "exempt_notice",
@@ -130,5 +143,6 @@ __all__ = [
     "server_draft",
     "signals",
     "valid_unicode",
+    "verdict_for",
     "verdict_json",
 ]

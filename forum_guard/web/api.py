@@ -8,6 +8,7 @@ not the host uses ``CSRFProtect``; bodies are held to ``FORUM_GUARD_MAX_REQUEST_
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, jsonify, request
@@ -16,17 +17,17 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge, 
 
 from ..engine.draft.markup import MarkupLanguage, markup_language
 from .body import json_object, read_form
-from .checks import check, current_actor, valid_unicode
+from .checks import check, current_actor, current_guard, valid_unicode
 from .csrf import require_csrf
 from .editor import server_drafts_enabled
-from .errors import DraftRefused, DraftTooLargeError, TooManyChecks
+from .errors import DraftRefused, DraftTooLargeError, TooManyChecks, translated
 from .responses import verdict_json
 from .state import guard_state
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
-__all__ = ["MAX_DRAFT_KEY", "RATE_COST_BYTES", "make_blueprint"]
+__all__ = ["MAX_CONTEXT", "MAX_DRAFT_KEY", "RATE_COST_BYTES", "live_context", "make_blueprint"]
 
 #: A live check costs one request of the client's budget, plus one per this many bytes of body: the
 #: worst drafts at the hard cap take about a second to check, an ordinary one a few milliseconds.
@@ -57,14 +58,15 @@ def make_blueprint(url_prefix: str, live_check: bool) -> Blueprint:
 
 def live_check_view() -> ResponseReturnValue:
     """``POST /forum-guard/check`` with ``{"content": str, "markup": "html" | "markdown" | "bbcode" |
-    "text"}`` (or the old ``"html": bool``; JSON or form). Without either: ``FORUM_GUARD_MARKUP``."""
+    "text", "context": …}`` (or the old ``"html": bool``; JSON or form). Without a markup:
+    ``FORUM_GUARD_MARKUP``; ``context`` goes to the group loader (a moderator of one forum)."""
     _spend_rate()
     if request.is_json:
         body = json_object("The request")
     elif request.mimetype not in _FORM_TYPES:
         raise UnsupportedMediaType('Send the draft as JSON, {"content": "…", "html": true}, or as a form.')
     else:
-        form = read_form().to_dict()
+        form = read_form(("content", "markup", "html")).to_dict()
         body = dict(form)
         if "html" in form:
             body["html"] = form["html"].lower() in ("1", "true", "on", "yes")
@@ -76,7 +78,27 @@ def live_check_view() -> ResponseReturnValue:
         language = None if markup is None else markup_language(markup)
     except ValueError:
         raise DraftRefused(f"markup must be one of {', '.join(m.value for m in MarkupLanguage)}.") from None
-    return jsonify(verdict_json(check(content, markup=language, html=None if language else html)))
+    context = live_context(body.get("context"))
+    verdict = check(content, markup=language, html=None if language else html, context=context)
+    return jsonify(verdict_json(verdict))
+
+
+#: The longest ``context`` (as JSON) a live check may carry.
+MAX_CONTEXT = 1000
+
+
+def live_context(value: object) -> object:
+    """The live check's ``context`` (where the draft will be posted, as the editor was told by the
+    host's ``context_loader``): a string, number or flat object of those. It only shapes the answer
+    while typing; the submit is checked with the context the host reads from its own request."""
+    if value is None:
+        return None
+    scalar = str | int | float | bool
+    ok = isinstance(value, scalar) or (
+        isinstance(value, dict) and all(isinstance(v, scalar | None) for v in value.values()))
+    if not ok or len(json.dumps(value)) > MAX_CONTEXT:
+        raise DraftRefused(f"context must be a string, a number or a flat object, under {MAX_CONTEXT} characters.")
+    return value
 
 
 def _spend_rate() -> None:
@@ -103,6 +125,9 @@ def save_draft_view() -> ResponseReturnValue:
     if content is not None and not isinstance(content, str):
         raise DraftRefused("content must be a string or null.")
     key, content = valid_unicode(key), None if content is None else valid_unicode(content)
+    if content is not None and len(content) > current_guard().limits.hard_cap:
+        # a draft no post could ever be: nothing is kept (the browser's own copy stays)
+        raise DraftTooLargeError()
     saver(key, content or None)
     return jsonify({"saved": content is not None and content != "", "key": key})
 
@@ -112,9 +137,9 @@ def json_error(exc: HTTPException) -> ResponseReturnValue:
     if request.endpoint == "forum_guard.static":
         return exc
     name = "csrf" if isinstance(exc, CSRFError) else (exc.name or "error").lower().replace(" ", "_")
-    message = exc.description or exc.name
+    message = translated(exc.description or exc.name)
     if isinstance(exc, RequestEntityTooLarge):  # werkzeug's own (MAX_CONTENT_LENGTH), in the forum's words
-        message = DraftTooLargeError.description
+        message = translated(DraftTooLargeError.description)
     response = jsonify({"error": name, "message": message})
     for header, value in exc.get_headers():  # Retry-After of a 429, Allow of a 405
         if header.lower() != "content-type":

@@ -8,6 +8,7 @@ the form): a declared ``Content-Length`` over the limit is refused unread, and a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, g, request
@@ -54,13 +55,19 @@ def _refuse_if_read_past_the_limit() -> None:
         raise DraftTooLargeError()
 
 
-def read_form() -> MultiDict[str, str]:
-    """The request's form fields; a body over the limit is :class:`DraftTooLargeError`."""
+def read_form(text_fields: Iterable[str] = ()) -> MultiDict[str, str]:
+    """The request's form fields; a body over the limit is :class:`DraftTooLargeError`. A field of
+    ``text_fields`` sent as a multipart file part is refused (422): it would pass unchecked and
+    reach the view as a file (the post's attachments, under other names, stay the host's)."""
     try:
         form = request.form
+        files = request.files if request.mimetype == "multipart/form-data" else None
     except RequestEntityTooLarge:
         raise DraftTooLargeError() from None
     _refuse_if_read_past_the_limit()
+    for name in text_fields if files else ():
+        if name in files:  # type: ignore[operator]
+            raise DraftRefused(f"The field {name!r} was sent as a file: send it as text.")
     return form
 
 

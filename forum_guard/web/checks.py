@@ -3,19 +3,26 @@ what a host stores, and :func:`hold` for posts that need a moderator."""
 
 from __future__ import annotations
 
+import inspect
+import json
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, request
 from markupsafe import Markup
 
 from ..engine.actions import Action
 from ..engine.draft.markup import MarkupLanguage, markup_language
 from ..engine.verdict import Verdict
+from ..i18n import using
 from . import signals
+from .body import json_object, read_form
 from .config import ConfigKeys
 from .errors import DraftRefused
+from .i18n import translator
 from .state import guard_state
 
 if TYPE_CHECKING:
@@ -24,17 +31,22 @@ if TYPE_CHECKING:
     from ..engine.policy import Guard
 
 __all__ = [
+    "call_loader",
     "check",
     "check_field",
     "configured_markup",
     "content_to_store",
+    "context_key",
     "current_actor",
+    "current_context",
     "current_group",
     "current_guard",
     "current_verdict",
+    "draft_for",
     "hold",
     "is_moderator",
     "valid_unicode",
+    "verdict_for",
 ]
 
 
@@ -51,16 +63,57 @@ def current_guard() -> Guard:
     return guard_state().source.current()
 
 
-def current_group() -> str:
-    """The current author's group, from the host's ``group_loader`` (default: guest)."""
-    if has_request_context() and "_forum_guard_group" in g:
-        group: str = g._forum_guard_group
-        return group
+def _loader_takes_context(f: Callable[..., Any]) -> bool:
+    """Whether a host hook is ``f(context)`` rather than ``f()``."""
+    try:
+        parameters = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                  inspect.Parameter.VAR_POSITIONAL)
+    return any(p.kind in positional or p.name == "context" for p in parameters)
+
+
+def call_loader(f: Callable[..., Any], context: Any) -> Any:
+    """Call a host hook with the context when it takes one (``f(context)``), else ``f()``."""
+    return f(context) if _loader_takes_context(f) else f()
+
+
+def context_key(context: Any) -> str:
+    """A stable key for a context (a forum id, a dict of ids…), for the per-request caches."""
+    return json.dumps(context, sort_keys=True, default=repr)
+
+
+def current_context() -> Any:
+    """Where this request posts, from the host's ``context_loader`` (None when it has none): what the
+    group and moderator loaders receive on submit. The live check's context comes from its body."""
+    loader = guard_state().ext._context_loader
+    if loader is None or (has_request_context() and request.blueprint == "forum_guard"):
+        return None  # the live check's own URL says nothing of where the draft goes: its body does
+    if has_request_context():
+        cache: dict[str, Any] = g.setdefault("_forum_guard_context", {})
+        if "value" not in cache:
+            cache["value"] = loader()
+        return cache["value"]
+    return loader()
+
+
+def current_group(context: Any = None) -> str:
+    """The current author's group where they post: the host's ``group_loader``, called with
+    ``context`` when it takes one (default: ``current_context()``); else ``FORUM_GUARD_DEFAULT_GROUP``."""
+    if context is None:
+        context = current_context()
+    key = context_key(context)
+    cache: dict[str, str] | None = g.setdefault("_forum_guard_groups", {}) if has_request_context() else None
+    if cache is not None and key in cache:
+        return cache[key]
     state = guard_state()
     loader = state.ext._group_loader
-    group = (loader() if loader else None) or state.config[ConfigKeys.DEFAULT_GROUP]
-    if has_request_context():
-        g._forum_guard_group = group
+    group = (call_loader(loader, context) if loader else None) or state.config[ConfigKeys.DEFAULT_GROUP]
+    if not isinstance(group, str):
+        raise TypeError(f"the group_loader returned {group!r}; it must return a group name or None")
+    if cache is not None:
+        cache[key] = group
     return group
 
 
@@ -70,12 +123,16 @@ def current_actor() -> str | None:
     return loader() if loader else None
 
 
-def is_moderator() -> bool:
-    """Whether the current user moderates: the host's ``moderator_loader``, else the "moderator" group."""
+def is_moderator(context: Any = None) -> bool:
+    """Whether the current user moderates where they post (``context``, default
+    ``current_context()``): the host's ``moderator_loader``, else the "moderator" group. (Another
+    group the limits exempt is not a moderator: it may not open the admin pages.)"""
+    if context is None:
+        context = current_context()
     loader = guard_state().ext._moderator_loader
     if loader is not None:
-        return bool(loader())
-    return current_group() == "moderator"
+        return bool(call_loader(loader, context))
+    return current_group(context) == "moderator"
 
 
 def current_verdict(field: str | None = None) -> Verdict | None:
@@ -84,15 +141,70 @@ def current_verdict(field: str | None = None) -> Verdict | None:
     if not has_request_context():
         return None
     verdicts: dict[str, Verdict] = g.get("_forum_guard_verdicts") or {}
+    consulted: set[str] = g.setdefault("_forum_guard_consulted", set())
     if field is not None:
+        if field in verdicts:
+            consulted.add(field)
         return verdicts.get(field)
     if not verdicts:
         return None
+    consulted.update(verdicts)
     return max(verdicts.values(), key=lambda v: v.action.severity)
+
+
+def verdict_for(field: str, *, markup: str | MarkupLanguage | bool | None = None, context: Any = None) -> Verdict:
+    """The verdict of the submitted ``field``, for a view that decides itself (``FORUM_GUARD_MODE =
+    "record"``): call it after the host's own permission checks. The middleware's verdict when it
+    checked the field, else the field is read from this request's form or JSON body and checked now
+    (once per request, with the submit signals). A field missing from the post, sent twice or not
+    text is a :class:`~forum_guard.web.errors.DraftRefused` (422). A ``context`` (where the post
+    goes, once the view knows it) other than the one the middleware used checks the draft again
+    with the author's group there."""
+    if not has_request_context():
+        raise RuntimeError("verdict_for() reads the current request: call it inside a view")
+    verdicts: dict[str, Verdict] = g.get("_forum_guard_verdicts") or {}
+    verdict = verdicts.get(field)
+    used = (g.get("_forum_guard_contexts") or {}).get(field)
+    if verdict is not None and context is not None and context_key(context) != used:
+        verdict = submit_check(field, draft_for(field), markup or verdict.markup, context)
+    elif verdict is None:
+        verdict = submit_check(field, submitted_text(field), markup, context)
+    g.setdefault("_forum_guard_consulted", set()).add(field)
+    return verdict
+
+
+def draft_for(field: str) -> str:
+    """The draft of ``field`` as the poster sent it in this request ("" when it was not checked):
+    what the host's form shows again around the notice."""
+    if not has_request_context():
+        return ""
+    drafts: dict[str, str] = g.get("_forum_guard_drafts") or {}
+    return drafts.get(field, "")
+
+
+def submitted_text(field: str) -> str:
+    """The one text value of ``field`` in this request's form or JSON body."""
+    if request.is_json:
+        body = json_object("The post")
+        if field not in body:
+            raise DraftRefused(f"The field {field!r} is missing from the post.")
+        value = body[field]
+    else:
+        values = read_form().getlist(field)
+        if not values:
+            raise DraftRefused(f"The field {field!r} is missing from the post.")
+        if len(values) > 1:
+            raise DraftRefused(f"The field {field!r} was sent more than once.")
+        value = values[0]
+    if not isinstance(value, str):
+        raise DraftRefused(f"The field {field!r} is not text.")
+    return valid_unicode(value)
 
 
 # --- checking ---------------------------------------------------------------------------------
 
+
+log = logging.getLogger("forum_guard")
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -108,14 +220,19 @@ def configured_markup(config: Mapping[str, Any]) -> MarkupLanguage:
 
 
 def check(text: str, *, markup: str | MarkupLanguage | None = None, html: bool | None = None,
-          group: str | None = None) -> Verdict:
+          group: str | None = None, context: Any = None) -> Verdict:
     """Check a draft with the ruleset in force, as the current author. The live check and every
     submit path go through here, so the editor and the server never disagree. Lone surrogates (a
     JSON body may hold ``"\\ud800"``; no database or UTF-8 page can) become U+FFFD first, as
     werkzeug does with bytes that are not UTF-8 in a form body; offsets do not move.
 
     ``markup`` (or the old ``html=True/False``) defaults to ``FORUM_GUARD_MARKUP``; drafts in that
-    markup are read by ``FORUM_GUARD_MARKUP_RENDERER`` when the host set one."""
+    markup are read by ``FORUM_GUARD_MARKUP_RENDERER`` when the host set one.
+
+    ``group`` defaults to the ``group_loader``'s answer for ``context`` (where the post goes: a
+    forum id, whatever the host passes; default ``current_context()``). A group the limits in force
+    do not name is checked with the limits of ``FORUM_GUARD_DEFAULT_GROUP`` (its verdict keeps the
+    host's name)."""
     state = guard_state()
     text = valid_unicode(text)
     default = configured_markup(state.config)
@@ -124,27 +241,48 @@ def check(text: str, *, markup: str | MarkupLanguage | None = None, html: bool |
     if language is not default or language is MarkupLanguage.HTML:
         renderer = None
     if group is None:
-        group = current_group()
+        group = current_group(context)
     if not state.config[ConfigKeys.ENABLED]:  # FORUM_GUARD_ENABLED = False: allow, unchecked
         shown = Markup.escape(text)
         return Verdict(action=Action.ALLOW, matches=(), violations=(), group=group,
                        is_html=language is MarkupLanguage.HTML, sanitized=text, highlighted_html=shown,
                        censored_html=shown, markup=language.value)
-    # a draft over the hard cap is not an error here: the verdict blocks it with its own message
-    return current_guard().check(text, markup=language, renderer=renderer, group=group)
+    guard = current_guard()
+    limits_group = group
+    if group not in guard.limits.groups:
+        limits_group = state.config[ConfigKeys.DEFAULT_GROUP]
+        _warn_unknown_group(group, limits_group)
+    # a draft over the hard cap is not an error here: the verdict blocks it with its own message;
+    # its notices are in the request's language (forum_guard.web.i18n)
+    with using(translator()):
+        verdict = guard.check(text, markup=language, renderer=renderer, group=limits_group)
+    return verdict if limits_group == group else replace(verdict, group=group)
 
 
-def submit_check(name: str, text: str, markup: str | MarkupLanguage | bool | None) -> Verdict:
+_warned_groups: set[str] = set()
+
+
+def _warn_unknown_group(group: str, fallback: str) -> None:
+    if group not in _warned_groups and len(_warned_groups) < 1000:
+        _warned_groups.add(group)
+        log.warning("the limits in force name no group %r: its posts are checked with the limits of %r "
+                    "(give it a [groups.%s] table in limits.toml or the store)", group, fallback, group)
+
+
+def submit_check(name: str, text: str, markup: str | MarkupLanguage | bool | None, context: Any = None) -> Verdict:
     """The check of a submitted field: once per field and request, with the submit signals sent
     once, and the verdict and draft kept where :func:`current_verdict` and the templates find them.
-    ``markup`` is a markup name (``True``/``False``: html/text; None: the configured one)."""
+    ``markup`` is a markup name (``True``/``False``: html/text; None: the configured one);
+    ``context`` where the post goes (None: ``current_context()``)."""
     if isinstance(markup, bool):
         markup = MarkupLanguage.HTML if markup else MarkupLanguage.TEXT
-    cache: dict[tuple[str, str, str | None], Verdict] = g.setdefault("_forum_guard_cache", {})
-    key = (name, text, None if markup is None else str(markup))
+    if context is None:
+        context = current_context()
+    cache: dict[tuple[str, str, str | None, str], Verdict] = g.setdefault("_forum_guard_cache", {})
+    key = (name, text, None if markup is None else str(markup), context_key(context))
     verdict = cache.get(key)
     if verdict is None:
-        verdict = cache[key] = check(text, markup=markup)
+        verdict = cache[key] = check(text, markup=markup, context=context)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         signals.draft_checked.send(app, verdict=verdict)
         if verdict.blocked:
@@ -153,6 +291,7 @@ def submit_check(name: str, text: str, markup: str | MarkupLanguage | bool | Non
     verdicts[name] = verdict
     drafts: dict[str, str] = g.setdefault("_forum_guard_drafts", {})
     drafts[name] = text
+    g.setdefault("_forum_guard_contexts", {})[name] = key[3]
     return verdict
 
 

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DEFAULTS", "EDITOR_MESSAGES", "ConfigKeys"]
+from ..i18n import N_
+
+__all__ = ["DEFAULTS", "EDITOR_MESSAGES", "MODES", "ConfigKeys"]
+
+#: The values of ``FORUM_GUARD_MODE``.
+MODES = ("enforce", "record")
 
 
 class ConfigKeys:
@@ -77,6 +82,17 @@ class ConfigKeys:
     #: Template rendered (status 422) when the middleware blocks a form post and no
     #: ``block_handler`` is set. Default ``"forum_guard/blocked.html"``.
     BLOCKED_TEMPLATE = "FORUM_GUARD_BLOCKED_TEMPLATE"
+    #: Who decides about a checked post. ``"enforce"`` (default): the middleware answers a blocked
+    #: post itself (422, the ``block_handler`` or the generic page) before the view runs. ``"record"``:
+    #: the middleware only checks and records; the host's view runs its own permission checks, then
+    #: asks :meth:`~forum_guard.web.extension.ForumGuard.verdict_for` and decides (the
+    #: ``forum_guard/_notice.html`` ``field_notice`` macro renders the notice into the host's form).
+    #: A view that answers a blocked post with success without asking is an error (500, logged).
+    MODE = "FORUM_GUARD_MODE"
+    #: The language of the notices, the editor's wording and the edge's errors when the host uses
+    #: neither Flask-Babel (whose locale selector then decides) nor ``@guard.locale_selector``:
+    #: a locale such as ``"de"`` or ``"fr_CA"`` (shipped: de, es, fr, ru). Default ``None``: English.
+    LOCALE = "FORUM_GUARD_LOCALE"
     #: Master switch. ``False`` turns the filter off on this app without unplugging it: nothing is
     #: checked and nothing is sanitized. :func:`~forum_guard.web.check` (so the middleware, the
     #: validators and the live check) returns an unchecked ``allow`` verdict whose ``sanitized`` is
@@ -119,6 +135,8 @@ DEFAULTS: dict[str, Any] = {
     ConfigKeys.AUTOSAVE: True,
     ConfigKeys.MESSAGES: {},
     ConfigKeys.BLOCKED_TEMPLATE: "forum_guard/blocked.html",
+    ConfigKeys.MODE: "enforce",
+    ConfigKeys.LOCALE: None,
     ConfigKeys.ENABLED: True,
     ConfigKeys.ADMIN_PREFIX: "/forum-guard/admin",
     ConfigKeys.ADMIN_PAGE_SIZE: 50,
@@ -133,37 +151,37 @@ DEFAULTS: dict[str, Any] = {
 #: ``moderator``; a host changes any of these with ``FORUM_GUARD_MESSAGES``.
 EDITOR_MESSAGES: dict[str, str] = {
     # the editor's notices, and the buttons on them
-    "rich_text": "Pasted as rich text.",
-    "plain_text_action": "Paste as plain text instead",
-    "link_embedded": "Your link has been automatically embedded.",
-    "link_action": "Display as a link instead",
-    "restored": "Your previous content has been restored.",
-    "clear_action": "Clear editor",
-    "moderator_would": "Without the exemption this post would be: {action}.",
-    "dismiss": "Dismiss",
-    "emoji_count": "{count} of {limit} emoji",
-    "check_failed": "The draft could not be checked just now; it will be checked again when you post.",
-    "hit_title": "Not allowed: {words}",
+    "rich_text": N_("Pasted as rich text."),
+    "plain_text_action": N_("Paste as plain text instead"),
+    "link_embedded": N_("Your link has been automatically embedded."),
+    "link_action": N_("Display as a link instead"),
+    "restored": N_("Your previous content has been restored."),
+    "clear_action": N_("Clear editor"),
+    "moderator_would": N_("Without the exemption this post would be: {action}."),
+    "dismiss": N_("Dismiss"),
+    "emoji_count": N_("{count} of {limit} emoji"),
+    "check_failed": N_("The draft could not be checked just now; it will be checked again when you post."),
+    "hit_title": N_("Not allowed: {words}"),
     # the toolbar and its link/image form
-    "toolbar": "Formatting",
-    "editor": "Editor",
-    "bold": "Bold",
-    "bold_symbol": "B",
-    "italic": "Italic",
-    "italic_symbol": "I",
-    "link_button": "Link",
-    "link_title": "Insert link",
-    "image_button": "Image",
-    "image_title": "Insert image from URL",
-    "link_url": "Link URL",
-    "image_url": "Image URL",
-    "insert": "Insert",
-    "cancel": "Cancel",
-    "url_invalid": "Enter an address that starts with http:// or https://.",
+    "toolbar": N_("Formatting"),
+    "editor": N_("Editor"),
+    "bold": N_("Bold"),
+    "bold_symbol": N_("B"),
+    "italic": N_("Italic"),
+    "italic_symbol": N_("I"),
+    "link_button": N_("Link"),
+    "link_title": N_("Insert link"),
+    "image_button": N_("Image"),
+    "image_title": N_("Insert image from URL"),
+    "link_url": N_("Link URL"),
+    "image_url": N_("Image URL"),
+    "insert": N_("Insert"),
+    "cancel": N_("Cancel"),
+    "url_invalid": N_("Enter an address that starts with http:// or https://."),
     # the templates (forum_guard/_editor.html, _notice.html, blocked.html)
-    "field_label": "Reply",
-    "placeholder": "Reply to this topic...",
-    "preview_label": "Your draft, with the words to edit highlighted:",
-    "blocked_title": "Please edit your post",
-    "blocked_submit": "Submit",
+    "field_label": N_("Reply"),
+    "placeholder": N_("Reply to this topic..."),
+    "preview_label": N_("Your draft, with the words to edit highlighted:"),
+    "blocked_title": N_("Please edit your post"),
+    "blocked_submit": N_("Submit"),
 }

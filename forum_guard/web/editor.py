@@ -13,8 +13,10 @@ import json
 from flask import g, has_request_context, url_for
 
 from ..engine.limits import Messages
-from .checks import current_actor, current_guard, is_moderator
+from ..i18n import using
+from .checks import current_actor, current_context, current_guard, is_moderator
 from .config import EDITOR_MESSAGES, ConfigKeys
+from .i18n import translate, translator
 from .state import guard_state
 
 __all__ = ["editor_config", "editor_message", "editor_messages", "server_draft", "server_drafts_enabled"]
@@ -28,7 +30,9 @@ def editor_messages() -> dict[str, str]:
     state = guard_state()
     # the two notices the ruleset words too: an admin who rewords them changes the editor's as well
     ruleset = current_guard().limits.messages if state.config[ConfigKeys.ENABLED] else Messages()
-    messages = {"pasted_image": ruleset.pasted_image, "moderator": ruleset.exempt, **EDITOR_MESSAGES}
+    with using(translator()):  # the shipped wording in the request's language, an admin's as written
+        messages = {"pasted_image": ruleset.text("pasted_image"), "moderator": ruleset.text("exempt")}
+    messages.update({key: translate(text) for key, text in EDITOR_MESSAGES.items()})
     messages.update(state.config[ConfigKeys.MESSAGES] or {})
     if has_request_context():
         g._forum_guard_messages = messages
@@ -63,5 +67,7 @@ def editor_config() -> str:
         "autosave": bool(config[ConfigKeys.AUTOSAVE]),
         "messages": editor_messages(),
         "moderator": is_moderator(),
+        # where the page posts (the host's context_loader): editor.js sends it with each live check
+        "context": current_context(),
         "draftUrl": url_for("forum_guard.draft") if server_drafts_enabled() else None,
-    })
+    }, default=str)

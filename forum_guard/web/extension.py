@@ -25,12 +25,23 @@ from ..store.records import QueueItem
 from . import signals
 from .api import make_blueprint
 from .body import limit_body
-from .checks import check, check_field, configured_markup, current_actor, current_verdict, hold, is_moderator
+from .checks import (
+    check,
+    check_field,
+    configured_markup,
+    current_actor,
+    current_verdict,
+    draft_for,
+    hold,
+    is_moderator,
+    verdict_for,
+)
 from .checks import current_guard as current_guard  # still imported from here by tests/store_fixtures.py
-from .config import DEFAULTS, ConfigKeys
+from .config import DEFAULTS, MODES, ConfigKeys
 from .csrf import csrf_token, setup_csrf
 from .editor import editor_config, editor_message, server_draft
-from .middleware import hold_unheld, normalize_protect, protect_endpoints
+from .i18n import current_locale
+from .middleware import hold_unheld, normalize_protect, protect_endpoints, refuse_unanswered_blocks
 from .ratelimit import RateLimiter
 from .responses import exempt_notice
 from .ruleset import open_ruleset, wordlists_folder
@@ -68,9 +79,11 @@ class ForumGuard:
         self._wordlists = wordlists
         self._database_url = database_url
         self._protect = protect
-        self._group_loader: Callable[[], str | None] | None = None
+        self._group_loader: Callable[..., str | None] | None = None
         self._actor_loader: Callable[[], str | None] | None = None
-        self._moderator_loader: Callable[[], bool] | None = None
+        self._moderator_loader: Callable[..., bool] | None = None
+        self._context_loader: Callable[[], Any] | None = None
+        self._locale_selector: Callable[[], str | None] | None = None
         self._block_handler: Callable[[dict[str, Verdict]], ResponseReturnValue] | None = None
         self._draft_loader: Callable[[str], str | None] | None = None
         self._draft_saver: Callable[[str, str | None], None] | None = None
@@ -81,8 +94,21 @@ class ForumGuard:
     # --- hooks a host sets --------------------------------------------------------------------
 
     def group_loader(self, f: F) -> F:
-        """Register ``f() -> "guest" | "new" | "member" | "moderator" | None`` for the current author."""
+        """Register ``f(context) -> group name | None`` (or ``f()``) for the current author: one of
+        "guest", "new", "member", "moderator" or any group the limits name (``[groups.<name>]`` in
+        limits.toml or the store; a name they do not know gets ``FORUM_GUARD_DEFAULT_GROUP``'s
+        limits). ``context`` is where the post goes: the ``context_loader``'s answer on submit,
+        the ``context`` a view passes to :meth:`verdict_for`/:meth:`check`, the live check's
+        ``context`` field while typing (None when there is none). A moderator of one forum is
+        "moderator" only when ``context`` is his forum."""
         self._group_loader = f
+        return f
+
+    def context_loader(self, f: F) -> F:
+        """Register ``f() -> context``: where the current request posts (a forum id, a dict of ids),
+        read from the request by the host (``request.view_args``, the topic's forum). What the group
+        and moderator loaders receive on submit, and what the editor sends with its live checks."""
+        self._context_loader = f
         return f
 
     def actor_loader(self, f: F) -> F:
@@ -90,14 +116,24 @@ class ForumGuard:
         self._actor_loader = f
         return f
 
+    def locale_selector(self, f: F) -> F:
+        """Register ``f() -> locale | None`` ("de", "fr_CA"…): the language of the notices, the
+        editor's wording and the edge's errors for this request, when the host does not use
+        Flask-Babel (with Flask-Babel, its own locale selector decides). None: ``FORUM_GUARD_LOCALE``."""
+        self._locale_selector = f
+        return f
+
     def moderator_loader(self, f: F) -> F:
-        """Register ``f() -> bool`` when moderators are not simply the "moderator" group."""
+        """Register ``f(context) -> bool`` (or ``f()``) when moderators are not simply an exempt group."""
         self._moderator_loader = f
         return f
 
     def block_handler(self, f: F) -> F:
         """Register ``f(verdicts: dict[field, Verdict]) -> response`` that re-renders the host's own
-        form when the middleware blocks a post. Return a 422 with the notice and the draft."""
+        form when the middleware blocks a post. Return a 422 with the notice and the draft; a
+        handler that returns None is a :class:`~forum_guard.web.errors.BlockHandlerError` (500),
+        never a pass. It runs before the host's view (and its permission checks): a host whose form
+        depends on who may post there uses ``FORUM_GUARD_MODE = "record"`` and :meth:`verdict_for`."""
         self._block_handler = f
         return f
 
@@ -143,6 +179,8 @@ class ForumGuard:
             markup = configured_markup(config)
         except ValueError as exc:
             raise ValueError(f"{ConfigKeys.MARKUP} = {exc}") from None
+        if config[ConfigKeys.MODE] not in MODES:
+            raise ValueError(f"{ConfigKeys.MODE} = {config[ConfigKeys.MODE]!r}: use one of {', '.join(map(repr, MODES))}")
         renderer = config[ConfigKeys.MARKUP_RENDERER]
         if renderer is not None and (not callable(renderer) or markup is MarkupLanguage.HTML):
             raise ValueError(f"{ConfigKeys.MARKUP_RENDERER} must be a callable reading {ConfigKeys.MARKUP} drafts, "
@@ -169,8 +207,11 @@ class ForumGuard:
         request_started.connect(limit_body, app)  # before every before_request hook: see body.py
         app.before_request(protect_endpoints)
         app.after_request(hold_unheld)
+        app.after_request(refuse_unanswered_blocks)  # after_request runs in reverse: this one first
         app.jinja_env.globals.update(
             forum_guard_verdict=current_verdict,
+            forum_guard_draft=draft_for,
+            forum_guard_locale=current_locale,
             forum_guard_csrf_token=csrf_token,
             forum_guard_editor_config=editor_config,
             forum_guard_message=editor_message,
@@ -198,9 +239,10 @@ class ForumGuard:
     # --- the check ----------------------------------------------------------------------------
 
     def check(self, text: str, *, markup: str | MarkupLanguage | None = None, html: bool | None = None,
-              group: str | None = None) -> Verdict:
-        """:func:`forum_guard.web.check`: ``text`` with the ruleset in force, as the current author."""
-        return check(text, markup=markup, html=html, group=group)
+              group: str | None = None, context: Any = None) -> Verdict:
+        """:func:`forum_guard.web.check`: ``text`` with the ruleset in force, as the current author
+        posting in ``context``."""
+        return check(text, markup=markup, html=html, group=group, context=context)
 
     def check_field(self, field: Field, *, markup: str | MarkupLanguage | None = None,
                     html: bool | None = None) -> Verdict:
@@ -211,6 +253,12 @@ class ForumGuard:
              is_html: bool | None = None, author: str | None = None) -> int | None:
         """:func:`forum_guard.web.hold`: queue a held or flagged post and send its signal."""
         return hold(verdict, content, ref=ref, is_html=is_html, author=author)
+
+    def verdict_for(self, field: str, *, markup: str | MarkupLanguage | None = None, context: Any = None) -> Verdict:
+        """:func:`forum_guard.web.checks.verdict_for`: the submitted ``field``'s verdict, for a view
+        that decides itself (``FORUM_GUARD_MODE = "record"``), after its own permission checks;
+        ``context`` (where the post goes) re-checks it with the author's group there."""
+        return verdict_for(field, markup=markup, context=context)
 
     @property
     def state(self) -> GuardState:

@@ -4,6 +4,7 @@ forgets to."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,14 +17,16 @@ from .body import json_object, read_form
 from .checks import content_to_store, hold, submit_check, valid_unicode
 from .config import ConfigKeys
 from .csrf import host_protects, require_csrf
-from .errors import DraftRefused
-from .responses import blocked_response, wants_json
+from .errors import DraftRefused, UnansweredBlock
+from .responses import blocked_response, call_block_handler, wants_json
 from .state import guard_state
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
-__all__ = ["hold_unheld", "normalize_protect", "protect_endpoints"]
+__all__ = ["hold_unheld", "normalize_protect", "protect_endpoints", "refuse_unanswered_blocks"]
+
+log = logging.getLogger("forum_guard")
 
 
 def normalize_protect(value: Mapping[str, Any] | None, default: str | bool) -> dict[str, dict[str, str]]:
@@ -67,7 +70,7 @@ def protect_endpoints() -> ResponseReturnValue | None:
                 body[key] = valid_unicode(value)
         data = MultiDict(body)
     else:
-        data = read_form()
+        data = read_form(fields)
 
     verdicts: dict[str, Verdict] = {}
     for name, markup in fields.items():
@@ -83,12 +86,15 @@ def protect_endpoints() -> ResponseReturnValue | None:
     if not verdicts:
         return None
     g._forum_guard_middleware = set(verdicts)
-    if any(v.blocked for v in verdicts.values()):
+    record = state.config[ConfigKeys.MODE] == "record"
+    if any(v.blocked for v in verdicts.values()) and not record:
         handler = state.ext._block_handler
         if handler is not None and not wants_json():
-            return handler(verdicts)
+            return call_block_handler(handler, verdicts)
         return blocked_response(verdicts)
-    if state.config[ConfigKeys.REWRITE_FIELDS]:
+    if record:  # the view decides: a blocked draft stays as typed, for the host's form to show again
+        verdicts = {name: v for name, v in verdicts.items() if not v.blocked}
+    if state.config[ConfigKeys.REWRITE_FIELDS] and verdicts:
         if body is not None:
             # request.get_json() (and flask-wtf, which reads it) returns this same cached dict, so
             # a JSON post's view sees the sanitized draft too, never the raw one
@@ -116,3 +122,23 @@ def hold_unheld(response: Response) -> Response:
         if verdict is not None and verdict.action.queued and id(verdict) not in held:
             hold(verdict, content_to_store(verdict) if verdict.is_html else drafts.get(name, ""))
     return response
+
+
+def refuse_unanswered_blocks(response: Response) -> Response:
+    """``after_request`` in ``FORUM_GUARD_MODE = "record"``: a blocked draft the view never asked
+    about (``verdict_for``, ``current_verdict``, the notice macro) and answered with success is a
+    host bug, never a pass: the answer becomes a 500 and the log says which endpoint and field."""
+    names = g.get("_forum_guard_middleware")
+    if not names or response.status_code >= 400 or guard_state().config[ConfigKeys.MODE] != "record":
+        return response
+    verdicts = g.get("_forum_guard_verdicts") or {}
+    consulted = g.get("_forum_guard_consulted") or set()
+    unanswered = sorted(n for n in names if n not in consulted and verdicts[n].blocked)
+    if not unanswered:
+        return response
+    error = UnansweredBlock(
+        f"FORUM_GUARD_MODE is 'record' and the view of {request.endpoint!r} answered "
+        f"{response.status_code} to a blocked post without asking verdict_for({unanswered[0]!r})")
+    log.error("%s", error)
+    return Response("The post could not be handled. The forum's log says why.", status=500,
+                    mimetype="text/plain")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flask import g, jsonify, render_template, request
@@ -11,13 +11,15 @@ from ..engine.actions import Action
 from ..engine.verdict import Verdict
 from .config import ConfigKeys
 from .editor import editor_messages
+from .errors import BlockHandlerError
+from .i18n import translate
 from .state import guard_state
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
     from jinja2 import Template
 
-__all__ = ["blocked_response", "exempt_notice", "verdict_json", "wants_json"]
+__all__ = ["blocked_response", "call_block_handler", "exempt_notice", "verdict_json", "wants_json"]
 
 
 def wants_json() -> bool:
@@ -34,7 +36,7 @@ def exempt_notice(verdict: Verdict) -> str:
     text = messages["moderator"]
     would = verdict.exempt_action or Action.ALLOW
     if would is not Action.ALLOW:
-        text += " " + messages["moderator_would"].format(action=would.done)
+        text += " " + messages["moderator_would"].format(action=translate(would.done))
     return text
 
 
@@ -69,3 +71,17 @@ def blocked_response(verdict: Verdict | Mapping[str, Verdict], template: str | T
     context.setdefault("verdict", worst)
     context.setdefault("verdicts", verdicts)
     return render_template(template, **context), 422
+
+
+def call_block_handler(handler: Callable[[dict[str, Verdict]], ResponseReturnValue],
+                       verdicts: dict[str, Verdict]) -> ResponseReturnValue:
+    """The host's ``block_handler`` answer to a blocked post. Returning nothing would let Flask run
+    the view and save the post, so it is a :class:`~forum_guard.web.errors.BlockHandlerError`
+    (a 500 with the reason in the log), never a pass."""
+    answer = handler(verdicts)
+    if answer is None:
+        name = getattr(handler, "__qualname__", repr(handler))
+        raise BlockHandlerError(
+            f"the block_handler {name} returned None for a blocked post to {request.endpoint!r}; "
+            "it must return a response (e.g. the host's form with status 422)")
+    return answer

@@ -70,7 +70,7 @@ def open_ruleset(app: Flask, config: dict[str, Any], *, store: Store | None = No
         if store is None:
             store = Store(config[ConfigKeys.DATABASE_URL] or default_database_url(app.instance_path))
         try:
-            if owns_store:
+            if owns_store or not store.exists():  # a host's store (Store(host_engine)) on a fresh database
                 store.ensure_schema()
             _seed_if_empty(store, folder, seed=bool(config[ConfigKeys.SEED]))
         except Exception:

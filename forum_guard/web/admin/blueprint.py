@@ -88,6 +88,10 @@ def _protect() -> None:
     if not has_secret_key():  # its forms carry CSRF tokens, which need one
         abort(503, description=NO_SECRET_KEY)
     require_csrf()
+    if request.mimetype == "multipart/form-data" and request.files:
+        # every field here is text (terms, a test draft, a note): a file part would reach the
+        # forms as a FileStorage; imports are pasted or read by the CLI
+        abort(400, description="The content filter's pages take no file uploads: paste the text instead.")
 
 
 @bp.app_template_global("forum_guard_admin_counts")

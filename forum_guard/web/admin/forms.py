@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ...engine.actions import Action
 from ...engine.limits import GROUPS
+from ...engine.stemming import LANGUAGES
 from ...engine.terms import MAX_NAME_LENGTH, ListKind
 
 try:  # wtforms >= 3.3 wants SelectChoice objects; older versions take (value, label) pairs
@@ -56,6 +57,11 @@ class ListForm(FlaskForm):
     replacement = StringField("Censor text", validators=[Optional(), Length(max=200)])
     evasion = BooleanField("See through l33t, look-alikes, separators and repeats", default=True)
     inflections = BooleanField("A word also catches -s -es -ed -ing -er -ers", default=True)
+    language = SelectField("Language of the terms (other than English: every inflection, by stem)",
+                           choices=_choices([("", "English"), *sorted(((code, f"{name.capitalize()} ({code})")
+                                                                       for code, name in LANGUAGES.items()),
+                                                                      key=lambda c: c[1])]),
+                           default="")
     description = StringField("Description", validators=[Optional(), Length(max=500)])
     submit = SubmitField("Save")
 

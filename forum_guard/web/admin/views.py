@@ -14,6 +14,7 @@ from markupsafe import Markup
 from ...engine.actions import Action
 from ...engine.limits import Limits
 from ...engine.terms import ListKind, Term
+from ...errors import LimitsError
 from ...store import AlreadyDecided, QueueItem, StoreError, dictionary_hits, dictionary_words, impact_preview
 from .. import signals
 from ..checks import current_guard
@@ -62,7 +63,8 @@ def lists() -> ResponseReturnValue:
                 form.name.data, action=form.action.data, kind=form.kind.data,
                 replacement=form.replacement.data or None, evasion=form.evasion.data,
                 inflections=form.inflections.data and form.kind.data == "terms",
-                description=form.description.data or "", actor=actor(), origin="admin")
+                description=form.description.data or "", language=form.language.data or "",
+                actor=actor(), origin="admin")
         except StoreError as exc:
             form.name.errors.append(str(exc))
         else:
@@ -78,13 +80,15 @@ def list_settings(name: str) -> ResponseReturnValue:
     info = store.list_info(name)
     form = ListForm(obj=None, data={"name": info.name, "action": info.action.value, "kind": info.kind.value,
                                     "replacement": info.replacement or "", "evasion": info.evasion,
-                                    "inflections": info.inflections, "description": info.description})
+                                    "inflections": info.inflections, "description": info.description,
+                                    "language": info.language})
     if form.validate_on_submit():
         try:
             version = store.update_list(
                 name, new_name=form.name.data, action=form.action.data, replacement=form.replacement.data or None,
                 evasion=form.evasion.data, inflections=form.inflections.data,
-                description=form.description.data or "", actor=actor(), origin="admin")
+                description=form.description.data or "", language=form.language.data or "",
+                actor=actor(), origin="admin")
         except StoreError as exc:
             form.name.errors.append(str(exc))
         else:
@@ -277,10 +281,14 @@ def limits() -> ResponseReturnValue:
                 values = {k: (-1 if form[k].data is None else form[k].data) for k in LIMIT_FIELDS}
                 values.update({k: bool(form[k].data) for k in LIMIT_FLAGS})
                 change = {"groups": {posted: values}}
-            version = store.set_limits(change, partial=True, actor=actor(), origin="admin")
-            rules_changed(version, f"limits.update {posted}")
-            flash(f"Saved the limits for {posted}.", "ok")
-            return redirect(url_for(".limits"))
+            try:
+                version = store.set_limits(change, partial=True, actor=actor(), origin="admin")
+            except LimitsError as exc:  # a notice that is not a valid template: nothing was saved
+                flash(f"Nothing was saved: {exc}", "error")
+            else:
+                rules_changed(version, f"limits.update {posted}")
+                flash(f"Saved the limits for {posted}.", "ok")
+                return redirect(url_for(".limits"))
         status = 400
     return render_template("forum_guard/admin/limits.html", forms=forms, messages_form=wording,
                            hard_cap=current.hard_cap, labels=LIMIT_LABELS, csrf=csrf_token()), status
@@ -369,7 +377,9 @@ def audit() -> ResponseReturnValue:
     page = page_number()
     total = store.count_audit(**filters)
     entries = store.audit(**filters, offset=(page - 1) * size, limit=size)
-    query = {k: v for k, v in args.items() if k != "page" and v}
+    # only the filters go back into the pager's links: other names (``endpoint``, ``_method``,
+    # ``_external``) are url_for's own arguments
+    query = {k: v for k, v in args.items() if k in _AUDIT_FILTERS and v}
     return render_template("forum_guard/admin/audit.html", entries=entries, total=total, page=page,
                            pages=page_count(total), actors=store.audit_actors(), lists=store.list_names(),
                            args=args, query=query)
@@ -386,13 +396,17 @@ def _local_url(target: str | None) -> str | None:
     return target
 
 
+_AUDIT_FILTERS = frozenset({"actor", "action", "list", "q", "since", "until"})
+
+
 def _date(value: str | None, *, end: bool = False) -> datetime | None:
+    """A ``YYYY-MM-DD`` filter as a datetime (the day's end for ``end``); anything else is no filter."""
     if not value:
         return None
     try:
         d = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
+        return d + timedelta(days=1) if end else d
+    except (ValueError, OverflowError):  # 9999-12-31 has no next day
         return None
-    return d + timedelta(days=1) if end else d
 
 
