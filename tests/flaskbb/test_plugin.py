@@ -256,3 +256,23 @@ def test_an_edit_that_needs_approval_hides_the_post(app: Any, login: Any) -> Non
     assert db_post(app, post_id) == {"content": "Plain words. Cheap pills!", "hidden": True, "topic": 1}
     [item] = store(app).queue_by_ref(post_id, status="pending")
     assert item.content == "Plain words. Cheap pills!"
+
+
+def test_notices_follow_the_flaskbb_users_language(app: Any, login: Any) -> None:
+    from flaskbb.extensions import db
+    from flaskbb.user.models import User
+
+    with app.app_context():
+        user = db.session.execute(db.select(User).filter_by(username="newbie")).scalar_one()
+        user.language = "de"
+        db.session.commit()
+    try:
+        response = login("newbie").submit(f"{WELCOME_TOPIC}/post/new", {"content": "zorblax", "submit": "Reply"})
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        assert BLOCK_NOTICE not in page and "zorblax</mark>" in page
+    finally:
+        with app.app_context():
+            user = db.session.execute(db.select(User).filter_by(username="newbie")).scalar_one()
+            user.language = "en"
+            db.session.commit()

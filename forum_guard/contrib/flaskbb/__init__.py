@@ -80,6 +80,7 @@ def _setup(app: Flask) -> None:
     guard.actor_loader(authors.actor)
     guard.moderator_loader(authors.is_moderator)
     guard.post_url_loader(posts.post_url)
+    guard.locale_selector(authors.locale)
     init_admin(app)
     _guard_fields()
     posts.connect(app)

@@ -79,3 +79,11 @@ def is_moderator() -> bool:
     if request.blueprint == "forum_guard_admin":
         return moderates_anywhere(user)
     return moderates(user, context_forum())
+
+
+def locale() -> str | None:
+    """The FlaskBB user's language (Flask-BabelPlus's locale: the user's setting, else the forum's)."""
+    from flask_babelplus import get_locale
+
+    found = get_locale()
+    return None if found is None else str(found)
