@@ -128,12 +128,15 @@ def test_moderator_is_exempt_only_in_his_forum(app: Any, login: Any) -> None:
                         "mod says zorblax")
 
 
-def live_check(member: Any, forum_id: int | None, content: str) -> dict[str, Any]:
+def live_check(member: Any, forum_id: int | None, content: str, *, by: str = "query") -> dict[str, Any]:
+    """The editor's live check, told the forum by its URL (``by="query"``) or its body's context."""
     page = member.get(f"/topic/{1 if forum_id == 1 else 2}/post/new").get_data(as_text=True)
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
-    query = f"?forum={forum_id}" if forum_id else ""
-    r = member.client.post(f"/forum-guard/check{query}", json={"content": content, "markup": "markdown"},
-                           headers={"X-CSRFToken": token})
+    query = f"?forum={forum_id}" if forum_id and by == "query" else ""
+    body: dict[str, Any] = {"content": content, "markup": "markdown"}
+    if forum_id and by == "context":
+        body["context"] = {"forum": forum_id}
+    r = member.client.post(f"/forum-guard/check{query}", json=body, headers={"X-CSRFToken": token})
     assert r.status_code == 200, r.get_data(as_text=True)
     return r.get_json()
 
@@ -143,6 +146,8 @@ def test_live_check_knows_the_forum(app: Any, login: Any) -> None:
     assert live_check(mo, 1, "zorblax")["exempt"] is True
     assert live_check(mo, 2, "zorblax")["blocked"] is True
     assert live_check(mo, None, "zorblax")["blocked"] is True  # no forum: only global moderators are exempt
+    assert live_check(mo, 1, "zorblax", by="context")["exempt"] is True
+    assert live_check(mo, 2, "zorblax", by="context")["blocked"] is True
     admin = login("admin")
     assert live_check(admin, 2, "zorblax")["exempt"] is True
 
@@ -150,6 +155,8 @@ def test_live_check_knows_the_forum(app: Any, login: Any) -> None:
 def test_the_editor_url_names_the_forum(app: Any, login: Any) -> None:
     page = login("mo").get(f"{ELSEWHERE_TOPIC}/post/new").get_data(as_text=True)
     assert "/forum-guard/check?forum=2" in html.unescape(page)
+    # the context_loader's context, in the editor's config for the live check
+    assert re.search(r'context\\?": \{\\?"forum\\?": 2\}', html.unescape(page))
     assert page.count("forum_guard/editor.js") == 1
 
 

@@ -76,6 +76,7 @@ def _setup(app: Flask) -> None:
     app.config.setdefault("FORUM_GUARD_ADMIN_HOME_URL", app.config.get("APPLICATION_ROOT") or "/")
     app.register_blueprint(_templates)  # before the admin: its base.html wins
     guard = ForumGuard(app)
+    guard.context_loader(authors.context)
     guard.group_loader(authors.group)
     guard.actor_loader(authors.actor)
     guard.moderator_loader(authors.is_moderator)
@@ -137,7 +138,7 @@ def _field_markup(field_id: str, markup: str, *, editor: bool = True) -> Markup:
     forum = authors.context_forum()
     if config.get("checkUrl") and forum is not None:
         config["checkUrl"] += f"?forum={int(forum.id)}"
-    config["moderator"] = authors.group() == "moderator"
+    config["moderator"] = authors.group(authors.context()) == "moderator"
     assets = not g.get("_forum_guard_flaskbb_assets")
     g._forum_guard_flaskbb_assets = True
     return Markup(render_template("forum_guard/flaskbb/_field.html", verdict=current_verdict(field_id),

@@ -1,9 +1,10 @@
 """Who is posting, in FlaskBB's terms: the plugin's group, actor and moderator loaders.
 
 FlaskBB moderators are per forum: a user in a "mod" group moderates only the forums that list him
-among their moderators; admins and super moderators moderate everywhere. The forum is the one the
-request is about (FlaskBB's ``current_forum``: from the topic, post or forum in the URL), or for the
-live check the ``forum`` the editor names in its check URL.
+among their moderators; admins and super moderators moderate everywhere. The forum is the context
+(``{"forum": id}``, from :func:`context` on submit, from the live check's body while typing), else
+the one the request is about (FlaskBB's ``current_forum``: from the topic, post or forum in the
+URL), else for the live check the ``forum`` the editor's check URL names.
 """
 
 from __future__ import annotations
@@ -23,12 +24,23 @@ def _user() -> Any:
     return current_user
 
 
-def context_forum() -> Any:
-    """The FlaskBB forum this request posts to, or None."""
+def context() -> dict[str, int] | None:
+    """The plugin's context loader: ``{"forum": id}`` of the forum this request posts to."""
+    from flaskbb.forum.locals import current_forum
+
+    forum = current_forum._get_current_object()
+    return None if forum is None else {"forum": int(forum.id)}
+
+
+def context_forum(given: Any = None) -> Any:
+    """The FlaskBB forum this request posts to (``given`` context first), or None."""
     from flaskbb.extensions import db
     from flaskbb.forum.locals import current_forum
     from flaskbb.forum.models import Forum
 
+    forum_id = given.get("forum") if isinstance(given, dict) else None
+    if isinstance(forum_id, int) and not isinstance(forum_id, bool) and 0 < forum_id < 2**31:
+        return db.session.get(Forum, forum_id)
     forum = current_forum._get_current_object()
     if forum is not None:
         return forum
@@ -54,12 +66,12 @@ def moderates_anywhere(user: Any) -> bool:
     return bool(perms.get("admin") or perms.get("super_mod") or perms.get("mod"))
 
 
-def group(*_context: Any, **_kwargs: Any) -> str:
-    """The author's forum_guard group: guest, new, member or moderator (in the forum of the request)."""
+def group(context: Any = None) -> str:
+    """The author's forum_guard group: guest, new, member or moderator (in the forum of the context)."""
     user = _user()
     if not user.is_authenticated or user.permissions.get("banned") or user.permissions.get("guest"):
         return "guest"
-    if moderates(user, context_forum()):
+    if moderates(user, context_forum(context)):
         return "moderator"
     threshold = int(current_app.config.get(NEW_MEMBER_POSTS_KEY, DEFAULT_NEW_MEMBER_POSTS))
     if (user.post_count or 0) < threshold:
@@ -72,13 +84,13 @@ def actor() -> str | None:
     return str(user.username) if user.is_authenticated else None
 
 
-def is_moderator() -> bool:
+def is_moderator(context: Any = None) -> bool:
     """The admin pages are for anyone who moderates somewhere; elsewhere (the editor's notice)
-    a moderator is who moderates the forum of this request."""
+    a moderator is who moderates the forum of the context."""
     user = _user()
     if request.blueprint == "forum_guard_admin":
         return moderates_anywhere(user)
-    return moderates(user, context_forum())
+    return moderates(user, context_forum(context))
 
 
 def locale() -> str | None:
