@@ -81,3 +81,7 @@ def csrf_token(client: FlaskClient, path: str = "/") -> str:
     match = CSRF_META.search(page.get_data(as_text=True))
     assert match, f"no csrf meta tag on {path}"
     return match.group(1)
+
+# tests/flaskbb/ is the FlaskBB plugin's suite: scripts/flaskbb-suite runs it against a real FlaskBB
+# in its own virtualenv (Python 3.12); the main suite never collects it
+collect_ignore = ["flaskbb"]

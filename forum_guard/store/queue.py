@@ -17,11 +17,14 @@ from .base import MAX_ROW, StoreBase, aware, aware_or_none, check_id, now
 from .records import QueueItem
 from .schema import t_queue
 
-__all__ = ["QUEUE_REASONS", "QUEUE_STATUSES", "QueueMixin"]
+__all__ = ["QUEUE_REASONS", "QUEUE_STATUSES", "SETTLE_DECISIONS", "QueueMixin"]
 
 #: why a post is in the queue: the actions that queue it ("require_approval", "flag")
 QUEUE_REASONS = tuple(a.value for a in Action if a.queued)
 QUEUE_STATUSES = ("pending", "approved", "rejected")
+#: what a host may say when it settles a post itself (:meth:`QueueMixin.settle`), and the status it gives
+SETTLE_DECISIONS: dict[str, Literal["approved", "rejected"]] = {
+    "approve": "approved", "approved": "approved", "reject": "rejected", "rejected": "rejected"}
 
 
 class QueueMixin(StoreBase):
@@ -118,3 +121,42 @@ class QueueMixin(StoreBase):
             rows = conn.execute(sa.select(t_queue.c.content, t_queue.c.decided_content)
                                 .order_by(t_queue.c.id.desc()).limit(limit))
             return [dc or c for c, dc in rows]
+
+    def queue_by_ref(self, ref: str | int, *, status: str | None = None) -> list[QueueItem]:
+        """The queue items the host filed under its reference ``ref`` (its post id), oldest first;
+        ``status`` ("pending", "approved", "rejected") narrows them down."""
+        ref_s = _ref_text(ref)
+        if status is not None and status not in QUEUE_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(QUEUE_STATUSES)}, not {status!r}")
+        q = sa.select(t_queue).where(t_queue.c.ref == ref_s)
+        if status is not None:
+            q = q.where(t_queue.c.status == status)
+        with self._read() as conn:
+            return [self._queue_item(r) for r in conn.execute(q.order_by(t_queue.c.id).limit(MAX_ROW))]
+
+    def settle(self, ref: str | int, decision: str, *, actor: str | None = None, note: str | None = None,
+               origin: str = "host") -> list[QueueItem]:
+        """The host decided its post ``ref`` itself (e.g. a moderator unhid it in the forum):
+        ``decision`` "approve" or "reject" decides every pending item filed under ``ref``, each with
+        its audit entry. Returns the items decided now: none when nothing was pending (never queued,
+        or a moderator here decided first), so a host may call it on every decision it makes."""
+        status = SETTLE_DECISIONS.get(decision) if isinstance(decision, str) else None
+        if status is None:
+            raise ValueError(f"decision must be 'approve' or 'reject', not {decision!r}")
+        decided = []
+        for item in self.queue_by_ref(ref, status="pending"):
+            try:
+                decided.append(self.decide(item.id, status, actor=actor, note=note, origin=origin))
+            except AlreadyDecided:  # decided between the lookup and now: the other decision stands
+                continue
+        return decided
+
+
+def _ref_text(ref: str | int) -> str:
+    """A host reference as the queue stores it (``hold`` keeps ``str(ref)``)."""
+    if isinstance(ref, bool) or not isinstance(ref, str | int):
+        raise ValueError(f"a post reference is a string or an int, not {type(ref).__name__}")
+    text = str(ref)
+    if not text or len(text) > 200:
+        raise ValueError("a post reference is 1 to 200 characters long")
+    return text

@@ -14,15 +14,28 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Flask, request_started
+from flask import Flask, current_app, has_request_context, request_started
 
 from ..engine.draft.markup import MarkupLanguage
 from ..engine.sources import RulesetSource
 from ..engine.verdict import Verdict
+from ..errors import StoreError
 from ..store import Store, StoreSource
+from ..store.records import QueueItem
+from . import signals
 from .api import make_blueprint
 from .body import limit_body
-from .checks import check, check_field, configured_markup, current_verdict, draft_for, hold, is_moderator, verdict_for
+from .checks import (
+    check,
+    check_field,
+    configured_markup,
+    current_actor,
+    current_verdict,
+    draft_for,
+    hold,
+    is_moderator,
+    verdict_for,
+)
 from .checks import current_guard as current_guard  # still imported from here by tests/store_fixtures.py
 from .config import DEFAULTS, MODES, ConfigKeys
 from .csrf import csrf_token, setup_csrf
@@ -205,6 +218,7 @@ class ForumGuard:
             forum_guard_is_moderator=is_moderator,
             forum_guard_exempt_notice=exempt_notice,
             forum_guard_server_draft=server_draft,
+            forum_guard_post_url=_post_url,
         )
 
     @staticmethod
@@ -250,3 +264,42 @@ class ForumGuard:
     def state(self) -> GuardState:
         """The current app's :class:`GuardState`."""
         return guard_state()
+
+    # --- queue sync with the host (issue 10) ------------------------------------------------------
+
+    _post_url_loader: Callable[[str], str | None] | None = None
+
+    def post_url_loader(self, f: F) -> F:
+        """Register ``f(ref) -> url | None``: where the host shows its post ``ref`` (the ``ref``
+        given to :meth:`hold`). The admin's queue links each item to it."""
+        self._post_url_loader = f
+        return f
+
+    def post_url(self, ref: str | None) -> str | None:
+        """The host's address for its post ``ref``, or None (no ref, no loader, or the loader's None)."""
+        if ref is None or self._post_url_loader is None:
+            return None
+        return self._post_url_loader(ref) or None
+
+    def settle(self, ref: str | int, decision: str, *, moderator: str | None = None,
+               note: str | None = None) -> list[QueueItem]:
+        """The host decided its post ``ref`` itself: ``decision`` "approve" or "reject" decides the
+        pending queue items filed under ``ref`` (see :meth:`Store.settle`) and sends
+        :data:`~forum_guard.web.signals.queue_settled` for each. ``moderator`` defaults to the
+        actor loader's answer. Returns the items decided now (none when nothing was pending), so a
+        host may call it on every decision; a bad ``decision`` raises ``ValueError``, a guard
+        without a store :class:`~forum_guard.errors.StoreError`."""
+        store = guard_state().store
+        if store is None:
+            raise StoreError("settle() needs a store (FORUM_GUARD_DATABASE_URL): there is no queue without one")
+        who = moderator if moderator is not None else (current_actor() if has_request_context() else None)
+        decided = store.settle(ref, decision, actor=who, note=note, origin="host")
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        for item in decided:
+            signals.queue_settled.send(app, queue_id=item.id, ref=item.ref, decision=item.status, moderator=who)
+        return decided
+
+
+def _post_url(ref: str | None) -> str | None:
+    """The template global ``forum_guard_post_url(ref)``: the host's link to its post, or None."""
+    return guard_state().ext.post_url(ref)

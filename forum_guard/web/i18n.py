@@ -30,9 +30,16 @@ def _domain() -> Any:
     return _babel_domain
 
 
+def _flask_babel() -> bool:
+    """Whether the host's ``app.extensions["babel"]`` is Flask-Babel's (FlaskBB's is Flask-BabelPlus,
+    which forum_guard does not read: a host like that names its locale with ``@guard.locale_selector``)."""
+    babel = current_app.extensions.get("babel")
+    return babel is not None and type(babel).__module__.split(".")[0] == "flask_babel"
+
+
 def current_locale() -> str | None:
     """The locale of this request's notices (None: English)."""
-    if "babel" in current_app.extensions:
+    if _flask_babel():
         from flask_babel import get_locale
 
         locale = get_locale()
@@ -47,11 +54,8 @@ def translator() -> Translator:
     if has_request_context() and "_forum_guard_translator" in g:
         cached: Translator = g._forum_guard_translator
         return cached
-    found: Translator
-    if "babel" in current_app.extensions and has_request_context():
-        found = _domain().get_translations()
-    else:
-        found = translations(current_locale())
+    babel = _flask_babel() and has_request_context()
+    found: Translator = _domain().get_translations() if babel else translations(current_locale())
     if has_request_context():
         g._forum_guard_translator = found
     return found

@@ -21,7 +21,12 @@ post_flagged = _signals.signal("forum-guard-post-flagged")
 #: A moderator decided a queue item. kwargs: ``queue_id``, ``ref``, ``decision`` ("approved" or
 #: "rejected"), ``content`` (the possibly edited text), ``moderator``.
 queue_decided = _signals.signal("forum-guard-queue-decided")
+#: The host settled its own post (:meth:`ForumGuard.settle`, e.g. a moderator unhid it in the forum):
+#: the queue item is decided to match. kwargs: ``queue_id``, ``ref``, ``decision`` ("approved" or
+#: "rejected"), ``moderator`` (who the host says decided, or None).
+queue_settled = _signals.signal("forum-guard-queue-settled")
 #: Lists, terms or limits changed in the store. kwargs: ``version``, ``actor``, ``what``.
 rules_changed = _signals.signal("forum-guard-rules-changed")
 
-__all__ = ["draft_blocked", "draft_checked", "post_flagged", "post_held", "queue_decided", "rules_changed"]
+__all__ = ["draft_blocked", "draft_checked", "post_flagged", "post_held", "queue_decided", "queue_settled",
+           "rules_changed"]
