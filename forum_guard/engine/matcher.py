@@ -21,7 +21,8 @@ from typing import Any, NamedTuple
 import ahocorasick
 import regex
 
-from .normalize import SPACED_HINT_RE, SPACED_RUN_RE, Skeleton, fold, fold_term, plain_fold
+from .actions import Action
+from .normalize import _FOLD, SPACED_HINT_RE, SPACED_RUN_RE, Skeleton, fold, fold_term, plain_fold
 from .terms import ListKind, Term, WordList
 
 __all__ = ["INFLECTIONS", "Matcher", "RawMatch"]
@@ -151,9 +152,10 @@ class _Automaton:
     def __init__(self) -> None:
         self._keys: dict[str, list[_Entry]] = {}
 
-    def add_term(self, list_index: int, term_index: int, term: Term, wl: WordList, *, evasion: bool) -> int:
+    def add_term(self, list_index: int, term_index: int, term: Term, wl: WordList, *, evasion: bool,
+                 folded: tuple[str, tuple[int, ...]] | None = None) -> int:
         if evasion:
-            skel, runs = fold_term(term.text)
+            skel, runs = folded or fold_term(term.text)
         else:
             skel = " ".join(plain_fold(term.text).split())
             runs = (1,) * len(skel)
@@ -205,6 +207,227 @@ class _Automaton:
         return automaton
 
 
+#: characters that stand for a hidden letter in a masked word ("f*ck", "f@ck", "fu©k")
+MASKS = "*#@©®%"
+_MASK_SET = frozenset(MASKS)
+#: a word holding a mask: starts with a letter (the lookbehind anchors it at the word's start,
+#: the possessive runs never backtrack: linear), then letters, marks, digits and masks
+_MASKED_WORD_RE = regex.compile(
+    r"(?<![\p{L}\p{M}\p{N}*#@©®%])\p{L}[\p{L}\p{M}\p{N}]*+[*#@©®%][\p{L}\p{M}\p{N}*#@©®%]*+")
+_MASK_HINT_RE = re.compile(r"[*#@©®%]")
+#: a masked word is 4 to this many letters long (longer runs are not words: left alone)
+_MAX_MASKED = 32
+#: a masked tail after a plain prefix ("mother******") is at least this long
+_MIN_MASKED_TAIL = 5
+#: how a masked form is compared: the whole word, or a window (wildcard sides grow to the word)
+_M_WHOLE, _M_PREFIX, _M_SUFFIX, _M_INFIX = 0, 1, 2, 3
+
+
+class _Bucket:
+    """Forms of one length (and first letter): for each (position, letter) the set of forms
+    with that letter there, as a bit set, so a masked form is matched by ANDing the sets of
+    its known letters (a few big-int operations, whatever the number of forms). The bit sets
+    are made on the bucket's first look-up: a build pays only for a list of forms."""
+
+    __slots__ = ("bits", "entries", "first", "forms", "full")
+
+    def __init__(self, first: int) -> None:
+        self.first = first
+        self.forms: list[str] = []
+        self.entries: list[tuple[int, int, bool, int, bool]] = []
+        self.bits: dict[tuple[int, str], int] | None = None
+        self.full = 0
+
+    def add(self, form: str, entry: tuple[int, int, bool, int, bool]) -> None:
+        self.forms.append(form)
+        self.entries.append(entry)
+
+    def _index(self) -> dict[tuple[int, str], int]:
+        members: dict[tuple[int, str], list[int]] = {}
+        first = self.first
+        for i, form in enumerate(self.forms):
+            for p in range(first, len(form)):
+                members.setdefault((p, form[p]), []).append(i)
+        bits = {key: sum(1 << i for i in idx) for key, idx in members.items()}
+        self.full = (1 << len(self.forms)) - 1
+        self.bits = bits
+        return bits
+
+    def match(self, pattern: str) -> list[tuple[int, int, bool, int, bool]]:
+        bits = self.bits if self.bits is not None else self._index()
+        acc = self.full
+        for p in range(self.first, len(pattern)):
+            ch = pattern[p]
+            if ch != ".":
+                acc &= bits.get((p, ch), 0)
+                if not acc:
+                    return []
+        out = []
+        entries = self.entries
+        while acc:
+            low = acc & -acc
+            out.append(entries[low.bit_length() - 1])
+            acc ^= low
+        return out
+
+
+class _MaskIndex:
+    """Masked words ("f*ck", "sh*t", "f**k", "f***", "f@cking", "mother******") looked up
+    against the spelled letters of the evasive lists' terms.
+
+    A masked word keeps its first letter and hides at most half its letters (more only when it
+    is short and every reading is in one list: "f***"); a mask is one of ``MASKS``. Forms are
+    grouped by (length, first letter) in :class:`_Bucket` bit sets; inflections are taken off
+    the word, not added to the forms ("f*cking" is "f*ck" + "ing"). Windows find a term inside
+    a longer word for wildcard terms ("f*ckface", "motherf*cker"), and a bare masked tail after
+    plain letters stands for the end of a ``*term`` word ("mother******"). Exceptions of a list
+    that fit the same form switch that list's reading off. Results are cached per word."""
+
+    def __init__(self) -> None:
+        #: (length, first letter) → forms; (length, "") → forms a word can end with (tails)
+        self._buckets: dict[tuple[int, str], _Bucket] = {}
+        #: first letter → lengths of forms a window at a word's start / inside a word may take
+        self._starts: dict[str, set[int]] = {}
+        self._inners: dict[str, set[int]] = {}
+        self._lengths_start: dict[str, tuple[int, ...]] = {}
+        self._lengths_inner: dict[str, tuple[int, ...]] = {}
+        self._cache: dict[str, tuple[tuple[int, int], ...]] = {}
+
+    def add(self, list_index: int, term_index: int, term: Term, wl: WordList,
+            folded: tuple[str, tuple[int, ...]]) -> None:
+        skel, runs = folded
+        if " " in skel or not skel:
+            return
+        letters = skel if runs.count(1) == len(runs) else "".join(
+            ch * max(n, 1) for ch, n in zip(skel, runs, strict=True))
+        if len(letters) < 3 or not letters.isalpha():
+            return
+        kind = (_M_INFIX if term.wildcard_start and term.wildcard_end else _M_SUFFIX if term.wildcard_start
+                else _M_PREFIX if term.wildcard_end else _M_WHOLE)
+        inflects = wl.inflections and not term.exception and not term.wildcard_end
+        entry = (list_index, term_index, term.exception, kind, inflects)
+        buckets = self._buckets
+        key = (len(letters), letters[0])
+        bucket = buckets.get(key) or buckets.setdefault(key, _Bucket(1))
+        bucket.add(letters, entry)
+        if kind in (_M_PREFIX, _M_INFIX):
+            self._starts.setdefault(letters[0], set()).add(len(letters))
+        if kind in (_M_SUFFIX, _M_INFIX):
+            self._inners.setdefault(letters[0], set()).add(len(letters))
+            if not term.exception:
+                for tail in {letters, *(letters + s for s in INFLECTIONS)}:
+                    key = (len(tail), "")
+                    bucket = buckets.get(key) or buckets.setdefault(key, _Bucket(0))
+                    bucket.add(tail, entry)
+
+    def build(self) -> None:
+        self._lengths_start = {ch: tuple(sorted(v)) for ch, v in self._starts.items() if len(v)}
+        self._lengths_inner = {ch: tuple(sorted(v)) for ch, v in self._inners.items() if len(v)}
+        self._starts, self._inners = {}, {}
+
+    def __bool__(self) -> bool:
+        return bool(self._buckets)
+
+    def scan(self, text: str, found: list[tuple[int, int, int, int]]) -> None:
+        """Append (list_index, term_index, start, end) of every masked word of ``text``."""
+        cache = self._cache
+        for m in _MASKED_WORD_RE.finditer(text):
+            word = m.group()
+            if len(word) > 2 * _MAX_MASKED:
+                continue
+            hits = cache.get(word)
+            if hits is None:
+                hits = self._lookup(word)
+                if len(cache) >= 20_000:
+                    cache.clear()
+                cache[word] = hits
+            for li, ti in hits:
+                found.append((li, ti, m.start(), m.end()))
+
+    def _lookup(self, word: str) -> tuple[tuple[int, int], ...]:
+        chars: list[str] = []  # folded letters, "." for a mask
+        for ch in word:
+            if ch in _MASK_SET:
+                chars.append(".")
+                continue
+            folded = _FOLD[ord(ch)]
+            if folded == "\x00":
+                continue  # a combining mark
+            if len(folded) != 1 or not folded.isalpha():
+                return ()  # digits, maths, symbols: not a masked word
+            chars.append(folded)
+        size = len(chars)
+        if not 4 <= size <= _MAX_MASKED or chars[0] == ".":
+            return ()
+        pattern = "".join(chars)
+        found: dict[tuple[int, int], None] = {}
+        whole = (_M_WHOLE, _M_PREFIX, _M_SUFFIX, _M_INFIX)
+        self._match(pattern, whole, found)
+        # an inflection in plain letters after a masked stem: f*cking, sh*tting, wh*red
+        for suffix in INFLECTIONS:
+            stem = pattern[: -len(suffix)]
+            if pattern.endswith(suffix) and len(stem) >= 3 and "." in stem:
+                self._match(stem, whole, found, inflected=True)
+                if suffix in _AFTER_DROPPED_E_SET:
+                    self._match(stem + "e", whole, found, inflected=True)
+                if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] != ".":
+                    self._match(stem[:-1], whole, found, inflected=True)  # doubled consonant
+        # a window at the start (term*), at the end (*term) or inside (*term*): it starts with a
+        # letter at most two letters before a mask, holds a mask, and hides at most half its letters
+        for start in range(size):
+            if start and (pattern[start] == "." or "." not in pattern[start + 1 : start + 3]):
+                continue
+            lengths = (self._lengths_start if start == 0 else self._lengths_inner).get(pattern[start])
+            if not lengths:
+                continue
+            for length in lengths:
+                end = start + length
+                if end > size:
+                    break
+                if start == 0 and end == size:
+                    continue
+                window = pattern[start:end]
+                masked = window.count(".")
+                if not masked or masked * 2 > length:
+                    continue
+                kinds = ((_M_PREFIX, _M_INFIX) if start == 0 else (_M_SUFFIX, _M_INFIX) if end == size
+                         else (_M_INFIX,))
+                self._match(window, kinds, found)
+        # plain letters, then a masked tail standing for the end of a *term word: "mother******"
+        head = size - len(pattern.lstrip("abcdefghijklmnopqrstuvwxyz"))
+        tail = size - head
+        if head >= 3 and tail >= _MIN_MASKED_TAIL and pattern[head:] == "." * tail and tail <= head + 2:
+            self._match(pattern[head:], (_M_SUFFIX, _M_INFIX), found, tail_only=True)
+        return tuple(found)
+
+    def _match(self, pattern: str, kinds: tuple[int, ...], found: dict[tuple[int, int], None], *,
+               inflected: bool = False, tail_only: bool = False) -> None:
+        """Terms the masked ``pattern`` ("." a hidden letter) stands for, one per list (its
+        first such term). A form with more than half its letters hidden, or a bare masked tail,
+        counts only when every reading is in one list (the same action whatever the word) and,
+        for a whole word, when it is short ("f***", "b****")."""
+        bucket = self._buckets.get((len(pattern), "" if tail_only else pattern[0]))
+        if bucket is None:
+            return
+        hits = bucket.match(pattern)
+        if not hits:
+            return
+        excused = {li for li, _ti, exc, _k, _i in hits if exc}
+        best: dict[int, int] = {}
+        for li, ti, exc, kind, inflects in hits:
+            if exc or kind not in kinds or li in excused or (inflected and not inflects):
+                continue
+            if ti < best.get(li, 1 << 60):
+                best[li] = ti
+        if not best:
+            return
+        hidden = pattern.count(".")
+        if (tail_only or hidden * 2 > len(pattern)) and (len(best) != 1 or (not tail_only and len(pattern) > 6)):
+            return
+        for li, ti in best.items():
+            found[(li, ti)] = None
+
+
 class Matcher:
     """All lists compiled once; immutable and safe to share between threads."""
 
@@ -212,17 +435,24 @@ class Matcher:
         self.lists = tuple(lists)
         evasive = _Automaton()
         plain = _Automaton()
+        masks = _MaskIndex()
         self.key_count = 0
         #: host → (list_index, term_index) of each domain-list entry naming it
         self._domains: dict[str, list[tuple[int, int]]] = {}
         for li, wl in enumerate(self.lists):
             target = evasive if wl.evasion else plain
             for ti, term in enumerate(wl.terms):
-                self.key_count += target.add_term(li, ti, term, wl, evasion=wl.evasion)
+                folded = fold_term(term.text) if wl.evasion else None
+                self.key_count += target.add_term(li, ti, term, wl, evasion=wl.evasion, folded=folded)
+                if folded is not None and wl.kind is ListKind.TERMS and wl.action.severity > Action.CENSOR.severity:
+                    # a masked mild word is censored already by its author: "d***" is left alone
+                    masks.add(li, ti, term, wl, folded)
                 if wl.kind is ListKind.DOMAINS and not term.exception:
                     self._domains.setdefault(term.text.lower().rstrip("."), []).append((li, ti))
         self._evasive = evasive.build()
         self._plain = plain.build()
+        masks.build()
+        self._masks = masks
 
     # ----------------------------------------------------------------------------------------
     def scan(self, text: str) -> list[RawMatch]:
@@ -263,9 +493,13 @@ class Matcher:
                         if last < 0:
                             continue
                     found.append((e, s - 1, last))
-        if not found:
-            return []
-        return self._resolve(text, found)
+        result = self._resolve(text, found) if found else []
+        if self._masks and _MASK_HINT_RE.search(text):
+            masked: list[tuple[int, int, int, int]] = []
+            self._masks.scan(text, masked)
+            if masked:
+                result = _drop_nested(list(dict.fromkeys(result + [RawMatch(*m) for m in masked])))
+        return result
 
     def match_host(self, host: str) -> list[tuple[int, int]]:
         """(list_index, term_index) of every domain-list entry covering ``host`` or a parent."""
