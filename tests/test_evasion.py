@@ -113,3 +113,60 @@ def test_many_masked_words_at_the_cap() -> None:
     text = ("f*ck sh*t a*b **bold** " * 5000)[:100_000]
     assert [w for w, _t in found(text)] == ["f*ck", "sh*t"] * (len(found(text)) // 2)
     assert len(found(text)) == 2 * text.count("sh*t")
+
+
+# ----------------------------------------------------------------------------------------------
+# the spaced-letters view: a joined run is one word
+
+
+SPACED = Guard([parse_wordlist("# name: bad\nfuck*\nass\ncunt\nshit\n*fucker\n!scunthorpe\n", name="bad")])
+
+
+def spaced(text: str) -> list[tuple[str, str]]:
+    return found(text, SPACED.matcher)
+
+
+@pytest.mark.parametrize("text", [
+    "C.L.A.S.S.I.C.", "S.C.U.N.T.H.O.R.P.E.", "my rack: A S S E T S", "tiles: g l a s s", "B.A.S.S. guitar",
+    "the letters are a s s e s s", "P.A.S.S.W.O.R.D", "M.A.S.S.A.C.H.U.S.E.T.T.S",
+])
+def test_innocent_spelled_out_words_are_not_cut_into_pieces(text: str) -> None:
+    assert spaced(text) == []
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("so f u c k it", "f u c k"),
+    ("F.U.C.K", "F.U.C.K"),
+    ("f.u.c.k.i.n.g hell", "f.u.c.k.i.n.g"),
+    ("f.u.c.k.e.r", "f.u.c.k.e.r"),
+    ("a f u c k", "f u c k"),
+    ("s . h . i . t", "s . h . i . t"),
+    ("A.S.S", "A.S.S"),
+    ("f-u-c-k-s", "f-u-c-k-s"),
+    ("a <b>f.u.c.k</b> & more", "f.u.c.k"),
+])
+def test_spelled_out_terms_are_caught_and_marked_whole(text: str, word: str) -> None:
+    verdict = SPACED.check(text)
+    assert verdict.action is Action.BLOCK
+    assert [m.matched for m in verdict.matches] == [word]
+
+
+def test_a_spelled_out_fucker_is_marked_as_one_word() -> None:
+    verdict = SPACED.check("you f.u.c.k.e.r!")
+    assert [m.matched for m in verdict.matches] == ["f.u.c.k.e.r"]  # the word, not "f.u.c.k"
+    assert '<mark class="fg-term fg-block" data-list="bad"' in str(verdict.highlighted_html)
+    assert ">f.u.c.k.e.r</mark>" in str(verdict.highlighted_html)
+
+
+def test_the_shipped_lists_on_spelled_out_words() -> None:
+    for text in ["C.L.A.S.S.I.C.", "S.C.U.N.T.H.O.R.P.E.", "A S S E S S M E N T"]:
+        assert SHIPPED.check(text).matches == (), text
+    for text in ["f u c k", "F.U.C.K", "f.u.c.k.i.n.g"]:
+        assert [m.matched for m in SHIPPED.check(text).matches] == [text], text
+
+
+def test_long_spelled_runs_at_the_cap() -> None:
+    text = ("f.u.c.k. " * 12_000)[:100_000]
+    assert len(spaced(text)) == text.count("f.u.c.k")
+    text = ("C.L.A.S.S.I.C. " * 7000)[:100_000]
+    assert spaced(text) == []

@@ -12,10 +12,10 @@ A second, rare view joins runs of single letters separated by spaces or punctuat
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -35,8 +35,7 @@ _MATHS = frozenset("0123456789^=+*/×÷%·")
 _CURRENCY = frozenset("$€£¥")
 #: letters then a number: a model or product code ("Galaxy A55", "B52"), not l33t
 _MODEL_CODE_RE = re.compile(r"[^\W\d_]{1,2}\d{2,}")
-#: longest word looked for inside a run of spaced single letters
-_MAX_SPACED_WORD = 24
+_SPACE_RE = re.compile(" ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,7 +478,7 @@ class Matcher:
             self._scan_skeleton(sk, found)
             if SPACED_HINT_RE.search(sk.text):
                 for run in SPACED_RUN_RE.finditer(sk.text):
-                    self._scan_spaced(sk, run.start(), run.end(), found)
+                    self._scan_spaced(text, sk, run.start(), run.end(), found)
         if self._plain is not None:
             padded = plain_fold(text)
             for end, entries in self._plain.iter(padded):
@@ -521,10 +520,16 @@ class Matcher:
 
     # ----------------------------------------------------------------------------------------
     def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Entry, int, int]]) -> None:
+        self._verify(sk.text, sk.run_length, sk.start_of, sk.end_of, found)
+
+    def _verify(self, text: str, run_length: Callable[[int], int], start_of: Callable[[int], int],
+                end_of: Callable[[int], int], found: list[tuple[_Entry, int, int]]) -> None:
+        """Scan a padded skeleton-alphabet ``text`` and verify each key hit: inflections, run
+        lengths, wildcard sides grown to the word (by binary search over the text's spaces, so
+        a long word full of hits is not walked once per hit)."""
         assert self._evasive is not None
-        text = sk.text
         size = len(text)
-        run_length = sk.run_length
+        spaces: list[int] | None = None
         for end, entries in self._evasive.iter(text):
             for e in entries:
                 _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
@@ -542,61 +547,84 @@ class Matcher:
                         last = stop
                 if runs is not None and not _runs_ok(run_length, first, runs):
                     continue
-                if grow_start:
-                    first = text.rfind(" ", 0, first) + 1
-                if grow_end:
-                    last = text.find(" ", last) - 1
-                found.append((e, sk.start_of(first), sk.end_of(last)))
+                if grow_start or grow_end:
+                    if spaces is None:
+                        spaces = [m.start() for m in _SPACE_RE.finditer(text)]  # 0 and size-1 are pads
+                    if grow_start:
+                        first = spaces[bisect_left(spaces, first) - 1] + 1
+                    if grow_end:
+                        last = spaces[bisect_left(spaces, last)] - 1
+                found.append((e, start_of(first), end_of(last)))
 
-    def _scan_spaced(self, sk: Skeleton, start: int, end: int, found: list[tuple[_Entry, int, int]]) -> None:
-        """Letters of a spaced run ("a f u c k") joined: every stretch of them is tried as one
-        word, since any letter of the run may start or end the hidden word."""
-        assert self._evasive is not None
+    def _scan_spaced(self, text: str, sk: Skeleton, start: int, end: int,
+                     found: list[tuple[_Entry, int, int]]) -> None:
+        """Letters of a spaced run ("f u c k", from "f.u.c.k") joined into one word and matched
+        as any word is: whole-word terms need the whole run ("C.L.A.S.S.I.C." is not "ass"),
+        wildcards grow to the whole run, inflections and exceptions apply.
+
+        A run is cut where the separator between letters changes ("a <b>f.u.c.k</b>": the
+        word is the letters joined by "."), and a run joined by spaces that starts with "a" or
+        "I" (words of one letter) is also read without it ("a f u c k")."""
+        sk_text = sk.text
         positions = list(range(start + 1, end - 1, 2))
-        chars: list[str] = []
-        groups: list[list[int]] = []
-        runs: list[int] = []
-        for pos in positions:
-            ch = sk.text[pos]
-            if chars and chars[-1] == ch:
-                groups[-1].append(pos)
-                runs[-1] += sk.run_length(pos)
-            else:
-                chars.append(ch)
-                groups.append([pos])
-                runs.append(sk.run_length(pos))
-        letters = "".join(chars)
-        count = len(letters)
-        automaton = self._evasive
-        for i in range(count):
-            rest = letters[i : i + _MAX_SPACED_WORD]
-            for lead in (" ", ""):
-                # the trie tells how far a key can go from here: only those lengths are looked up
-                reach = automaton.longest_prefix(lead + rest) - len(lead)
-                for length in range(2, reach + 1):
-                    for trail in (" ", ""):
-                        entries = automaton.get(lead + rest[:length] + trail, None)
-                        if not entries:
-                            continue
-                        for e in entries:
-                            if e.inflect == _DROPPED_E:
-                                continue
-                            if e.runs is not None and not _runs_ok(runs.__getitem__, i, e.runs):
-                                continue
-                            found.append((e, sk.start_of(groups[i][0]), sk.end_of(groups[i + length - 1][-1])))
+        gaps = [text[sk.end_of(a) : sk.start_of(b)] for a, b in pairwise(positions)]
+        i = 0
+        while i < len(gaps):
+            j = i
+            while j + 1 < len(gaps) and gaps[j + 1] == gaps[i]:
+                j += 1
+            # letters i .. j + 1 are joined by the same separator
+            if j - i >= 1:
+                chars: list[str] = []
+                groups: list[tuple[int, int]] = []  # first and last skeleton position of each letter
+                runs: list[int] = []
+                for pos in positions[i : j + 2]:
+                    ch = sk_text[pos]
+                    if chars and chars[-1] == ch:
+                        groups[-1] = (groups[-1][0], pos)
+                        runs[-1] += sk.run_length(pos)
+                    else:
+                        chars.append(ch)
+                        groups.append((pos, pos))
+                        runs.append(sk.run_length(pos))
+                self._scan_joined(sk, chars, groups, runs, found)
+                if len(chars) > 3 and chars[0] in "ai" and gaps[i].isspace():
+                    self._scan_joined(sk, chars[1:], groups[1:], runs[1:], found)
+            i = j + 1
+
+    def _scan_joined(self, sk: Skeleton, chars: list[str], groups: list[tuple[int, int]], runs: list[int],
+                     found: list[tuple[_Entry, int, int]]) -> None:
+        word = " " + "".join(chars) + " "
+        count = len(chars)
+
+        def run_length(k: int) -> int:
+            return runs[k - 1] if 0 < k <= count else 1
+
+        def start_of(k: int) -> int:
+            return sk.start_of(groups[min(max(k, 1), count) - 1][0])
+
+        def end_of(k: int) -> int:
+            return sk.end_of(groups[min(max(k, 1), count) - 1][1])
+
+        self._verify(word, run_length, start_of, end_of, found)
 
     def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[RawMatch]:
         hits: dict[tuple[int, int, int, int], None] = {}
         exceptions: dict[int, list[tuple[int, int]]] = {}
+        seen: set[tuple[int, int, int, int]] = set()
         for e, start, end in found:
             if start >= end:
                 continue
             if e.exception:
                 exceptions.setdefault(e.list_index, []).append((start, end))
                 continue
+            key = (e.list_index, e.term_index, start, end)
+            if key in seen:
+                continue
+            seen.add(key)
             if not _plausible(text, start, end):
                 continue
-            hits[(e.list_index, e.term_index, start, end)] = None
+            hits[key] = None
         covers = {li: _Cover(spans) for li, spans in exceptions.items()}
         result = []
         for li, ti, start, end in hits:
@@ -659,10 +687,18 @@ class _Cover:
         return i > 0 and self._max_ends[i - 1] >= end
 
 
+_PLAUSIBLE_EDGE = 32
+
+
 def _plausible(text: str, start: int, end: int) -> bool:
     """Reject spans that are numbers or maths read as l33t: no letter at all ("455", "@$$"), a
     number in a maths context ("$3x^2", "3x+1"), or money ("$3x")."""
-    span = text[start:end]
+    if end - start > 2 * _PLAUSIBLE_EDGE:
+        # a long span is a wildcard grown over a long word: its two ends tell (and the cost
+        # stays bounded however many hits share the word)
+        span = text[start : start + _PLAUSIBLE_EDGE] + text[end - _PLAUSIBLE_EDGE : end]
+    else:
+        span = text[start:end]
     if span.isalpha():
         return True
     if not any(ch.isalpha() or ch > "\x7f" for ch in span):  # styled letters (ⓢ, 𝐬) are symbols
