@@ -170,3 +170,39 @@ def test_long_spelled_runs_at_the_cap() -> None:
     assert len(spaced(text)) == text.count("f.u.c.k")
     text = ("C.L.A.S.S.I.C. " * 7000)[:100_000]
     assert spaced(text) == []
+
+
+# ----------------------------------------------------------------------------------------------
+# symbol-wrapped words: the symbol is punctuation, not a letter glued onto the word
+
+WHOLE = Matcher([parse_wordlist("# name: b\nshit\nputa\nfuck\nbitch\nass\ncunt\n", name="b")])
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("@shit", "shit"), ("#shit", "shit"), ("¡puta!", "puta"), ("(fuck)", "fuck"), ('"bitch"', "bitch"),
+    ("+shit", "shit"), ("|shit|", "shit"), ("!shit", "shit"), ("shit@", "shit"), ("€shit", "shit"),
+    ("!!!fuck!!!", "fuck"), ("you @cunt.", "cunt"), ("¿fuck?", "fuck"),
+])
+def test_symbol_wrapped_words_are_caught(text: str, word: str) -> None:
+    assert [w for w, _t in found(text, WHOLE)] == [word]
+
+
+@pytest.mark.parametrize(("text", "word"), [("$hit", "$hit"), ("@ss", "@ss"), ("sh!t", "sh!t"), ("¢unt", "¢unt")])
+def test_edge_symbols_still_read_as_letters(text: str, word: str) -> None:
+    assert [w for w, _t in found(text, WHOLE)] == [word]
+
+
+@pytest.mark.parametrize("text", ["@everyone", "a@ssistant", "@ssume", "#classic", "(assess)", "!shiitake"])
+def test_symbol_wrapped_innocent_words(text: str) -> None:
+    assert found(text, WHOLE) == []
+
+
+def test_symbol_wrapped_words_through_the_check() -> None:
+    verdict = Guard([WHOLE.lists[0]]).check("hey @shit and #bitch, ¡puta!")
+    assert verdict.action is Action.BLOCK
+    assert [m.matched for m in verdict.matches] == ["shit", "bitch", "puta"]
+
+
+def test_symbol_wrapped_words_at_the_cap() -> None:
+    text = ("@shit! " * 15_000)[:100_000]
+    assert len(found(text, WHOLE)) == text.count("@shit")

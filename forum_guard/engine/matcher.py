@@ -22,7 +22,7 @@ import ahocorasick
 import regex
 
 from .actions import Action
-from .normalize import _FOLD, SPACED_HINT_RE, SPACED_RUN_RE, Skeleton, fold, fold_term, plain_fold
+from .normalize import _FOLD, SPACED_HINT_RE, SPACED_RUN_RE, Skeleton, blank_edge_symbols, fold, fold_term, plain_fold
 from .terms import ListKind, Term, WordList
 
 __all__ = ["INFLECTIONS", "Matcher", "RawMatch"]
@@ -474,11 +474,12 @@ class Matcher:
     def _scan_view(self, text: str) -> list[RawMatch]:
         found: list[tuple[_Entry, int, int]] = []
         if self._evasive is not None:
-            sk = fold(text)
-            self._scan_skeleton(sk, found)
-            if SPACED_HINT_RE.search(sk.text):
-                for run in SPACED_RUN_RE.finditer(sk.text):
-                    self._scan_spaced(text, sk, run.start(), run.end(), found)
+            self._scan_evasive(text, found)
+            # "@word", "¡word!", "(word)": the symbol at the edge also read as punctuation, so
+            # that its l33t letter does not glue onto the word ("@shit" is not only "ashit")
+            blanked = blank_edge_symbols(text)
+            if blanked is not None:
+                self._scan_evasive(blanked, found)
         if self._plain is not None:
             padded = plain_fold(text)
             for end, entries in self._plain.iter(padded):
@@ -499,6 +500,13 @@ class Matcher:
             if masked:
                 result = _drop_nested(list(dict.fromkeys(result + [RawMatch(*m) for m in masked])))
         return result
+
+    def _scan_evasive(self, text: str, found: list[tuple[_Entry, int, int]]) -> None:
+        sk = fold(text)
+        self._scan_skeleton(sk, found)
+        if SPACED_HINT_RE.search(sk.text):
+            for run in SPACED_RUN_RE.finditer(sk.text):
+                self._scan_spaced(text, sk, run.start(), run.end(), found)
 
     def match_host(self, host: str) -> list[tuple[int, int]]:
         """(list_index, term_index) of every domain-list entry covering ``host`` or a parent."""

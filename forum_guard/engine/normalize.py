@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import regex
 
-__all__ = ["SPACED_RUN_RE", "Skeleton", "fold", "fold_char", "fold_term", "plain_fold"]
+__all__ = ["SPACED_RUN_RE", "Skeleton", "blank_edge_symbols", "fold", "fold_char", "fold_term", "plain_fold"]
 
 _NUL = "\x00"
 
@@ -85,6 +85,21 @@ _TRAILING_SYMBOL_BYTES_RE = re.compile(rb"(?<![!|+])[!|+]++(?![A-Za-z0-9_$@])")
 SPACED_RUN_RE = re.compile(r" (?:\w ){3,}")
 #: a cheap test for the same (a literal-led pattern the regex engine scans fast)
 SPACED_HINT_RE = re.compile(r" \w \w \w ")
+
+
+#: symbols read as letters (l33t, ¡ ¢ € ¥ §) at the edge of a word: "@word", "¡word!" may be the
+#: word behind punctuation rather than a longer word ("aword"); both readings are matched
+_EDGE_SYMBOLS = "@!|+$¡¢€¥§"
+_EDGE_SYMBOL_RE = regex.compile(
+    rf"(?<![\w{_EDGE_SYMBOLS}])[{_EDGE_SYMBOLS}]++(?=\w)|(?<=\w)[{_EDGE_SYMBOLS}]++(?![\w{_EDGE_SYMBOLS}])")
+
+
+def blank_edge_symbols(text: str) -> str | None:
+    """``text`` with the symbol runs at word edges as spaces (same length, so offsets hold),
+    or None when it has none. Each run is matched once from its first character: linear."""
+    if not _EDGE_SYMBOL_RE.search(text):
+        return None
+    return _EDGE_SYMBOL_RE.sub(lambda m: " " * (m.end() - m.start()), text)
 
 
 def fold_char(ch: str) -> str:
