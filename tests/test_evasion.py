@@ -206,3 +206,62 @@ def test_symbol_wrapped_words_through_the_check() -> None:
 def test_symbol_wrapped_words_at_the_cap() -> None:
     text = ("@shit! " * 15_000)[:100_000]
     assert len(found(text, WHOLE)) == text.count("@shit")
+
+
+# ----------------------------------------------------------------------------------------------
+# confusables from Unicode's data (UTS #39, the confusable-homoglyphs package)
+
+CONF = Matcher([parse_wordlist("# name: b\nshit\nbitch\ncunt\nslut\nfuck\n", name="b")])
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("ꓢhit", "ꓢhit"), ("Ꮪhit", "Ꮪhit"), ("ꓐitch", "ꓐitch"), ("Ϲunt", "Ϲunt"), ("sⅠut", "sⅠut"),
+    ("ѕhіt", "ѕhіt"), ("ᖴuck", "ᖴuck"), ("ꓝuck", "ꓝuck"), ("ꭲ", None),
+])
+def test_unicode_look_alikes_are_caught(text: str, word: str | None) -> None:
+    assert [w for w, _t in found(text, CONF)] == ([word] if word else [])
+
+
+def test_every_ascii_letter_look_alike_folds_to_its_letter() -> None:
+    import json
+    import unicodedata
+    from importlib import resources
+
+    from forum_guard.engine.normalize import fold_char
+    data = json.loads(resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8"))
+    checked = wrong = 0
+    for ch, group in data.items():
+        if len(ch) != 1 or ch.isascii() or ch.isdigit() or unicodedata.category(ch) == "Mc":
+            continue  # a spacing mark (Telugu anusvara "ం") belongs to its syllable: kept
+        letters = {e["c"].lower() for e in group if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalpha()}
+        if len(letters) != 1:
+            continue
+        (letter,) = letters
+        checked += 1
+        expected = "i" if letter == "l" else letter
+        if fold_char(ch) != expected:
+            wrong += 1
+    assert checked > 1000
+    assert wrong == 0
+
+
+def test_capital_lunate_sigma_is_c() -> None:
+    from forum_guard.engine.normalize import fold_char
+    assert fold_char("Ϲ") == "c"
+
+
+def test_other_scripts_digits_stay_numbers() -> None:
+    from forum_guard.engine.normalize import fold_char
+    assert fold_char("١") == "١"
+
+
+def test_skeletons_of_look_alike_names_are_equal() -> None:
+    from forum_guard.engine.normalize import skeleton
+    same = ["moderator", "mоderator", "MODERATOR", "rnoderator", "m\u200boderator", "ｍｏｄｅｒａｔｏｒ",
+            "𝐦𝐨𝐝𝐞𝐫𝐚𝐭𝐨𝐫", "Ꮇoderator", "modеrаtor"]
+    assert {skeleton(n) for n in same} == {"moderator"}
+    assert skeleton("paypa1") == skeleton("paypal") == skeleton("PAYPAL")
+    assert skeleton("admin") != skeleton("adrnin2")
+    assert skeleton("Bob") != skeleton("Rob")
+    assert skeleton("Дмитрий") != skeleton("Dmitri")
+    assert len(skeleton("x" * 100_000)) == 1000

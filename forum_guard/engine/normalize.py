@@ -21,14 +21,18 @@ The table is filled lazily: ASCII at import, any other character on first sight 
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import numpy as np
 import regex
 
-__all__ = ["SPACED_RUN_RE", "Skeleton", "blank_edge_symbols", "fold", "fold_char", "fold_term", "plain_fold"]
+__all__ = ["SPACED_RUN_RE", "Skeleton", "blank_edge_symbols", "fold", "fold_char", "fold_term", "plain_fold",
+           "skeleton"]
 
 _NUL = "\x00"
 
@@ -102,6 +106,37 @@ def blank_edge_symbols(text: str) -> str | None:
     return _EDGE_SYMBOL_RE.sub(lambda m: " " * (m.end() - m.start()), text)
 
 
+@cache
+def _confusable_ascii() -> dict[str, str]:
+    """Each non-ASCII character that Unicode's confusables data (UTS #39, as shipped by the
+    confusable-homoglyphs package) lists as a look-alike of one ASCII letter or digit, mapped
+    to it: ``ꓢ`` → ``S``, ``Ꮪ`` → ``S``, ``Ϲ`` → ``C``, ``Ⅰ`` → ``l``. Letters are preferred
+    over digits; read once, on the first non-ASCII character."""
+    raw = json.loads(resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8"))
+    table: dict[str, str] = {}
+    for ch, group in raw.items():
+        if len(ch) != 1 or ch.isascii():
+            continue
+        targets = [e["c"] for e in group if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalnum()]
+        letters = [t for t in targets if t.isalpha()]
+        if letters or targets:
+            table[ch] = (letters or targets)[0]
+    return table
+
+
+def _confusable_letter(ch: str) -> str:
+    """The fold of a non-ASCII look-alike of an ASCII letter or digit, or ""."""
+    target = _confusable_ascii().get(ch)
+    if target is None:
+        return ""
+    low = target.lower()
+    if low == "l":
+        # l-shaped (Ⅰ, Ι, І, ǀ): read as "i", like "1" and "|"; every term with an "l" also
+        # has an "i" spelling (matcher), so both words are still found
+        return "i"
+    return LEET.get(low, low)
+
+
 def fold_char(ch: str) -> str:
     """The skeleton of one character: usually one character; NUL for a deleted character;
     a space for punctuation and whitespace; several characters for the rare expansions."""
@@ -128,6 +163,11 @@ def fold_char(ch: str) -> str:
         return ch
     if cat[0] in "ZC":
         return " "
+    # Unicode's look-alikes of ASCII letters; not digits of other scripts (Arabic-Indic "١" is
+    # a number in its text, not an "l")
+    confusable = _confusable_letter(ch) if cat != "Nd" else ""
+    if confusable:
+        return confusable
     if ch in HOMOGLYPHS_UPPER:
         return HOMOGLYPHS_UPPER[ch]
     if ch in HOMOGLYPHS_LOWER:  # before NFKD, which would turn lunate sigma ϲ into σ
@@ -419,3 +459,43 @@ def fold_term(term: str) -> tuple[str, tuple[int, ...]]:
 def plain_fold(text: str) -> str:
     """Evasion-off view: lower case, non-word characters as spaces, padded; same length + 2."""
     return " " + text.translate(_PLAIN) + " "
+
+
+#: ASCII characters that look like another ASCII character or pair, by UTS #39's prototypes
+_ASCII_PROTOTYPE = {"I": "l", "1": "l", "|": "l", "0": "o", "O": "o"}
+#: ASCII pairs drawn like one letter
+_ASCII_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+#: the longest name :func:`skeleton` reads (user names are short; a longer text is cut)
+MAX_SKELETON_INPUT = 1000
+
+
+def skeleton(name: str) -> str:
+    """A user name's skeleton in the spirit of UTS #39: two names that look alike have the
+    same skeleton ("mоderator" with a Cyrillic о, "rnoderator", "MODERATOR" and "moderator"
+    all give "moderator"), from the same Unicode confusables data as the matcher.
+
+    Steps: NFKD; invisible characters (default-ignorable, unassigned, format) and combining
+    marks dropped; each non-ASCII look-alike of an ASCII letter or digit replaced by it; the
+    l-shaped ``I``/``1``/``|`` read as ``l`` and ``0`` as ``o``; case folded; ``rn``/``vv``/``cl``
+    read as ``m``/``w``/``d``. Characters of other scripts without a Latin look-alike are kept
+    (case folded), so "Дмитрий" and "Dmitri" stay different. Only the first
+    ``MAX_SKELETON_INPUT`` characters are read."""
+    table = _confusable_ascii()
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKD", name[:MAX_SKELETON_INPUT]):
+        if ch.isascii():
+            if ch < " " or ch == "\x7f":
+                continue
+            out.append(_ASCII_PROTOTYPE.get(ch, ch))
+            continue
+        if ch in INVISIBLE or _IGNORABLE_RE.match(ch) or unicodedata.category(ch) in ("Mn", "Me"):
+            continue
+        target = table.get(ch)
+        if target is not None:
+            out.append(_ASCII_PROTOTYPE.get(target, target))
+        else:
+            out.append(ch)
+    folded = "".join(out).casefold()
+    for pair, letter in _ASCII_PAIRS:
+        folded = folded.replace(pair, letter)
+    return unicodedata.normalize("NFC", folded)
