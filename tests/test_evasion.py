@@ -265,3 +265,35 @@ def test_skeletons_of_look_alike_names_are_equal() -> None:
     assert skeleton("Bob") != skeleton("Rob")
     assert skeleton("Дмитрий") != skeleton("Dmitri")
     assert len(skeleton("x" * 100_000)) == 1000
+
+
+# ----------------------------------------------------------------------------------------------
+# separated phrases and obfuscated domains
+
+PHRASES = Guard([
+    parse_wordlist("# name: spam\n# action: require_approval\nbuy followers\ncrypto giveaway\n", name="spam"),
+    parse_wordlist("# name: hosts\n# kind: domains\nhopzone.eu\n", name="hosts"),
+])
+
+
+@pytest.mark.parametrize("text", [
+    "b-u-y f-o-l-l-o-w-e-r-s", "b u y  f o l l o w e r s", "b.u.y f.o.l.l.o.w.e.r.s", "B_U_Y F_O_L_L_O_W_E_R_S",
+    "c.r.y.p.t.o g.i.v.e.a.w.a.y",
+])
+def test_separated_phrases_are_caught_whole(text: str) -> None:
+    verdict = PHRASES.check(f"hi {text} now")
+    assert verdict.action is Action.REQUIRE_APPROVAL
+    assert [m.matched for m in verdict.matches] == [text]
+
+
+@pytest.mark.parametrize("text", ["hopzone(dot)eu", "hopzone . eu", "hopzone[.]eu", "hopzone [dot] eu",
+                                  "HOPZONE (DOT) EU", "hopzone dot eu"])
+def test_obfuscated_domains_are_caught(text: str) -> None:
+    verdict = PHRASES.check(f"visit {text} today")
+    assert verdict.action is Action.BLOCK
+    assert [m.matched for m in verdict.matches] == [text]
+
+
+@pytest.mark.parametrize("text", ["b-u-y f-l-o-w-e-r-s", "hop zone dot eu", "hopzone dot com", "the dot eu domain"])
+def test_near_phrases_and_domains_are_not(text: str) -> None:
+    assert PHRASES.check(text).matches == ()

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate, pairwise
 from typing import Any, NamedTuple
 
@@ -443,6 +444,10 @@ class Matcher:
             for ti, term in enumerate(wl.terms):
                 folded = fold_term(term.text) if wl.evasion else None
                 self.key_count += target.add_term(li, ti, term, wl, evasion=wl.evasion, folded=folded)
+                if wl.kind is ListKind.DOMAINS and wl.evasion and "." in term.text:
+                    # a host written to dodge link detection: "hopzone(dot)eu", "hopzone dot eu"
+                    dotted = replace(term, text=term.text.replace(".", " dot "))
+                    self.key_count += target.add_term(li, ti, dotted, wl, evasion=True)
                 if folded is not None and wl.kind is ListKind.TERMS and wl.action.severity > Action.CENSOR.severity:
                     # a masked mild word is censored already by its author: "d***" is left alone
                     masks.add(li, ti, term, wl, folded)
@@ -599,6 +604,28 @@ class Matcher:
                 if len(chars) > 3 and chars[0] in "ai" and gaps[i].isspace():
                     self._scan_joined(sk, chars[1:], groups[1:], runs[1:], found)
             i = j + 1
+        # a spelled-out phrase ("b-u-y f-o-l-l-o-w-e-r-s", "b u y  f o l l o w e r s"): the
+        # commonest separator joins letters, any other one is a word break
+        if len(set(gaps)) > 1:
+            joiner = Counter(gaps).most_common(1)[0][0]
+            chars = [sk_text[positions[0]]]
+            groups = [(positions[0], positions[0])]
+            runs = [sk.run_length(positions[0])]
+            for gap, pos in zip(gaps, positions[1:], strict=True):
+                ch = sk_text[pos]
+                if gap != joiner:
+                    chars.append(" ")
+                    groups.append(groups[-1])
+                    runs.append(1)
+                elif chars[-1] == ch:
+                    groups[-1] = (groups[-1][0], pos)
+                    runs[-1] += sk.run_length(pos)
+                    continue
+                chars.append(ch)
+                groups.append((pos, pos))
+                runs.append(sk.run_length(pos))
+            if " " in chars:
+                self._scan_joined(sk, chars, groups, runs, found)
 
     def _scan_joined(self, sk: Skeleton, chars: list[str], groups: list[tuple[int, int]], runs: list[int],
                      found: list[tuple[_Entry, int, int]]) -> None:
