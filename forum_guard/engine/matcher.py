@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from itertools import accumulate, pairwise
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -580,7 +580,8 @@ class Matcher:
         "I" (words of one letter) is also read without it ("a f u c k")."""
         sk_text = sk.text
         positions = list(range(start + 1, end - 1, 2))
-        gaps = [text[sk.end_of(a) : sk.start_of(b)] for a, b in pairwise(positions)]
+        starts, ends, rls = sk.spans_of(positions)
+        gaps = [text[ends[k] : starts[k + 1]] for k in range(len(positions) - 1)]
         i = 0
         while i < len(gaps):
             j = i
@@ -591,15 +592,16 @@ class Matcher:
                 chars: list[str] = []
                 groups: list[tuple[int, int]] = []  # first and last skeleton position of each letter
                 runs: list[int] = []
-                for pos in positions[i : j + 2]:
+                for k in range(i, j + 2):
+                    pos = positions[k]
                     ch = sk_text[pos]
                     if chars and chars[-1] == ch:
                         groups[-1] = (groups[-1][0], pos)
-                        runs[-1] += sk.run_length(pos)
+                        runs[-1] += rls[k]
                     else:
                         chars.append(ch)
                         groups.append((pos, pos))
-                        runs.append(sk.run_length(pos))
+                        runs.append(rls[k])
                 self._scan_joined(sk, chars, groups, runs, found)
                 if len(chars) > 3 and chars[0] in "ai" and gaps[i].isspace():
                     self._scan_joined(sk, chars[1:], groups[1:], runs[1:], found)
@@ -610,8 +612,9 @@ class Matcher:
             joiner = Counter(gaps).most_common(1)[0][0]
             chars = [sk_text[positions[0]]]
             groups = [(positions[0], positions[0])]
-            runs = [sk.run_length(positions[0])]
-            for gap, pos in zip(gaps, positions[1:], strict=True):
+            runs = [rls[0]]
+            for k, gap in enumerate(gaps, 1):
+                pos = positions[k]
                 ch = sk_text[pos]
                 if gap != joiner:
                     chars.append(" ")
@@ -619,11 +622,11 @@ class Matcher:
                     runs.append(1)
                 elif chars[-1] == ch:
                     groups[-1] = (groups[-1][0], pos)
-                    runs[-1] += sk.run_length(pos)
+                    runs[-1] += rls[k]
                     continue
                 chars.append(ch)
                 groups.append((pos, pos))
-                runs.append(sk.run_length(pos))
+                runs.append(rls[k])
             if " " in chars:
                 self._scan_joined(sk, chars, groups, runs, found)
 

@@ -345,6 +345,26 @@ class Skeleton:
             return 1
         return self._head(i + 1) - self._head(i)
 
+    def spans_of(self, idx: list[int]) -> tuple[list[int], list[int], list[int]]:
+        """``start_of``, ``end_of`` and ``run_length`` of many skeleton indices at once (numpy),
+        for the views that read every letter of a long run."""
+        i = np.asarray(idx, dtype=np.int64)
+        if self.heads is None:
+            head, nxt = i, i + 1
+        else:
+            ext = np.append(self.heads, self.folded_length)
+            head, nxt = ext[np.minimum(i, len(ext) - 1)], ext[np.minimum(i + 1, len(ext) - 1)]
+
+        def orig(j: np.ndarray) -> np.ndarray:
+            if self.origin is None:
+                return j - 1
+            return self.origin[np.minimum(j, len(self.origin) - 1)].astype(np.int64)
+
+        starts = np.clip(orig(head), 0, self.length)
+        ends = np.where(nxt >= self.folded_length - 1, self.length, orig(nxt))
+        ends = np.minimum(np.maximum(ends, starts + 1), self.length)
+        return starts.tolist(), ends.tolist(), (nxt - head).tolist()
+
 
 def _expand(text: str) -> tuple[str, list[int]]:
     """Slow path for texts with expanding characters: the folded text with one original index
