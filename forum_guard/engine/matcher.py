@@ -214,7 +214,6 @@ _MASK_SET = frozenset(MASKS)
 #: the possessive runs never backtrack: linear), then letters, marks, digits and masks
 _MASKED_WORD_RE = regex.compile(
     r"(?<![\p{L}\p{M}\p{N}*#@©®%])\p{L}[\p{L}\p{M}\p{N}]*+[*#@©®%][\p{L}\p{M}\p{N}*#@©®%]*+")
-_MASK_HINT_RE = re.compile(r"[*#@©®%]")
 #: a masked word is 4 to this many letters long (longer runs are not words: left alone)
 _MAX_MASKED = 32
 #: a masked tail after a plain prefix ("mother******") is at least this long
@@ -499,7 +498,7 @@ class Matcher:
                             continue
                     found.append((e, s - 1, last))
         result = self._resolve(text, found) if found else []
-        if self._masks and _MASK_HINT_RE.search(text):
+        if self._masks and any(c in text for c in MASKS):
             masked: list[tuple[int, int, int, int]] = []
             self._masks.scan(text, masked)
             if masked:

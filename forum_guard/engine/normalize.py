@@ -93,17 +93,26 @@ SPACED_HINT_RE = re.compile(r" \w \w \w ")
 
 #: symbols read as letters (l33t, ¡ ¢ € ¥ §) at the edge of a word: "@word", "¡word!" may be the
 #: word behind punctuation rather than a longer word ("aword"); both readings are matched
+#: (a trailing "!", "|" or "+" is punctuation already; a symbol before a number is a price: "$5")
 _EDGE_SYMBOLS = "@!|+$¡¢€¥§"
+_TRAILING_EDGE_SYMBOLS = "@$¡¢€¥§"
+#: each run is matched once, from its first character (lookbehind) and possessively: linear
 _EDGE_SYMBOL_RE = regex.compile(
-    rf"(?<![\w{_EDGE_SYMBOLS}])[{_EDGE_SYMBOLS}]++(?=\w)|(?<=\w)[{_EDGE_SYMBOLS}]++(?![\w{_EDGE_SYMBOLS}])")
+    rf"(?<![\w{_EDGE_SYMBOLS}])[{_EDGE_SYMBOLS}]++(?=[^\W\d_])"
+    rf"|(?<=[^\W\d_])[{_TRAILING_EDGE_SYMBOLS}]++(?![\w{_EDGE_SYMBOLS}])")
+
+
+def _blank(m: regex.Match[str]) -> str:
+    return " " * (m.end() - m.start())
 
 
 def blank_edge_symbols(text: str) -> str | None:
     """``text`` with the symbol runs at word edges as spaces (same length, so offsets hold),
-    or None when it has none. Each run is matched once from its first character: linear."""
-    if not _EDGE_SYMBOL_RE.search(text):
+    or None when it has none: a run before a letter and after no word character, or a run of
+    letter-like symbols after a letter and before no word character."""
+    if not any(c in text for c in _EDGE_SYMBOLS) or not _EDGE_SYMBOL_RE.search(text):
         return None
-    return _EDGE_SYMBOL_RE.sub(lambda m: " " * (m.end() - m.start()), text)
+    return _EDGE_SYMBOL_RE.sub(_blank, text)
 
 
 @cache
