@@ -97,3 +97,19 @@ def test_a_domain_in_two_lists_is_reported_for_both() -> None:
     b = parse_wordlist("# name: b\n# kind: domains\nx.hopzone.eu\nhopzone.eu\n", name="b")
     m = Matcher([a, b])
     assert m.match_host("x.hopzone.eu") == [(0, 0), (1, 0), (1, 1)]
+
+
+def test_one_long_word_full_of_wildcard_hits() -> None:
+    wl = parse_wordlist("# name: bad\n*fuck*\n*shit\n", name="bad")
+    m = Matcher([wl])
+    text = "fuck" * (CAP // 4)
+    assert [(x.start, x.end) for x in m.scan(text)] == [(0, CAP)]  # grown to the word, reported once
+    text = "shit" * (CAP // 4)
+    assert [(x.start, x.end) for x in m.scan(text)] == [(0, CAP)]
+
+
+def test_masked_word_shapes_at_the_cap() -> None:
+    text = ("a*" * (CAP // 2))[:CAP]
+    assert spans(text) == []
+    text = ("sh*t " * (CAP // 5))[:CAP]
+    assert len(spans(text)) == CAP // 5

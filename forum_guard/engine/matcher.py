@@ -12,16 +12,18 @@ A second, rare view joins runs of single letters separated by spaces or punctuat
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any, NamedTuple
 
 import ahocorasick
 import regex
 
-from .normalize import SPACED_HINT_RE, SPACED_RUN_RE, Skeleton, fold, fold_term, plain_fold
+from .actions import Action
+from .normalize import _FOLD, SPACED_HINT_RE, SPACED_RUN_RE, Skeleton, blank_edge_symbols, fold, fold_term, plain_fold
 from .terms import ListKind, Term, WordList
 
 __all__ = ["INFLECTIONS", "Matcher", "RawMatch"]
@@ -34,8 +36,7 @@ _MATHS = frozenset("0123456789^=+*/×÷%·")
 _CURRENCY = frozenset("$€£¥")
 #: letters then a number: a model or product code ("Galaxy A55", "B52"), not l33t
 _MODEL_CODE_RE = re.compile(r"[^\W\d_]{1,2}\d{2,}")
-#: longest word looked for inside a run of spaced single letters
-_MAX_SPACED_WORD = 24
+_SPACE_RE = re.compile(" ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +152,10 @@ class _Automaton:
     def __init__(self) -> None:
         self._keys: dict[str, list[_Entry]] = {}
 
-    def add_term(self, list_index: int, term_index: int, term: Term, wl: WordList, *, evasion: bool) -> int:
+    def add_term(self, list_index: int, term_index: int, term: Term, wl: WordList, *, evasion: bool,
+                 folded: tuple[str, tuple[int, ...]] | None = None) -> int:
         if evasion:
-            skel, runs = fold_term(term.text)
+            skel, runs = folded or fold_term(term.text)
         else:
             skel = " ".join(plain_fold(term.text).split())
             runs = (1,) * len(skel)
@@ -205,6 +207,226 @@ class _Automaton:
         return automaton
 
 
+#: characters that stand for a hidden letter in a masked word ("f*ck", "f@ck", "fu©k")
+MASKS = "*#@©®%"
+_MASK_SET = frozenset(MASKS)
+#: a word holding a mask: starts with a letter (the lookbehind anchors it at the word's start,
+#: the possessive runs never backtrack: linear), then letters, marks, digits and masks
+_MASKED_WORD_RE = regex.compile(
+    r"(?<![\p{L}\p{M}\p{N}*#@©®%])\p{L}[\p{L}\p{M}\p{N}]*+[*#@©®%][\p{L}\p{M}\p{N}*#@©®%]*+")
+#: a masked word is 4 to this many letters long (longer runs are not words: left alone)
+_MAX_MASKED = 32
+#: a masked tail after a plain prefix ("mother******") is at least this long
+_MIN_MASKED_TAIL = 5
+#: how a masked form is compared: the whole word, or a window (wildcard sides grow to the word)
+_M_WHOLE, _M_PREFIX, _M_SUFFIX, _M_INFIX = 0, 1, 2, 3
+
+
+class _Bucket:
+    """Forms of one length (and first letter): for each (position, letter) the set of forms
+    with that letter there, as a bit set, so a masked form is matched by ANDing the sets of
+    its known letters (a few big-int operations, whatever the number of forms). The bit sets
+    are made on the bucket's first look-up: a build pays only for a list of forms."""
+
+    __slots__ = ("bits", "entries", "first", "forms", "full")
+
+    def __init__(self, first: int) -> None:
+        self.first = first
+        self.forms: list[str] = []
+        self.entries: list[tuple[int, int, bool, int, bool]] = []
+        self.bits: dict[tuple[int, str], int] | None = None
+        self.full = 0
+
+    def add(self, form: str, entry: tuple[int, int, bool, int, bool]) -> None:
+        self.forms.append(form)
+        self.entries.append(entry)
+
+    def _index(self) -> dict[tuple[int, str], int]:
+        members: dict[tuple[int, str], list[int]] = {}
+        first = self.first
+        for i, form in enumerate(self.forms):
+            for p in range(first, len(form)):
+                members.setdefault((p, form[p]), []).append(i)
+        bits = {key: sum(1 << i for i in idx) for key, idx in members.items()}
+        self.full = (1 << len(self.forms)) - 1
+        self.bits = bits
+        return bits
+
+    def match(self, pattern: str) -> list[tuple[int, int, bool, int, bool]]:
+        bits = self.bits if self.bits is not None else self._index()
+        acc = self.full
+        for p in range(self.first, len(pattern)):
+            ch = pattern[p]
+            if ch != ".":
+                acc &= bits.get((p, ch), 0)
+                if not acc:
+                    return []
+        out = []
+        entries = self.entries
+        while acc:
+            low = acc & -acc
+            out.append(entries[low.bit_length() - 1])
+            acc ^= low
+        return out
+
+
+class _MaskIndex:
+    """Masked words ("f*ck", "sh*t", "f**k", "f***", "f@cking", "mother******") looked up
+    against the spelled letters of the evasive lists' terms.
+
+    A masked word keeps its first letter and hides at most half its letters (more only when it
+    is short and every reading is in one list: "f***"); a mask is one of ``MASKS``. Forms are
+    grouped by (length, first letter) in :class:`_Bucket` bit sets; inflections are taken off
+    the word, not added to the forms ("f*cking" is "f*ck" + "ing"). Windows find a term inside
+    a longer word for wildcard terms ("f*ckface", "motherf*cker"), and a bare masked tail after
+    plain letters stands for the end of a ``*term`` word ("mother******"). Exceptions of a list
+    that fit the same form switch that list's reading off. Results are cached per word."""
+
+    def __init__(self) -> None:
+        #: (length, first letter) → forms; (length, "") → forms a word can end with (tails)
+        self._buckets: dict[tuple[int, str], _Bucket] = {}
+        #: first letter → lengths of forms a window at a word's start / inside a word may take
+        self._starts: dict[str, set[int]] = {}
+        self._inners: dict[str, set[int]] = {}
+        self._lengths_start: dict[str, tuple[int, ...]] = {}
+        self._lengths_inner: dict[str, tuple[int, ...]] = {}
+        self._cache: dict[str, tuple[tuple[int, int], ...]] = {}
+
+    def add(self, list_index: int, term_index: int, term: Term, wl: WordList,
+            folded: tuple[str, tuple[int, ...]]) -> None:
+        skel, runs = folded
+        if " " in skel or not skel:
+            return
+        letters = skel if runs.count(1) == len(runs) else "".join(
+            ch * max(n, 1) for ch, n in zip(skel, runs, strict=True))
+        if len(letters) < 3 or not letters.isalpha():
+            return
+        kind = (_M_INFIX if term.wildcard_start and term.wildcard_end else _M_SUFFIX if term.wildcard_start
+                else _M_PREFIX if term.wildcard_end else _M_WHOLE)
+        inflects = wl.inflections and not term.exception and not term.wildcard_end
+        entry = (list_index, term_index, term.exception, kind, inflects)
+        buckets = self._buckets
+        key = (len(letters), letters[0])
+        bucket = buckets.get(key) or buckets.setdefault(key, _Bucket(1))
+        bucket.add(letters, entry)
+        if kind in (_M_PREFIX, _M_INFIX):
+            self._starts.setdefault(letters[0], set()).add(len(letters))
+        if kind in (_M_SUFFIX, _M_INFIX):
+            self._inners.setdefault(letters[0], set()).add(len(letters))
+            if not term.exception:
+                for tail in {letters, *(letters + s for s in INFLECTIONS)}:
+                    key = (len(tail), "")
+                    bucket = buckets.get(key) or buckets.setdefault(key, _Bucket(0))
+                    bucket.add(tail, entry)
+
+    def build(self) -> None:
+        self._lengths_start = {ch: tuple(sorted(v)) for ch, v in self._starts.items() if len(v)}
+        self._lengths_inner = {ch: tuple(sorted(v)) for ch, v in self._inners.items() if len(v)}
+        self._starts, self._inners = {}, {}
+
+    def __bool__(self) -> bool:
+        return bool(self._buckets)
+
+    def scan(self, text: str, found: list[tuple[int, int, int, int]]) -> None:
+        """Append (list_index, term_index, start, end) of every masked word of ``text``."""
+        cache = self._cache
+        for m in _MASKED_WORD_RE.finditer(text):
+            word = m.group()
+            if len(word) > 2 * _MAX_MASKED:
+                continue
+            hits = cache.get(word)
+            if hits is None:
+                hits = self._lookup(word)
+                if len(cache) >= 20_000:
+                    cache.clear()
+                cache[word] = hits
+            for li, ti in hits:
+                found.append((li, ti, m.start(), m.end()))
+
+    def _lookup(self, word: str) -> tuple[tuple[int, int], ...]:
+        chars: list[str] = []  # folded letters, "." for a mask
+        for ch in word:
+            if ch in _MASK_SET:
+                chars.append(".")
+                continue
+            folded = _FOLD[ord(ch)]
+            if folded == "\x00":
+                continue  # a combining mark
+            if len(folded) != 1 or not folded.isalpha():
+                return ()  # digits, maths, symbols: not a masked word
+            chars.append(folded)
+        size = len(chars)
+        if not 4 <= size <= _MAX_MASKED or chars[0] == ".":
+            return ()
+        pattern = "".join(chars)
+        found: dict[tuple[int, int], None] = {}
+        whole = (_M_WHOLE, _M_PREFIX, _M_SUFFIX, _M_INFIX)
+        self._match(pattern, whole, found)
+        # an inflection in plain letters after a masked stem: f*cking, sh*tting, wh*red
+        for suffix in INFLECTIONS:
+            stem = pattern[: -len(suffix)]
+            if pattern.endswith(suffix) and len(stem) >= 3 and "." in stem:
+                self._match(stem, whole, found, inflected=True)
+                if suffix in _AFTER_DROPPED_E_SET:
+                    self._match(stem + "e", whole, found, inflected=True)
+                if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] != ".":
+                    self._match(stem[:-1], whole, found, inflected=True)  # doubled consonant
+        # a window at the start (term*), at the end (*term) or inside (*term*): it starts with a
+        # letter at most two letters before a mask, holds a mask, and hides at most half its letters
+        for start in range(size):
+            if start and (pattern[start] == "." or "." not in pattern[start + 1 : start + 3]):
+                continue
+            lengths = (self._lengths_start if start == 0 else self._lengths_inner).get(pattern[start])
+            if not lengths:
+                continue
+            for length in lengths:
+                end = start + length
+                if end > size:
+                    break
+                if start == 0 and end == size:
+                    continue
+                window = pattern[start:end]
+                masked = window.count(".")
+                if not masked or masked * 2 > length:
+                    continue
+                kinds = ((_M_PREFIX, _M_INFIX) if start == 0 else (_M_SUFFIX, _M_INFIX) if end == size
+                         else (_M_INFIX,))
+                self._match(window, kinds, found)
+        # plain letters, then a masked tail standing for the end of a *term word: "mother******"
+        head = size - len(pattern.lstrip("abcdefghijklmnopqrstuvwxyz"))
+        tail = size - head
+        if head >= 3 and tail >= _MIN_MASKED_TAIL and pattern[head:] == "." * tail and tail <= head + 2:
+            self._match(pattern[head:], (_M_SUFFIX, _M_INFIX), found, tail_only=True)
+        return tuple(found)
+
+    def _match(self, pattern: str, kinds: tuple[int, ...], found: dict[tuple[int, int], None], *,
+               inflected: bool = False, tail_only: bool = False) -> None:
+        """Terms the masked ``pattern`` ("." a hidden letter) stands for, one per list (its
+        first such term). A form with more than half its letters hidden, or a bare masked tail,
+        counts only when every reading is in one list (the same action whatever the word) and,
+        for a whole word, when it is short ("f***", "b****")."""
+        bucket = self._buckets.get((len(pattern), "" if tail_only else pattern[0]))
+        if bucket is None:
+            return
+        hits = bucket.match(pattern)
+        if not hits:
+            return
+        excused = {li for li, _ti, exc, _k, _i in hits if exc}
+        best: dict[int, int] = {}
+        for li, ti, exc, kind, inflects in hits:
+            if exc or kind not in kinds or li in excused or (inflected and not inflects):
+                continue
+            if ti < best.get(li, 1 << 60):
+                best[li] = ti
+        if not best:
+            return
+        hidden = pattern.count(".")
+        if (tail_only or hidden * 2 > len(pattern)) and (len(best) != 1 or (not tail_only and len(pattern) > 6)):
+            return
+        for li, ti in best.items():
+            found[(li, ti)] = None
+
+
 class Matcher:
     """All lists compiled once; immutable and safe to share between threads."""
 
@@ -212,17 +434,28 @@ class Matcher:
         self.lists = tuple(lists)
         evasive = _Automaton()
         plain = _Automaton()
+        masks = _MaskIndex()
         self.key_count = 0
         #: host → (list_index, term_index) of each domain-list entry naming it
         self._domains: dict[str, list[tuple[int, int]]] = {}
         for li, wl in enumerate(self.lists):
             target = evasive if wl.evasion else plain
             for ti, term in enumerate(wl.terms):
-                self.key_count += target.add_term(li, ti, term, wl, evasion=wl.evasion)
+                folded = fold_term(term.text) if wl.evasion else None
+                self.key_count += target.add_term(li, ti, term, wl, evasion=wl.evasion, folded=folded)
+                if wl.kind is ListKind.DOMAINS and wl.evasion and "." in term.text:
+                    # a host written to dodge link detection: "hopzone(dot)eu", "hopzone dot eu"
+                    dotted = replace(term, text=term.text.replace(".", " dot "))
+                    self.key_count += target.add_term(li, ti, dotted, wl, evasion=True)
+                if folded is not None and wl.kind is ListKind.TERMS and wl.action.severity > Action.CENSOR.severity:
+                    # a masked mild word is censored already by its author: "d***" is left alone
+                    masks.add(li, ti, term, wl, folded)
                 if wl.kind is ListKind.DOMAINS and not term.exception:
                     self._domains.setdefault(term.text.lower().rstrip("."), []).append((li, ti))
         self._evasive = evasive.build()
         self._plain = plain.build()
+        masks.build()
+        self._masks = masks
 
     # ----------------------------------------------------------------------------------------
     def scan(self, text: str) -> list[RawMatch]:
@@ -245,11 +478,12 @@ class Matcher:
     def _scan_view(self, text: str) -> list[RawMatch]:
         found: list[tuple[_Entry, int, int]] = []
         if self._evasive is not None:
-            sk = fold(text)
-            self._scan_skeleton(sk, found)
-            if SPACED_HINT_RE.search(sk.text):
-                for run in SPACED_RUN_RE.finditer(sk.text):
-                    self._scan_spaced(sk, run.start(), run.end(), found)
+            self._scan_evasive(text, found)
+            # "@word", "¡word!", "(word)": the symbol at the edge also read as punctuation, so
+            # that its l33t letter does not glue onto the word ("@shit" is not only "ashit")
+            blanked = blank_edge_symbols(text)
+            if blanked is not None:
+                self._scan_evasive(blanked, found)
         if self._plain is not None:
             padded = plain_fold(text)
             for end, entries in self._plain.iter(padded):
@@ -263,9 +497,20 @@ class Matcher:
                         if last < 0:
                             continue
                     found.append((e, s - 1, last))
-        if not found:
-            return []
-        return self._resolve(text, found)
+        result = self._resolve(text, found) if found else []
+        if self._masks and any(c in text for c in MASKS):
+            masked: list[tuple[int, int, int, int]] = []
+            self._masks.scan(text, masked)
+            if masked:
+                result = _drop_nested(list(dict.fromkeys(result + [RawMatch(*m) for m in masked])))
+        return result
+
+    def _scan_evasive(self, text: str, found: list[tuple[_Entry, int, int]]) -> None:
+        sk = fold(text)
+        self._scan_skeleton(sk, found)
+        if SPACED_HINT_RE.search(sk.text):
+            for run in SPACED_RUN_RE.finditer(sk.text):
+                self._scan_spaced(text, sk, run.start(), run.end(), found)
 
     def match_host(self, host: str) -> list[tuple[int, int]]:
         """(list_index, term_index) of every domain-list entry covering ``host`` or a parent."""
@@ -287,10 +532,16 @@ class Matcher:
 
     # ----------------------------------------------------------------------------------------
     def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Entry, int, int]]) -> None:
+        self._verify(sk.text, sk.run_length, sk.start_of, sk.end_of, found)
+
+    def _verify(self, text: str, run_length: Callable[[int], int], start_of: Callable[[int], int],
+                end_of: Callable[[int], int], found: list[tuple[_Entry, int, int]]) -> None:
+        """Scan a padded skeleton-alphabet ``text`` and verify each key hit: inflections, run
+        lengths, wildcard sides grown to the word (by binary search over the text's spaces, so
+        a long word full of hits is not walked once per hit)."""
         assert self._evasive is not None
-        text = sk.text
         size = len(text)
-        run_length = sk.run_length
+        spaces: list[int] | None = None
         for end, entries in self._evasive.iter(text):
             for e in entries:
                 _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
@@ -308,61 +559,109 @@ class Matcher:
                         last = stop
                 if runs is not None and not _runs_ok(run_length, first, runs):
                     continue
-                if grow_start:
-                    first = text.rfind(" ", 0, first) + 1
-                if grow_end:
-                    last = text.find(" ", last) - 1
-                found.append((e, sk.start_of(first), sk.end_of(last)))
+                if grow_start or grow_end:
+                    if spaces is None:
+                        spaces = [m.start() for m in _SPACE_RE.finditer(text)]  # 0 and size-1 are pads
+                    if grow_start:
+                        first = spaces[bisect_left(spaces, first) - 1] + 1
+                    if grow_end:
+                        last = spaces[bisect_left(spaces, last)] - 1
+                found.append((e, start_of(first), end_of(last)))
 
-    def _scan_spaced(self, sk: Skeleton, start: int, end: int, found: list[tuple[_Entry, int, int]]) -> None:
-        """Letters of a spaced run ("a f u c k") joined: every stretch of them is tried as one
-        word, since any letter of the run may start or end the hidden word."""
-        assert self._evasive is not None
+    def _scan_spaced(self, text: str, sk: Skeleton, start: int, end: int,
+                     found: list[tuple[_Entry, int, int]]) -> None:
+        """Letters of a spaced run ("f u c k", from "f.u.c.k") joined into one word and matched
+        as any word is: whole-word terms need the whole run ("C.L.A.S.S.I.C." is not "ass"),
+        wildcards grow to the whole run, inflections and exceptions apply.
+
+        A run is cut where the separator between letters changes ("a <b>f.u.c.k</b>": the
+        word is the letters joined by "."), and a run joined by spaces that starts with "a" or
+        "I" (words of one letter) is also read without it ("a f u c k")."""
+        sk_text = sk.text
         positions = list(range(start + 1, end - 1, 2))
-        chars: list[str] = []
-        groups: list[list[int]] = []
-        runs: list[int] = []
-        for pos in positions:
-            ch = sk.text[pos]
-            if chars and chars[-1] == ch:
-                groups[-1].append(pos)
-                runs[-1] += sk.run_length(pos)
-            else:
+        starts, ends, rls = sk.spans_of(positions)
+        gaps = [text[ends[k] : starts[k + 1]] for k in range(len(positions) - 1)]
+        i = 0
+        while i < len(gaps):
+            j = i
+            while j + 1 < len(gaps) and gaps[j + 1] == gaps[i]:
+                j += 1
+            # letters i .. j + 1 are joined by the same separator
+            if j - i >= 1:
+                chars: list[str] = []
+                groups: list[tuple[int, int]] = []  # first and last skeleton position of each letter
+                runs: list[int] = []
+                for k in range(i, j + 2):
+                    pos = positions[k]
+                    ch = sk_text[pos]
+                    if chars and chars[-1] == ch:
+                        groups[-1] = (groups[-1][0], pos)
+                        runs[-1] += rls[k]
+                    else:
+                        chars.append(ch)
+                        groups.append((pos, pos))
+                        runs.append(rls[k])
+                self._scan_joined(sk, chars, groups, runs, found)
+                if len(chars) > 3 and chars[0] in "ai" and gaps[i].isspace():
+                    self._scan_joined(sk, chars[1:], groups[1:], runs[1:], found)
+            i = j + 1
+        # a spelled-out phrase ("b-u-y f-o-l-l-o-w-e-r-s", "b u y  f o l l o w e r s"): the
+        # commonest separator joins letters, any other one is a word break
+        if len(set(gaps)) > 1:
+            joiner = Counter(gaps).most_common(1)[0][0]
+            chars = [sk_text[positions[0]]]
+            groups = [(positions[0], positions[0])]
+            runs = [rls[0]]
+            for k, gap in enumerate(gaps, 1):
+                pos = positions[k]
+                ch = sk_text[pos]
+                if gap != joiner:
+                    chars.append(" ")
+                    groups.append(groups[-1])
+                    runs.append(1)
+                elif chars[-1] == ch:
+                    groups[-1] = (groups[-1][0], pos)
+                    runs[-1] += rls[k]
+                    continue
                 chars.append(ch)
-                groups.append([pos])
-                runs.append(sk.run_length(pos))
-        letters = "".join(chars)
-        count = len(letters)
-        automaton = self._evasive
-        for i in range(count):
-            rest = letters[i : i + _MAX_SPACED_WORD]
-            for lead in (" ", ""):
-                # the trie tells how far a key can go from here: only those lengths are looked up
-                reach = automaton.longest_prefix(lead + rest) - len(lead)
-                for length in range(2, reach + 1):
-                    for trail in (" ", ""):
-                        entries = automaton.get(lead + rest[:length] + trail, None)
-                        if not entries:
-                            continue
-                        for e in entries:
-                            if e.inflect == _DROPPED_E:
-                                continue
-                            if e.runs is not None and not _runs_ok(runs.__getitem__, i, e.runs):
-                                continue
-                            found.append((e, sk.start_of(groups[i][0]), sk.end_of(groups[i + length - 1][-1])))
+                groups.append((pos, pos))
+                runs.append(rls[k])
+            if " " in chars:
+                self._scan_joined(sk, chars, groups, runs, found)
+
+    def _scan_joined(self, sk: Skeleton, chars: list[str], groups: list[tuple[int, int]], runs: list[int],
+                     found: list[tuple[_Entry, int, int]]) -> None:
+        word = " " + "".join(chars) + " "
+        count = len(chars)
+
+        def run_length(k: int) -> int:
+            return runs[k - 1] if 0 < k <= count else 1
+
+        def start_of(k: int) -> int:
+            return sk.start_of(groups[min(max(k, 1), count) - 1][0])
+
+        def end_of(k: int) -> int:
+            return sk.end_of(groups[min(max(k, 1), count) - 1][1])
+
+        self._verify(word, run_length, start_of, end_of, found)
 
     def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[RawMatch]:
         hits: dict[tuple[int, int, int, int], None] = {}
         exceptions: dict[int, list[tuple[int, int]]] = {}
+        seen: set[tuple[int, int, int, int]] = set()
         for e, start, end in found:
             if start >= end:
                 continue
             if e.exception:
                 exceptions.setdefault(e.list_index, []).append((start, end))
                 continue
+            key = (e.list_index, e.term_index, start, end)
+            if key in seen:
+                continue
+            seen.add(key)
             if not _plausible(text, start, end):
                 continue
-            hits[(e.list_index, e.term_index, start, end)] = None
+            hits[key] = None
         covers = {li: _Cover(spans) for li, spans in exceptions.items()}
         result = []
         for li, ti, start, end in hits:
@@ -425,10 +724,18 @@ class _Cover:
         return i > 0 and self._max_ends[i - 1] >= end
 
 
+_PLAUSIBLE_EDGE = 32
+
+
 def _plausible(text: str, start: int, end: int) -> bool:
     """Reject spans that are numbers or maths read as l33t: no letter at all ("455", "@$$"), a
     number in a maths context ("$3x^2", "3x+1"), or money ("$3x")."""
-    span = text[start:end]
+    if end - start > 2 * _PLAUSIBLE_EDGE:
+        # a long span is a wildcard grown over a long word: its two ends tell (and the cost
+        # stays bounded however many hits share the word)
+        span = text[start : start + _PLAUSIBLE_EDGE] + text[end - _PLAUSIBLE_EDGE : end]
+    else:
+        span = text[start:end]
     if span.isalpha():
         return True
     if not any(ch.isalpha() or ch > "\x7f" for ch in span):  # styled letters (ⓢ, 𝐬) are symbols

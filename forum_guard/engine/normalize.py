@@ -21,14 +21,18 @@ The table is filled lazily: ASCII at import, any other character on first sight 
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import numpy as np
 import regex
 
-__all__ = ["SPACED_RUN_RE", "Skeleton", "fold", "fold_char", "fold_term", "plain_fold"]
+__all__ = ["SPACED_RUN_RE", "Skeleton", "blank_edge_symbols", "fold", "fold_char", "fold_term", "plain_fold",
+           "skeleton"]
 
 _NUL = "\x00"
 
@@ -87,6 +91,61 @@ SPACED_RUN_RE = re.compile(r" (?:\w ){3,}")
 SPACED_HINT_RE = re.compile(r" \w \w \w ")
 
 
+#: symbols read as letters (l33t, ¡ ¢ € ¥ §) at the edge of a word: "@word", "¡word!" may be the
+#: word behind punctuation rather than a longer word ("aword"); both readings are matched
+#: (a trailing "!", "|" or "+" is punctuation already; a symbol before a number is a price: "$5")
+_EDGE_SYMBOLS = "@!|+$¡¢€¥§"
+_TRAILING_EDGE_SYMBOLS = "@$¡¢€¥§"
+#: each run is matched once, from its first character (lookbehind) and possessively: linear
+_EDGE_SYMBOL_RE = regex.compile(
+    rf"(?<![\w{_EDGE_SYMBOLS}])[{_EDGE_SYMBOLS}]++(?=[^\W\d_])"
+    rf"|(?<=[^\W\d_])[{_TRAILING_EDGE_SYMBOLS}]++(?![\w{_EDGE_SYMBOLS}])")
+
+
+def _blank(m: regex.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+def blank_edge_symbols(text: str) -> str | None:
+    """``text`` with the symbol runs at word edges as spaces (same length, so offsets hold),
+    or None when it has none: a run before a letter and after no word character, or a run of
+    letter-like symbols after a letter and before no word character."""
+    if not any(c in text for c in _EDGE_SYMBOLS) or not _EDGE_SYMBOL_RE.search(text):
+        return None
+    return _EDGE_SYMBOL_RE.sub(_blank, text)
+
+
+@cache
+def _confusable_ascii() -> dict[str, str]:
+    """Each non-ASCII character that Unicode's confusables data (UTS #39, as shipped by the
+    confusable-homoglyphs package) lists as a look-alike of one ASCII letter or digit, mapped
+    to it: ``ꓢ`` → ``S``, ``Ꮪ`` → ``S``, ``Ϲ`` → ``C``, ``Ⅰ`` → ``l``. Letters are preferred
+    over digits; read once, on the first non-ASCII character."""
+    raw = json.loads(resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8"))
+    table: dict[str, str] = {}
+    for ch, group in raw.items():
+        if len(ch) != 1 or ch.isascii():
+            continue
+        targets = [e["c"] for e in group if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalnum()]
+        letters = [t for t in targets if t.isalpha()]
+        if letters or targets:
+            table[ch] = (letters or targets)[0]
+    return table
+
+
+def _confusable_letter(ch: str) -> str:
+    """The fold of a non-ASCII look-alike of an ASCII letter or digit, or ""."""
+    target = _confusable_ascii().get(ch)
+    if target is None:
+        return ""
+    low = target.lower()
+    if low == "l":
+        # l-shaped (Ⅰ, Ι, І, ǀ): read as "i", like "1" and "|"; every term with an "l" also
+        # has an "i" spelling (matcher), so both words are still found
+        return "i"
+    return LEET.get(low, low)
+
+
 def fold_char(ch: str) -> str:
     """The skeleton of one character: usually one character; NUL for a deleted character;
     a space for punctuation and whitespace; several characters for the rare expansions."""
@@ -113,6 +172,11 @@ def fold_char(ch: str) -> str:
         return ch
     if cat[0] in "ZC":
         return " "
+    # Unicode's look-alikes of ASCII letters; not digits of other scripts (Arabic-Indic "١" is
+    # a number in its text, not an "l")
+    confusable = _confusable_letter(ch) if cat != "Nd" else ""
+    if confusable:
+        return confusable
     if ch in HOMOGLYPHS_UPPER:
         return HOMOGLYPHS_UPPER[ch]
     if ch in HOMOGLYPHS_LOWER:  # before NFKD, which would turn lunate sigma ϲ into σ
@@ -290,6 +354,26 @@ class Skeleton:
             return 1
         return self._head(i + 1) - self._head(i)
 
+    def spans_of(self, idx: list[int]) -> tuple[list[int], list[int], list[int]]:
+        """``start_of``, ``end_of`` and ``run_length`` of many skeleton indices at once (numpy),
+        for the views that read every letter of a long run."""
+        i = np.asarray(idx, dtype=np.int64)
+        if self.heads is None:
+            head, nxt = i, i + 1
+        else:
+            ext = np.append(self.heads, self.folded_length)
+            head, nxt = ext[np.minimum(i, len(ext) - 1)], ext[np.minimum(i + 1, len(ext) - 1)]
+
+        def orig(j: np.ndarray) -> np.ndarray:
+            if self.origin is None:
+                return j - 1
+            return self.origin[np.minimum(j, len(self.origin) - 1)].astype(np.int64)
+
+        starts = np.clip(orig(head), 0, self.length)
+        ends = np.where(nxt >= self.folded_length - 1, self.length, orig(nxt))
+        ends = np.minimum(np.maximum(ends, starts + 1), self.length)
+        return starts.tolist(), ends.tolist(), (nxt - head).tolist()
+
 
 def _expand(text: str) -> tuple[str, list[int]]:
     """Slow path for texts with expanding characters: the folded text with one original index
@@ -404,3 +488,43 @@ def fold_term(term: str) -> tuple[str, tuple[int, ...]]:
 def plain_fold(text: str) -> str:
     """Evasion-off view: lower case, non-word characters as spaces, padded; same length + 2."""
     return " " + text.translate(_PLAIN) + " "
+
+
+#: ASCII characters that look like another ASCII character or pair, by UTS #39's prototypes
+_ASCII_PROTOTYPE = {"I": "l", "1": "l", "|": "l", "0": "o", "O": "o"}
+#: ASCII pairs drawn like one letter
+_ASCII_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+#: the longest name :func:`skeleton` reads (user names are short; a longer text is cut)
+MAX_SKELETON_INPUT = 1000
+
+
+def skeleton(name: str) -> str:
+    """A user name's skeleton in the spirit of UTS #39: two names that look alike have the
+    same skeleton ("mоderator" with a Cyrillic о, "rnoderator", "MODERATOR" and "moderator"
+    all give "moderator"), from the same Unicode confusables data as the matcher.
+
+    Steps: NFKD; invisible characters (default-ignorable, unassigned, format) and combining
+    marks dropped; each non-ASCII look-alike of an ASCII letter or digit replaced by it; the
+    l-shaped ``I``/``1``/``|`` read as ``l`` and ``0`` as ``o``; case folded; ``rn``/``vv``/``cl``
+    read as ``m``/``w``/``d``. Characters of other scripts without a Latin look-alike are kept
+    (case folded), so "Дмитрий" and "Dmitri" stay different. Only the first
+    ``MAX_SKELETON_INPUT`` characters are read."""
+    table = _confusable_ascii()
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKD", name[:MAX_SKELETON_INPUT]):
+        if ch.isascii():
+            if ch < " " or ch == "\x7f":
+                continue
+            out.append(_ASCII_PROTOTYPE.get(ch, ch))
+            continue
+        if ch in INVISIBLE or _IGNORABLE_RE.match(ch) or unicodedata.category(ch) in ("Mn", "Me"):
+            continue
+        target = table.get(ch)
+        if target is not None:
+            out.append(_ASCII_PROTOTYPE.get(target, target))
+        else:
+            out.append(ch)
+    folded = "".join(out).casefold()
+    for pair, letter in _ASCII_PAIRS:
+        folded = folded.replace(pair, letter)
+    return unicodedata.normalize("NFC", folded)
