@@ -62,6 +62,16 @@ class ConfigKeys:
     #: process keeps its own count (a token bucket: the full number at once, refilled evenly over
     #: the period). ``None`` or ``""`` turns it off. Default ``"120 per minute"``.
     LIVE_CHECK_RATE = "FORUM_GUARD_LIVE_CHECK_RATE"
+    #: The most characters of terms the store holds over all its lists (every worker compiles them
+    #: all): an add, edit or import past it is refused with a message and nothing is stored.
+    #: Default ``None``: ``$FORUM_GUARD_MAX_KEY_CHARS``, else 4,000,000
+    #: (:data:`forum_guard.store.rules.MAX_KEY_CHARS`).
+    MAX_KEY_CHARS = "FORUM_GUARD_MAX_KEY_CHARS"
+    #: The memory, in MB, one worker's compiled ruleset may be estimated to take: a change to the
+    #: rules that would need more is refused before it commits, and a worker never starts a compile
+    #: over it (it keeps its ruleset and logs why). Default ``None``:
+    #: ``$FORUM_GUARD_COMPILE_BUDGET_MB``, else 1024 (:data:`forum_guard.store.rules.COMPILE_BUDGET_MB`).
+    COMPILE_BUDGET_MB = "FORUM_GUARD_COMPILE_BUDGET_MB"
     #: Largest request body, in bytes, the live check, the drafts endpoint or a guarded post may
     #: have; larger ones get a 413 with a message. A body without ``Content-Length`` (chunked) is
     #: counted as it is read and refused the same way. Default ``1_000_000``.
@@ -114,6 +124,8 @@ DEFAULTS: dict[str, Any] = {
     ConfigKeys.URL_PREFIX: "/forum-guard",
     ConfigKeys.LIVE_CHECK: True,
     ConfigKeys.LIVE_CHECK_RATE: "120 per minute",
+    ConfigKeys.MAX_KEY_CHARS: None,
+    ConfigKeys.COMPILE_BUDGET_MB: None,
     ConfigKeys.MAX_REQUEST_BYTES: 1_000_000,
     ConfigKeys.CHECK_DELAY_MS: 350,
     ConfigKeys.AUTOSAVE: True,
