@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
-__all__ = ["DraftRefused", "DraftTooLargeError", "TooManyChecks"]
+__all__ = ["DraftRefused", "DraftTooLargeError", "TooManyChecks", "TooManyPosts"]
 
 
 class DraftRefused(HTTPException):
@@ -25,3 +25,9 @@ class TooManyChecks(TooManyRequests):
     """A client over ``FORUM_GUARD_LIVE_CHECK_RATE``; ``Retry-After`` says when to check again."""
 
     description = "Too many checks in a short time. Your draft will be checked again in a moment."
+
+
+class TooManyPosts(TooManyRequests):
+    """A client over ``FORUM_GUARD_POST_RATE``; ``Retry-After`` says when to post again."""
+
+    description = "You are posting too fast. Please wait a moment, then send your post again."
