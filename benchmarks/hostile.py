@@ -5,6 +5,7 @@
     python benchmarks/hostile.py --quick          # 10k → 40k, best of 3; exit 1 on a doubling > ×2.5
     python benchmarks/hostile.py --only emoji     # shapes whose name contains "emoji"
     python benchmarks/hostile.py --json out.json  # also every figure as JSON
+    python benchmarks/hostile.py --attack         # an ordinary client's latency while two clients attack
 
 Each shape is one draft an anonymous guest can send (issue 12 and what was found since), checked
 with ``Guard.check`` in each markup it makes sense in (html, markdown, bbcode). For each size the
@@ -16,6 +17,13 @@ larger time is under ``--floor`` seconds are noise and never fail.
 The exit status is 1 when any doubling costs more than ``--max-growth`` (default 2.5) or, in the
 full run, any shape at the cap costs more than ``--target`` seconds (default 0.25); a shape that
 already costs more than ``--give-up`` seconds at one size is not grown further (its row says so).
+
+``--attack`` measures something else: the demo forum under gunicorn (``--workers`` sync workers, the
+default configuration, so the default rate limits) on 127.0.0.1, one ordinary guest sending a live
+check of a short draft every ``--interval`` seconds, first alone and then while two other guests (from
+127.0.0.2 and 127.0.0.3, so they are two clients to the limits) send ``--attack-shape`` at the cap as
+fast as they are answered, to the live check and as replies. It prints the ordinary client's
+latency percentiles in both phases and what the attackers got (200, 429, …).
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
@@ -275,6 +284,130 @@ def report(rows: list[Row], args: argparse.Namespace) -> None:
         print(f"Worst at the cap: {worst.shape} ({worst.markup}), {figure}.")
 
 
+# ============================================================================================
+# --attack: an ordinary client's latency while two clients send the worst shape
+
+
+def _attack(args: argparse.Namespace) -> int:
+    import http.client
+    import re
+    import statistics
+    import tempfile
+    import threading
+    from collections import Counter
+
+    import load  # the gunicorn start/stop of the load benchmark
+
+    csrf_meta = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+    shape = next((s for s in SHAPES if s.name == args.attack_shape), None)
+    if shape is None:
+        print(f"no shape named {args.attack_shape!r}", file=sys.stderr)
+        return 2
+    hostile = shape.build(CAP)
+    markup = shape.markups[0]
+
+    def call(port: int, source: str, method: str, path: str, body: bytes | None = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120, source_address=(source, 0))
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp, resp.read()
+        finally:
+            conn.close()
+
+    def guest(port: int, source: str) -> tuple[str, str]:
+        _, resp, body = call(port, source, "GET", "/t/1")
+        cookie = next(v.split(";", 1)[0] for v in resp.headers.get_all("Set-Cookie") or []
+                      if v.startswith("session="))
+        m = csrf_meta.search(body.decode())
+        assert m is not None
+        return cookie, m.group(1)
+
+    with tempfile.TemporaryDirectory(prefix="fg-attack-") as tmp:
+        instance = Path(tmp) / "instance"
+        instance.mkdir()
+        (instance / "config.py").write_text("SECRET_KEY = 'hostile-attack-benchmark'\nDEMO_ANNOUNCE = False\n",
+                                            encoding="utf-8")
+        server = load.start_server("attack", instance, args.workers, "sync", 1)
+        try:
+            port = server.port
+            cookie, token = guest(port, "127.0.0.1")
+            draft = json.dumps({"content": "<p>" + "A perfectly ordinary reply about the weather. " * 40 + "</p>",
+                                "markup": "html"}).encode()
+            headers = {"Content-Type": "application/json", "Cookie": cookie, "X-CSRFToken": token}
+
+            def ordinary(seconds: float) -> list[float]:
+                latencies: list[float] = []
+                end = time.monotonic() + seconds
+                while time.monotonic() < end:
+                    started = time.perf_counter()
+                    status, _, _ = call(port, "127.0.0.1", "POST", "/forum-guard/check", draft, headers)
+                    latencies.append(time.perf_counter() - started)
+                    if status != 200:
+                        log(f"ordinary check: HTTP {status}")
+                    time.sleep(max(0.0, args.interval - latencies[-1]))
+                return latencies
+
+            def summary(name: str, lat: list[float]) -> str:
+                q = statistics.quantiles(lat, n=100, method="inclusive") if len(lat) > 1 else lat * 99
+                return (f"| {name} | {len(lat)} | {statistics.median(lat) * 1000:.0f} | {q[89] * 1000:.0f} | "
+                        f"{q[98] * 1000:.0f} | {max(lat) * 1000:.0f} |")
+
+            log(f"ordinary client alone for {args.attack_seconds / 2:.0f} s")
+            alone = ordinary(args.attack_seconds / 2)
+            stop = threading.Event()
+            got: Counter[str] = Counter()
+            lock = threading.Lock()
+
+            def attacker(source: str) -> None:
+                a_cookie, a_token = guest(port, source)
+                check = json.dumps({"content": hostile, "markup": markup}, ensure_ascii=False).encode()
+                # multipart: the draft's UTF-8 as it is (urlencoding would triple it past the size limit)
+                boundary = "fg-attack-boundary"
+                form = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                               for k, v in (("csrf_token", a_token), ("content", hostile))).encode()
+                form += f"--{boundary}--\r\n".encode()
+                i = 0
+                while not stop.is_set():
+                    kind = "check" if i % 2 == 0 else "reply"
+                    try:
+                        if kind == "check":
+                            status, _, _ = call(port, source, "POST", "/forum-guard/check", check, {
+                                "Content-Type": "application/json", "Cookie": a_cookie, "X-CSRFToken": a_token})
+                        else:
+                            status, _, _ = call(port, source, "POST", "/t/1/reply", form, {
+                                "Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": a_cookie})
+                        result = str(status)
+                    except (OSError, http.client.HTTPException) as exc:
+                        result = type(exc).__name__
+                    with lock:
+                        got[f"{kind} {result}"] += 1
+                    i += 1
+
+            threads = [threading.Thread(target=attacker, args=(src,), daemon=True) for src in ("127.0.0.2", "127.0.0.3")]
+            for t in threads:
+                t.start()
+            log(f"two attackers sending {shape.name} ({markup}, {CAP:,} characters) for {args.attack_seconds:.0f} s")
+            attacked = ordinary(args.attack_seconds)
+            stop.set()
+            for t in threads:
+                t.join(timeout=180)
+        finally:
+            load.stop_server(server)
+    print(f"gunicorn, {args.workers} sync workers, default rate limits; attack shape {shape.name} ({markup}) "
+          f"at {CAP:,} characters; an ordinary live check (~2 KB) every {args.interval} s")
+    print()
+    print("| ordinary client | checks | p50 ms | p90 ms | p99 ms | max ms |")
+    print("|---|---|---|---|---|---|")
+    print(summary("alone", alone))
+    print(summary("under attack by two clients", attacked))
+    print()
+    print("attackers got: " + ", ".join(f"{k}: {v}" for k, v in sorted(got.items())))
+    p99 = statistics.quantiles(attacked, n=100, method="inclusive")[98] if len(attacked) > 1 else attacked[0]
+    return 0 if p99 < 0.2 else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10k → 40k, best of 3 (CI)")
@@ -286,7 +419,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--give-up", type=float, default=None,
                         help="stop growing a shape once one size costs this many seconds (2 quick, 10 full)")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--attack", action="store_true", help="latency of an ordinary client under attack")
+    parser.add_argument("--attack-shape", default="bang-run-after-e")
+    parser.add_argument("--attack-seconds", type=float, default=40.0)
+    parser.add_argument("--interval", type=float, default=0.6, help="seconds between ordinary checks "
+                        "(0.6: 100 a minute, under the default 120)")
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
+    if args.attack:
+        return _attack(args)
     if args.repeat is None:
         args.repeat = 3 if args.quick else 1
     if args.give_up is None:

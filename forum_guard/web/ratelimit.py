@@ -11,9 +11,9 @@ A :class:`RateLimiter` is a token bucket per client key: ``capacity`` requests a
   no sliding one), for fleets that would rather not write a row per check;
 * ``memory://``: this process only (one worker, or tests).
 
-A request pays one token before its body is read (a flood is refused before any work), and one more
-per :data:`COST_BYTES` of body once it is read, counted from the bytes actually read, so a chunked
-body without ``Content-Length`` pays the same as a declared one.
+A request pays one token, plus one per :data:`COST_BYTES` of body, before its body is read when it
+declares its length (a flood is refused unread); a chunked body without ``Content-Length`` pays the
+one token first and the rest for the bytes actually read, so it pays the same as a declared one.
 """
 
 from __future__ import annotations
@@ -288,15 +288,25 @@ def _refuse(wait: float, error: Callable[..., Exception]) -> None:
 
 
 def spend_for_request(limiter: RateLimiter | None, error: Callable[..., Exception]) -> None:
-    """Before the body is read: one token of the client's budget, or ``error`` (a 429 with
-    ``Retry-After``)."""
-    if limiter is not None:
-        _refuse(limiter.hit(client_key(), 1.0), error)
+    """Before the body is read: one token of the client's budget plus one per :data:`COST_BYTES` of
+    a declared ``Content-Length``, or ``error`` (a 429 with ``Retry-After``); a refused request is
+    never read."""
+    if limiter is None:
+        return
+    from flask import request
+
+    declared = request.content_length
+    _refuse(limiter.hit(client_key(), 1.0 + (declared or 0) // COST_BYTES), error)
 
 
 def spend_for_body(limiter: RateLimiter | None, error: Callable[..., Exception]) -> None:
-    """After the body is read: one more token per :data:`COST_BYTES` of it, or ``error``."""
+    """After a body without ``Content-Length`` (chunked) is read: one more token per
+    :data:`COST_BYTES` of what was read, or ``error``; a declared length was paid for already."""
     if limiter is None:
+        return
+    from flask import request
+
+    if request.content_length is not None:
         return
     extra = body_bytes_read() // COST_BYTES
     if extra:
