@@ -317,9 +317,15 @@ def _attack(args: argparse.Namespace) -> int:
             conn.close()
 
     def guest(port: int, source: str) -> tuple[str, str]:
-        _, resp, body = call(port, source, "GET", "/t/1")
-        cookie = next(v.split(";", 1)[0] for v in resp.headers.get_all("Set-Cookie") or []
-                      if v.startswith("session="))
+        for _ in range(20):
+            status, resp, body = call(port, source, "GET", "/t/1")
+            cookies = [v.split(";", 1)[0] for v in resp.headers.get_all("Set-Cookie") or [] if v.startswith("session=")]
+            if status == 200 and cookies:
+                break
+            time.sleep(0.5)  # a worker still starting
+        else:
+            raise RuntimeError(f"GET /t/1 from {source}: HTTP {status}, no session cookie")
+        cookie = cookies[0]
         m = csrf_meta.search(body.decode())
         assert m is not None
         return cookie, m.group(1)
@@ -342,10 +348,13 @@ def _attack(args: argparse.Namespace) -> int:
                 end = time.monotonic() + seconds
                 while time.monotonic() < end:
                     started = time.perf_counter()
-                    status, _, _ = call(port, "127.0.0.1", "POST", "/forum-guard/check", draft, headers)
+                    try:
+                        status, _, _ = call(port, "127.0.0.1", "POST", "/forum-guard/check", draft, headers)
+                    except (OSError, http.client.HTTPException) as exc:
+                        status = type(exc).__name__  # type: ignore[assignment]
                     latencies.append(time.perf_counter() - started)
                     if status != 200:
-                        log(f"ordinary check: HTTP {status}")
+                        log(f"ordinary check: {status}")
                     time.sleep(max(0.0, args.interval - latencies[-1]))
                 return latencies
 
