@@ -278,10 +278,13 @@ def report(rows: list[Row], args: argparse.Namespace) -> None:
     print(f"{len(rows) - len(failed)} of {len(rows)} shape × markup rows pass "
           f"(max ×{args.max_growth} per doubling above {args.floor * 1000:.0f} ms"
           + ("" if args.quick else f", ≤ {args.target} s at {CAP:,} characters") + ").")
-    if rows and not args.quick:
-        worst = max(rows, key=lambda r: r.seconds.get(CAP, math.inf if r.gave_up_after else 0.0))
-        figure = f"{worst.seconds[CAP]:.3f} s" if CAP in worst.seconds else "not reached"
-        print(f"Worst at the cap: {worst.shape} ({worst.markup}), {figure}.")
+    reached = [r for r in rows if CAP in r.seconds]
+    if reached and not args.quick:
+        worst = max(reached, key=lambda r: r.seconds[CAP])
+        print(f"Worst at the cap: {worst.shape} ({worst.markup}), {worst.seconds[CAP]:.3f} s.")
+    stopped = sorted({r.shape for r in rows if r.gave_up_after is not None})
+    if stopped:
+        print(f"Not grown to the cap (over --give-up {args.give_up} s earlier): {', '.join(stopped)}.")
 
 
 # ============================================================================================
@@ -420,10 +423,10 @@ def _attack(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10k → 40k, best of 3 (CI)")
-    parser.add_argument("--repeat", type=int, default=None, help="checks per size, best counts (3 quick, 1 full)")
+    parser.add_argument("--repeat", type=int, default=None, help="checks per size, best counts (3 quick, 2 full)")
     parser.add_argument("--only", default="", help="comma-separated parts of shape names")
     parser.add_argument("--max-growth", type=float, default=2.5)
-    parser.add_argument("--floor", type=float, default=0.02, help="seconds below which growth is noise")
+    parser.add_argument("--floor", type=float, default=0.05, help="seconds below which growth is noise")
     parser.add_argument("--target", type=float, default=0.25, help="seconds allowed at the cap (full run)")
     parser.add_argument("--give-up", type=float, default=None,
                         help="stop growing a shape once one size costs this many seconds (2 quick, 10 full)")
@@ -438,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.attack:
         return _attack(args)
     if args.repeat is None:
-        args.repeat = 3 if args.quick else 1
+        args.repeat = 3 if args.quick else 2
     if args.give_up is None:
         args.give_up = 2.0 if args.quick else 10.0
     rows = run(args)
