@@ -138,6 +138,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape("plus-run-after-e", "normalize", lambda n: repeat_to("+", n, head="é")),
     Shape("url-close-parens", "links", lambda n: repeat_to(")", n, head="see https://example.org/a"),
           note="a URL followed by many )"),
+    Shape("url-trailing-punctuation", "links", lambda n: repeat_to(".,;:!?)", n, head="https://example.org/a(")),
     Shape("shiitake-fuck", "matcher", lambda n: repeat_to("shiitake fuck ", n),
           note="matches × exception spans"),
     Shape("censor-many-matches", "censor", lambda n: repeat_to("darn ", n), guard="censor",
