@@ -102,7 +102,9 @@ def _worker(url: str, hits: int, out: multiprocessing.Queue) -> None:  # type: i
 
 
 def test_concurrent_processes_never_spend_one_token_twice(db_url: str) -> None:
-    DatabaseBuckets(_engine(db_url))  # the table, made once before the race
+    engine = _engine(db_url)
+    DatabaseBuckets(engine)  # the table, made once before the race
+    engine.dispose()
     ctx = multiprocessing.get_context("spawn")
     out: multiprocessing.Queue = ctx.Queue()  # type: ignore[type-arg]
     procs = [ctx.Process(target=_worker, args=(db_url, 30, out)) for _ in range(3)]
