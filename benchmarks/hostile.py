@@ -247,6 +247,8 @@ def run(args: argparse.Namespace) -> list[Row]:
                     row.growth[n] = g
                     if g > args.max_growth and seconds >= args.floor:
                         row.failed.append(f"×{g:.1f} per doubling at {n // 1000}k")
+                        if args.quick:
+                            break  # failed already: the larger sizes would only cost time
                 if seconds > args.give_up and n != sizes[-1]:
                     row.gave_up_after = n
                     break
