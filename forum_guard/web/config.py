@@ -65,8 +65,8 @@ class ConfigKeys:
     LIVE_CHECK_RATE = "FORUM_GUARD_LIVE_CHECK_RATE"
     #: How many guarded posts (the POSTs of :attr:`PROTECT` endpoints) one client may send, in the
     #: same notation and with the same costs and sharing as :attr:`LIVE_CHECK_RATE`. Over it the post
-    #: is refused with 429 and ``Retry-After`` before it is read or checked (the editor keeps the
-    #: draft). ``None`` or ``""`` turns it off. Default ``"20 per minute"``.
+    #: is refused with 429 and ``Retry-After`` before it is read or checked (JSON for JSON posts,
+    #: werkzeug's error page otherwise). ``None`` or ``""`` turns it off. Default ``"20 per minute"``.
     POST_RATE = "FORUM_GUARD_POST_RATE"
     #: Where the rate limits are counted, so that every worker shares them: ``None`` (default) the
     #: store's database (a ``fg_rate_limits`` table; this process when there is no store),
