@@ -14,8 +14,8 @@ CPU time of one check (``time.process_time``, best of ``--repeat``) and the peak
 (against the largest size n1 ≤ n2/2: (t2/t1) ** (log 2 / log(n2/n1)); 2.0 is linear). Doublings whose
 larger time is under ``--floor`` seconds are noise and never fail.
 
-The exit status is 1 when any doubling costs more than ``--max-growth`` (default 2.5) or, in the
-full run, any shape at the cap costs more than ``--target`` seconds (default 0.25); a shape that
+The exit status is 1 when any doubling costs more than ``--max-growth`` (default 2.5), or any shape
+costs more than ``--target`` seconds (default 0.25) at the cap (quick: already at 40k); a shape that
 already costs more than ``--give-up`` seconds at one size is not grown further (its row says so).
 
 ``--attack`` measures something else: the demo forum under gunicorn (``--workers`` sync workers, the
@@ -244,6 +244,13 @@ def run(args: argparse.Namespace) -> list[Row]:
                 base = max((m for m in row.seconds if 2 * m <= n), default=None)
                 if base is not None:
                     g = growth(row.seconds[base], seconds, base, n)
+                    if g > args.max_growth and seconds >= args.floor and seconds < args.give_up:
+                        # confirm before failing: measure both sizes again, keeping the best (a
+                        # burst of load from elsewhere on the machine is not a curve)
+                        row.seconds[base] = min(row.seconds[base], measure(guard, shape.build(base), markup,
+                                                                           args.repeat)[0])
+                        seconds = row.seconds[n] = min(seconds, measure(guard, text, markup, args.repeat)[0])
+                        g = growth(row.seconds[base], seconds, base, n)
                     row.growth[n] = g
                     if g > args.max_growth and seconds >= args.floor:
                         row.failed.append(f"×{g:.1f} per doubling at {n // 1000}k")
@@ -254,6 +261,10 @@ def run(args: argparse.Namespace) -> list[Row]:
                     break
             if not args.quick and CAP in row.seconds and row.seconds[CAP] > args.target:
                 row.failed.append(f"{row.seconds[CAP]:.2f} s at the cap")
+            largest = max(row.seconds)
+            if args.quick and not row.failed and row.seconds[largest] > args.target:
+                # linear from here would still be over the target at the cap
+                row.failed.append(f"{row.seconds[largest]:.2f} s at {largest // 1000}k already")
             if row.gave_up_after is not None and not row.failed:
                 row.failed.append(f"{row.seconds[row.gave_up_after]:.1f} s at {row.gave_up_after // 1000}k")
             mark = "FAIL " + "; ".join(row.failed) if row.failed else "ok"
