@@ -128,9 +128,11 @@ def write_config(instance: Path, enabled: bool, reload_seconds: float) -> None:
         f"DEMO_MODERATOR_PASSWORD = {PASSWORD!r}\n"
         f"FORUM_GUARD_ENABLED = {enabled!r}\n"
         f"FORUM_GUARD_RELOAD_SECONDS = {reload_seconds!r}\n"
-        "# one client machine plays every member here: the per-user limit of the live check (120 per\n"
-        "# minute by default) is raised out of the way, so the limiter still runs but never refuses\n"
-        f"FORUM_GUARD_LIVE_CHECK_RATE = {LIVE_CHECK_RATE!r}\n",
+        "# one client machine plays every member here: the per-user limits of the live check and of\n"
+        "# posting (120 and 20 per minute by default) are raised out of the way, so the limiters still\n"
+        "# run but never refuse\n"
+        f"FORUM_GUARD_LIVE_CHECK_RATE = {LIVE_CHECK_RATE!r}\n"
+        f"FORUM_GUARD_POST_RATE = {LIVE_CHECK_RATE!r}\n",
         encoding="utf-8")
 
 

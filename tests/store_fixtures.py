@@ -25,7 +25,8 @@ PG_URL = os.environ.get("FORUM_GUARD_TEST_POSTGRES_URL")
 #: mark a test that needs it: skipped without a server
 needs_postgres = [pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="FORUM_GUARD_TEST_POSTGRES_URL not set")]
 #: every table the store makes
-FG_TABLES = ("fg_terms", "fg_lists", "fg_limits", "fg_queue", "fg_audit", "fg_ruleset", "fg_schema_version")
+FG_TABLES = ("fg_terms", "fg_lists", "fg_limits", "fg_queue", "fg_audit", "fg_ruleset", "fg_schema_version",
+             "fg_rate_limits")
 
 _CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -87,21 +88,40 @@ def highlight(draft: Draft, marks: Sequence[Mark]) -> Markup:
     return Markup("".join(out))  # every piece is Markup already: no second escape pass
 
 
-def _subtract(pieces: list[tuple[int, int]], covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The parts of ``pieces`` outside every ``covered`` interval."""
-    result = pieces
-    for cs, ce in covered:
-        nxt: list[tuple[int, int]] = []
-        for s, e in result:
-            if e <= cs or s >= ce:
-                nxt.append((s, e))
-                continue
-            if s < cs:
-                nxt.append((s, cs))
-            if e > ce:
-                nxt.append((ce, e))
-        result = nxt
-    return result
+class _Covered:
+    """Disjoint intervals kept sorted, so that each match is compared only with those it meets
+    (a censor list hitting every word of a draft: linear, not matches × matches)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def subtract(self, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The parts of ``pieces`` outside every covered interval."""
+        starts, ends = self.starts, self.ends
+        result: list[tuple[int, int]] = []
+        for s, e in pieces:
+            i = bisect_right(starts, s) - 1
+            if i < 0 or ends[i] <= s:
+                i += 1
+            while s < e and i < len(starts) and starts[i] < e:
+                if starts[i] > s:
+                    result.append((s, starts[i]))
+                s = max(s, ends[i])
+                i += 1
+            if s < e:
+                result.append((s, e))
+        return result
+
+    def add(self, s: int, e: int) -> None:
+        """Cover ``[s, e)``, merged with the intervals it overlaps or touches."""
+        i = bisect_left(self.ends, s)
+        j = bisect_right(self.starts, e)
+        if i < j:
+            s, e = min(s, self.starts[i]), max(e, self.ends[j - 1])
+            del self.starts[i:j], self.ends[i:j]
+        self.starts.insert(i, s)
+        self.ends.insert(i, e)
 
 
 def censor(draft: Draft, replacements: Sequence[tuple[tuple[tuple[int, int], ...], str]]) -> Markup:
@@ -120,15 +140,16 @@ def censor(draft: Draft, replacements: Sequence[tuple[tuple[tuple[int, int], ...
             items.append((pieces[0][0], pieces[0][0] - pieces[-1][1], order, pieces, text))
     items.sort()
 
-    covered: list[tuple[int, int]] = []
+    covered = _Covered()
     edits: list[tuple[int, int, str]] = []
     for _, _, _, pieces, text in items:
-        remaining = _subtract(pieces, covered)
+        remaining = covered.subtract(pieces)
         if not remaining:
             continue
         edits.append((remaining[0][0], remaining[0][1], text))
         edits.extend((s, e, "") for s, e in remaining[1:])
-        covered.extend(remaining)
+        for s, e in remaining:
+            covered.add(s, e)
     edits.sort()
 
     out: list[Markup] = []

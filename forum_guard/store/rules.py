@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,12 +45,97 @@ from .limits import LimitsMixin, limits_to_dict, load_limits_file
 from .records import ChangeResult, ImportResult, ListInfo, Snapshot, TermRow
 from .schema import t_lists, t_terms
 
-__all__ = ["MAX_DESCRIPTION_LENGTH", "RulesMixin", "refuse_too_many_terms"]
+__all__ = [
+    "COMPILE_BUDGET_MB",
+    "MAX_DESCRIPTION_LENGTH",
+    "MAX_KEY_CHARS",
+    "CompileEstimate",
+    "RulesMixin",
+    "default_budgets",
+    "estimate_compile",
+    "refuse_too_many_terms",
+]
 
 log = logging.getLogger("forum_guard.store")
 
 #: The longest list description (the admin form's limit too).
 MAX_DESCRIPTION_LENGTH = 500
+
+
+#: The most characters of terms one store holds over all its lists (the stored keys, as typed).
+#: Every worker compiles all of them, and the term count alone does not bound that: 40k terms of
+#: 200 characters took 22 s and 1 GB to compile. ``$FORUM_GUARD_MAX_KEY_CHARS``, the Flask key of
+#: the same name or ``store.max_key_chars`` changes it; an add, edit or import past it is refused
+#: whole, before its transaction commits.
+MAX_KEY_CHARS = 4_000_000
+#: The most memory, in MB, the compiled ruleset of a store may be estimated to take in each worker
+#: (:func:`estimate_compile`). A change whose ruleset would need more is refused before it commits,
+#: and a worker refuses to compile a ruleset over it (it keeps the ruleset it has and logs why).
+#: ``$FORUM_GUARD_COMPILE_BUDGET_MB``, the Flask key of the same name or ``store.compile_budget_mb``
+#: changes it.
+COMPILE_BUDGET_MB = 1024
+# what the matcher's automaton holds per character of key, and per key (pyahocorasick nodes plus the
+# entries), measured on random 10- and 200-letter terms: 46-57 bytes a character, about 80 a key
+_BYTES_PER_KEY_CHAR = 60
+_BYTES_PER_KEY = 160
+
+
+def _positive_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        n = int(value.replace("_", ""))
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"{name}={value!r} is not a positive number")
+    return n
+
+
+def default_budgets() -> tuple[int, int]:
+    """``(max key characters, compile budget in MB)``: ``$FORUM_GUARD_MAX_KEY_CHARS`` and
+    ``$FORUM_GUARD_COMPILE_BUDGET_MB`` when set, else :data:`MAX_KEY_CHARS` and :data:`COMPILE_BUDGET_MB`."""
+    return (_positive_env("FORUM_GUARD_MAX_KEY_CHARS", MAX_KEY_CHARS),
+            _positive_env("FORUM_GUARD_COMPILE_BUDGET_MB", COMPILE_BUDGET_MB))
+
+
+@dataclass(frozen=True, slots=True)
+class CompileEstimate:
+    """What compiling a ruleset costs, estimated without compiling it."""
+
+    #: characters of the terms as stored
+    chars: int
+    #: keys the automaton gets (a term with evasion has up to eight spellings: l→i, f→ph, a dropped e)
+    keys: int
+    #: characters over all those keys
+    key_chars: int
+
+    @property
+    def megabytes(self) -> float:
+        return (self.key_chars * _BYTES_PER_KEY_CHAR + self.keys * _BYTES_PER_KEY) / 1e6
+
+
+def _forms(text: str, evasion: bool, inflect_e: bool) -> int:
+    """How many keys the matcher makes of one term (see ``matcher._variants``), from its text."""
+    if not evasion:
+        return 1
+    forms = (2 if "l" in text or "L" in text else 1) * (2 if "f" in text or "F" in text else 1)
+    return forms * 2 if inflect_e and text[-1:] in ("e", "E") else forms
+
+
+def estimate_compile(lists: Iterable[WordList]) -> CompileEstimate:
+    """The cost of compiling ``lists`` (the same estimate the store checks in SQL before a change
+    commits): each term is ``len + 2`` characters a key, times its spellings."""
+    chars = keys = key_chars = 0
+    for wl in lists:
+        inflect = wl.evasion and wl.inflections and wl.kind is ListKind.TERMS
+        for t in wl.terms:
+            n = _forms(t.text, wl.evasion, inflect and not t.exception)
+            chars += len(t.text)
+            keys += n
+            key_chars += n * (len(t.text) + 2)
+    return CompileEstimate(chars, keys, key_chars)
 
 
 def check_replacement(replacement: str | None) -> str | None:
@@ -112,6 +198,81 @@ class RulesMixin(LimitsMixin):
         return Snapshot(version=version, lists=tuple(lists), limits=limits, store=self.display_url)
 
     # -- lists ----------------------------------------------------------------------------
+
+    # -- budgets --------------------------------------------------------------------------
+
+    @property
+    def max_key_chars(self) -> int:
+        """The most characters of terms this store holds (see :data:`MAX_KEY_CHARS`)."""
+        value = self.__dict__.get("_max_key_chars")
+        return int(value) if value is not None else default_budgets()[0]
+
+    @max_key_chars.setter
+    def max_key_chars(self, value: int) -> None:
+        if int(value) < 1:
+            raise ValueError("max_key_chars must be a positive number")
+        self.__dict__["_max_key_chars"] = int(value)
+
+    @property
+    def compile_budget_mb(self) -> int:
+        """The most memory (MB) a compiled ruleset of this store may take (see :data:`COMPILE_BUDGET_MB`)."""
+        value = self.__dict__.get("_compile_budget_mb")
+        return int(value) if value is not None else default_budgets()[1]
+
+    @compile_budget_mb.setter
+    def compile_budget_mb(self, value: int) -> None:
+        if int(value) < 1:
+            raise ValueError("compile_budget_mb must be a positive number")
+        self.__dict__["_compile_budget_mb"] = int(value)
+
+    def _estimate(self, conn: Connection) -> CompileEstimate:
+        """:func:`estimate_compile` of everything stored, computed by the database (in the
+        transaction, so it counts the change about to commit)."""
+        text = t_terms.c.text
+        length = sa.func.length(text)
+        evasion = t_lists.c.evasion == sa.true()
+
+        def has(*chars: str) -> sa.ColumnElement[bool]:
+            return sa.or_(*(text.like(f"%{c}%") for c in chars))
+
+        inflect_e = sa.and_(evasion, t_lists.c.inflections == sa.true(), t_lists.c.kind == ListKind.TERMS.value,
+                            t_terms.c.exception == sa.false(), sa.or_(text.like("%e"), text.like("%E")))
+        forms = (sa.case((sa.and_(evasion, has("l", "L")), 2), else_=1)
+                 * sa.case((sa.and_(evasion, has("f", "F")), 2), else_=1)
+                 * sa.case((inflect_e, 2), else_=1))
+        row = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(length), 0),
+                                     sa.func.coalesce(sa.func.sum(forms), 0),
+                                     sa.func.coalesce(sa.func.sum(forms * (length + 2)), 0))
+                           .select_from(t_terms.join(t_lists, t_lists.c.id == t_terms.c.list_id))).one()
+        return CompileEstimate(int(row[0]), int(row[1]), int(row[2]))
+
+    def estimate(self) -> CompileEstimate:
+        """What compiling the stored rules costs each worker, estimated (see :func:`estimate_compile`)."""
+        with self._read() as conn:
+            return self._estimate(conn)
+
+    def _check_budgets(self, conn: Connection) -> None:
+        """:class:`StoreError` (and so a rollback) when the rules as they are about to commit pass
+        :attr:`max_key_chars` or :attr:`compile_budget_mb`."""
+        est = self._estimate(conn)
+        if est.chars > self.max_key_chars:
+            raise StoreError(f"the store would hold {est.chars:,} characters of terms; it holds at most "
+                             f"{self.max_key_chars:,} in all its lists (FORUM_GUARD_MAX_KEY_CHARS): every worker "
+                             "compiles all of them. Nothing was stored.")
+        self._refuse_megabytes(est, "Nothing was stored.")
+
+    def _refuse_megabytes(self, est: CompileEstimate, outcome: str) -> None:
+        if est.megabytes > self.compile_budget_mb:
+            raise StoreError(f"the rules would compile to about {est.megabytes:,.0f} MB in each worker "
+                             f"({est.keys:,} keys, {est.key_chars:,} characters); the budget is "
+                             f"{self.compile_budget_mb:,} MB (FORUM_GUARD_COMPILE_BUDGET_MB). {outcome}")
+
+    def refuse_compile(self, lists: Iterable[WordList]) -> CompileEstimate:
+        """:class:`StoreError` when compiling ``lists`` would take more than :attr:`compile_budget_mb`
+        (a worker calls it before it compiles: a ruleset over budget is refused, not attempted)."""
+        est = estimate_compile(lists)
+        self._refuse_megabytes(est, "Not compiled; the ruleset in force stays.")
+        return est
 
     def _list_row(self, conn: Connection, name: str) -> sa.Row[Any]:
         row = conn.execute(sa.select(t_lists).where(t_lists.c.name == name)).first()
@@ -271,6 +432,8 @@ class RulesMixin(LimitsMixin):
                 raise AlreadyExists(f"a list named {values['name']!r} exists already")
             conn.execute(t_lists.update().where(t_lists.c.id == row.id)
                          .values(**{k: values[k] for k in changes}, updated_at=now(), updated_by=actor))
+            if "evasion" in changes or "inflections" in changes:
+                self._check_budgets(conn)  # evasion gives each term up to eight keys
             version = self._bump(conn)
             desc = ", ".join(f"{k} {c['from']!r} → {c['to']!r}" for k, c in changes.items())
             action_name = "list.rename" if list(changes) == ["name"] else "list.update"
@@ -392,6 +555,8 @@ class RulesMixin(LimitsMixin):
             row = self._list_row(conn, list_name)
             wanted = self._parse_terms(terms, ListKind(row.kind))
             added = self._insert_terms(conn, row.id, wanted, actor)
+            if added:
+                self._check_budgets(conn)
             fresh = {term_key(t) for t in added}
             skipped_list = []
             for t in wanted:
@@ -463,6 +628,7 @@ class RulesMixin(LimitsMixin):
                 key=key, text=new_term.text, wildcard_start=new_term.wildcard_start,
                 wildcard_end=new_term.wildcard_end, exception=new_term.exception,
                 replacement=new_term.replacement, note=new_term.note))
+            self._check_budgets(conn)
             conn.execute(t_lists.update().where(t_lists.c.id == r.list_id).values(updated_at=now(), updated_by=actor))
             version = self._bump(conn)
             self._audit(conn, actor=actor, origin=origin, action="term.edit", target=r.list_name,
@@ -543,6 +709,7 @@ class RulesMixin(LimitsMixin):
             added = self._insert_terms(conn, list_id, wl.terms, actor)
             report.append({"list": wl.name, "source": wl.source, "created": created, "added": len(added),
                            "removed": removed, "size": len(wl.terms)})
+        self._check_budgets(conn)
         stored_limits = False
         if limits is not None:
             self._set_limits(conn, limits_to_dict(limits), actor, replace_all=True)

@@ -144,6 +144,7 @@ class StoreSource:
 
     def _timed_compile(self, snap: Snapshot) -> Guard:
         require_lists(snap)
+        self.store.refuse_compile(snap.lists)  # over the memory budget: refused, not attempted
         t0 = time.perf_counter()
         guard = self._compile(snap)
         self.last_compile_seconds = time.perf_counter() - t0

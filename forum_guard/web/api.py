@@ -17,11 +17,12 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge, 
 
 from ..engine.draft.markup import MarkupLanguage, markup_language
 from .body import json_object, read_form
-from .checks import check, current_actor, current_guard, valid_unicode
+from .checks import check, current_guard, valid_unicode
 from .csrf import require_csrf
 from .editor import editor_assets, editor_markup, first_time, server_drafts_enabled
 from .embed import embed_view
 from .errors import DraftRefused, DraftTooLargeError, TooManyChecks, translated
+from .ratelimit import COST_BYTES, spend_for_body, spend_for_request
 from .responses import verdict_json
 from .state import guard_state
 
@@ -30,9 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_CONTEXT", "MAX_DRAFT_KEY", "RATE_COST_BYTES", "live_context", "make_blueprint"]
 
-#: A live check costs one request of the client's budget, plus one per this many bytes of body: the
-#: worst drafts at the hard cap take about a second to check, an ordinary one a few milliseconds.
-RATE_COST_BYTES = 20_000
+#: A live check costs one request of the client's budget, plus one per this many bytes of body as read.
+RATE_COST_BYTES = COST_BYTES
 #: The longest editor key a draft may be saved under.
 MAX_DRAFT_KEY = 200
 
@@ -75,6 +75,7 @@ def live_check_view() -> ResponseReturnValue:
         body = dict(form)
         if "html" in form:
             body["html"] = form["html"].lower() in ("1", "true", "on", "yes")
+    spend_for_body(guard_state().live_check_limiter, TooManyChecks)  # the bytes as read: chunked pays too
     content = body.get("content", "")
     markup, html = body.get("markup"), body.get("html")
     if not isinstance(content, str) or not isinstance(html, bool | None) or not isinstance(markup, str | None):
@@ -107,15 +108,8 @@ def live_context(value: object) -> object:
 
 
 def _spend_rate() -> None:
-    """Spend this live check's cost from the client's budget, or refuse with 429 and ``Retry-After``."""
-    limiter = guard_state().live_check_limiter
-    if limiter is None:
-        return
-    actor = current_actor()
-    cost = 1 + (request.content_length or 0) // RATE_COST_BYTES
-    wait = limiter.hit(f"user:{actor}" if actor else f"addr:{request.remote_addr}", cost)
-    if wait > 0:
-        raise TooManyChecks(retry_after=max(1, int(wait + 0.999)))
+    """Spend one live check from the client's budget, or refuse with 429 and ``Retry-After``."""
+    spend_for_request(guard_state().live_check_limiter, TooManyChecks)
 
 
 def save_draft_view() -> ResponseReturnValue:

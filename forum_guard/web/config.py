@@ -59,14 +59,36 @@ class ConfigKeys:
     URL_PREFIX = "FORUM_GUARD_URL_PREFIX"
     #: Serve the live-check API ``POST <prefix>/check`` the editor calls. Default ``True``.
     LIVE_CHECK = "FORUM_GUARD_LIVE_CHECK"
-    #: How many live checks one client may make: ``"120 per minute"``, ``"2/second"``, ``"5000 per
-    #: hour"``. A client is the signed-in user (``actor_loader``), else the remote address (put
-    #: werkzeug's ``ProxyFix`` in front behind a proxy). A check counts one, plus one per 20 kB of
-    #: body (a huge draft costs more to check). Over it the endpoint answers 429 with a JSON message
-    #: and ``Retry-After``, and the editor waits quietly; posting is never limited here. Each worker
-    #: process keeps its own count (a token bucket: the full number at once, refilled evenly over
-    #: the period). ``None`` or ``""`` turns it off. Default ``"120 per minute"``.
+    #: How many live checks one client may make: ``"120/minute"``, ``"120 per minute"``,
+    #: ``"2/second"``, ``"5000 per hour"``. A client is the signed-in account (``actor_loader``), else
+    #: the remote address (put werkzeug's ``ProxyFix`` in front behind a proxy). A check costs one
+    #: before its body is read, plus one per 20 kB of body as read (chunked bodies pay the same). Over
+    #: it the endpoint answers 429 with a JSON message and ``Retry-After``, and the editor waits
+    #: quietly. The count is shared by every worker (:attr:`RATE_LIMIT_STORAGE`): a token bucket, the
+    #: full number at once, refilled evenly over the period. ``None`` or ``""`` turns it off.
+    #: Default ``"120 per minute"``.
     LIVE_CHECK_RATE = "FORUM_GUARD_LIVE_CHECK_RATE"
+    #: How many guarded posts (the POSTs of :attr:`PROTECT` endpoints) one client may send, in the
+    #: same notation and with the same costs and sharing as :attr:`LIVE_CHECK_RATE`. Over it the post
+    #: is refused with 429 and ``Retry-After`` before it is read or checked (JSON for JSON posts,
+    #: werkzeug's error page otherwise). ``None`` or ``""`` turns it off. Default ``"20 per minute"``.
+    POST_RATE = "FORUM_GUARD_POST_RATE"
+    #: Where the rate limits are counted, so that every worker shares them: ``None`` (default) the
+    #: store's database (a ``fg_rate_limits`` table; this process when there is no store),
+    #: ``"memcached://host:11211"`` or ``"redis://host:6379"`` (the ``limits`` package's storage, a
+    #: sliding window; install ``limits[memcached]`` or ``limits[redis]``), another SQLAlchemy URL, or
+    #: ``"memory://"`` for this process only.
+    RATE_LIMIT_STORAGE = "FORUM_GUARD_RATE_LIMIT_STORAGE"
+    #: The most characters of terms the store holds over all its lists (every worker compiles them
+    #: all): an add, edit or import past it is refused with a message and nothing is stored.
+    #: Default ``None``: ``$FORUM_GUARD_MAX_KEY_CHARS``, else 4,000,000
+    #: (:data:`forum_guard.store.rules.MAX_KEY_CHARS`).
+    MAX_KEY_CHARS = "FORUM_GUARD_MAX_KEY_CHARS"
+    #: The memory, in MB, one worker's compiled ruleset may be estimated to take: a change to the
+    #: rules that would need more is refused before it commits, and a worker never starts a compile
+    #: over it (it keeps its ruleset and logs why). Default ``None``:
+    #: ``$FORUM_GUARD_COMPILE_BUDGET_MB``, else 1024 (:data:`forum_guard.store.rules.COMPILE_BUDGET_MB`).
+    COMPILE_BUDGET_MB = "FORUM_GUARD_COMPILE_BUDGET_MB"
     #: Largest request body, in bytes, the live check, the drafts endpoint or a guarded post may
     #: have; larger ones get a 413 with a message. A body without ``Content-Length`` (chunked) is
     #: counted as it is read and refused the same way. Default ``1_000_000``.
@@ -135,6 +157,10 @@ DEFAULTS: dict[str, Any] = {
     ConfigKeys.URL_PREFIX: "/forum-guard",
     ConfigKeys.LIVE_CHECK: True,
     ConfigKeys.LIVE_CHECK_RATE: "120 per minute",
+    ConfigKeys.POST_RATE: "20 per minute",
+    ConfigKeys.RATE_LIMIT_STORAGE: None,
+    ConfigKeys.MAX_KEY_CHARS: None,
+    ConfigKeys.COMPILE_BUDGET_MB: None,
     ConfigKeys.MAX_REQUEST_BYTES: 1_000_000,
     ConfigKeys.CHECK_DELAY_MS: 350,
     ConfigKeys.AUTOSAVE: True,

@@ -26,7 +26,7 @@ class _Translated(HTTPException):
     def get_description(self, environ: Any = None, scope: Any = None) -> str:
         return f"<p>{escape(translated(self.description or ''))}</p>"
 
-__all__ = ["BlockHandlerError", "DraftRefused", "DraftTooLargeError", "TooManyChecks", "UnansweredBlock"]
+__all__ = ["BlockHandlerError", "DraftRefused", "DraftTooLargeError", "TooManyChecks", "TooManyPosts", "UnansweredBlock"]
 
 
 class DraftRefused(_Translated):
@@ -57,3 +57,9 @@ class BlockHandlerError(RuntimeError):
 class UnansweredBlock(RuntimeError):
     """``FORUM_GUARD_MODE = "record"``: a view answered a blocked post with success without asking
     ``verdict_for`` (or ``current_verdict``) about it."""
+
+
+class TooManyPosts(_Translated, TooManyRequests):
+    """A client over ``FORUM_GUARD_POST_RATE``; ``Retry-After`` says when to post again."""
+
+    description = N_("You are posting too fast. Please wait a moment, then send your post again.")

@@ -42,7 +42,7 @@ from .csrf import csrf_token, setup_csrf
 from .editor import editor_config, editor_message, server_draft
 from .i18n import current_locale
 from .middleware import hold_unheld, normalize_protect, protect_endpoints, refuse_unanswered_blocks
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, rate_limit_storage
 from .responses import exempt_notice
 from .ruleset import open_ruleset, wordlists_folder
 from .state import EXTENSION_KEY, GuardState, guard_state
@@ -170,10 +170,12 @@ class ForumGuard:
             app.config[ConfigKeys.PROTECT] = dict(self._protect)
         setup_csrf(app)
         config = {k: app.config[k] for k in DEFAULTS}
-        try:
-            limiter = RateLimiter.parse(config[ConfigKeys.LIVE_CHECK_RATE])
-        except ValueError as exc:
-            raise ValueError(f"{ConfigKeys.LIVE_CHECK_RATE} = {exc}") from None
+        limiters: dict[str, RateLimiter | None] = {}
+        for key, name in ((ConfigKeys.LIVE_CHECK_RATE, "check"), (ConfigKeys.POST_RATE, "post")):
+            try:
+                limiters[name] = RateLimiter.parse(config[key], name=name)
+            except ValueError as exc:
+                raise ValueError(f"{key} = {exc}") from None
 
         try:
             markup = configured_markup(config)
@@ -192,13 +194,23 @@ class ForumGuard:
         config[ConfigKeys.WORDLISTS] = app.config[ConfigKeys.WORDLISTS] = str(wordlists_folder(configured))
         if ruleset.owns_store and ruleset.store is not None and not config[ConfigKeys.DATABASE_URL]:
             config[ConfigKeys.DATABASE_URL] = ruleset.store.url.render_as_string(hide_password=False)
+        if any(limiters.values()):
+            try:
+                storage = rate_limit_storage(config[ConfigKeys.RATE_LIMIT_STORAGE],
+                                             ruleset.store.engine if ruleset.store is not None else None)
+            except ValueError as exc:
+                raise ValueError(f"{ConfigKeys.RATE_LIMIT_STORAGE} = {exc}") from None
+            for limiter in limiters.values():
+                if limiter is not None:
+                    limiter.use(storage)
         app.extensions[EXTENSION_KEY] = GuardState(
             ext=self,
             source=ruleset.source,
             store=ruleset.store,
             config=config,
             protect=normalize_protect(config[ConfigKeys.PROTECT], markup.value),
-            live_check_limiter=limiter,
+            live_check_limiter=limiters["check"],
+            post_limiter=limiters["post"],
             owns_store=ruleset.owns_store,
             owns_source=ruleset.owns_source,
         )

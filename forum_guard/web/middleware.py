@@ -17,7 +17,8 @@ from .body import json_object, read_form
 from .checks import content_to_store, hold, submit_check, valid_unicode
 from .config import ConfigKeys
 from .csrf import host_protects, require_csrf
-from .errors import DraftRefused, UnansweredBlock
+from .errors import DraftRefused, TooManyPosts, UnansweredBlock
+from .ratelimit import spend_for_body, spend_for_request
 from .responses import blocked_response, call_block_handler, wants_json
 from .state import guard_state
 
@@ -61,6 +62,7 @@ def protect_endpoints() -> ResponseReturnValue | None:
         return None
     if host_protects():
         require_csrf()  # a forged post is refused before a check is spent on it (and before a signal)
+    spend_for_request(state.post_limiter, TooManyPosts)
     body: dict[str, Any] | None = None
     data: MultiDict[str, Any]
     if request.is_json:
@@ -71,6 +73,7 @@ def protect_endpoints() -> ResponseReturnValue | None:
         data = MultiDict(body)
     else:
         data = read_form(fields)
+    spend_for_body(state.post_limiter, TooManyPosts)
 
     verdicts: dict[str, Verdict] = {}
     for name, markup in fields.items():

@@ -69,6 +69,10 @@ def open_ruleset(app: Flask, config: dict[str, Any], *, store: Store | None = No
         owns_store = store is None
         if store is None:
             store = Store(config[ConfigKeys.DATABASE_URL] or default_database_url(app.instance_path))
+        if config.get(ConfigKeys.MAX_KEY_CHARS) is not None:
+            store.max_key_chars = int(config[ConfigKeys.MAX_KEY_CHARS])
+        if config.get(ConfigKeys.COMPILE_BUDGET_MB) is not None:
+            store.compile_budget_mb = int(config[ConfigKeys.COMPILE_BUDGET_MB])
         try:
             if owns_store or not store.exists():  # a host's store (Store(host_engine)) on a fresh database
                 store.ensure_schema()

@@ -35,6 +35,8 @@ class GuardState:
     protect: dict[str, dict[str, str]] = field(default_factory=dict)
     #: the live check's per-client limit (``FORUM_GUARD_LIVE_CHECK_RATE``), None when off
     live_check_limiter: RateLimiter | None = None
+    #: the guarded posts' per-client limit (``FORUM_GUARD_POST_RATE``), None when off
+    post_limiter: RateLimiter | None = None
     #: init_app opened the store itself (so :meth:`ForumGuard.close` closes it; a host's store stays open)
     owns_store: bool = False
     #: init_app made the source itself (so :meth:`ForumGuard.close` stops it)
