@@ -6,8 +6,10 @@ Processes stand for workers here; ``tests/test_gunicorn_limits.py`` runs real gu
 
 from __future__ import annotations
 
+import html
 import io
 import multiprocessing
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -214,6 +216,22 @@ def test_posting_is_limited_per_client(forum: Flask) -> None:
     other = _client(forum, "10.1.0.3")
     assert other.post("/t/1/reply", data={"csrf_token": other.token, "content": "hello there"}).status_code == 302
     assert client.post("/forum-guard/check", json={"content": "hi"}).status_code == 200
+
+
+def test_a_post_over_the_rate_comes_back_to_its_author_intact(forum: Flask) -> None:
+    """The 429 page gives the draft back as typed (leading line break, markup, other fields) in a
+    form that posts it again: a refused draft is never lost."""
+    client = _client(forum, "10.1.0.9")
+    for i in range(3):
+        client.post("/t/1/reply", data={"csrf_token": client.token, "content": f"a fine reply {i}"})
+    draft = '\n<p>my <b>long</b> & careful "reply"</p>'
+    r = client.post("/t/1/reply", data={"csrf_token": client.token, "content": draft, "guest_name": "Ann"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    page = r.get_data(as_text=True)
+    assert TooManyPosts.description in page
+    assert html.unescape(re.search(r'<textarea[^>]*name="content"[^>]*>\n(.*?)</textarea>', page, re.S).group(1)) == draft
+    assert '<input type="hidden" name="guest_name" value="Ann">' in page
+    assert 'action="http://localhost/t/1/reply"' in page
 
 
 def test_forged_posts_spend_nothing(forum: Flask) -> None:

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, g, request
+from flask import Response, g, render_template, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from ..engine.draft.markup import markup_language
@@ -17,7 +17,7 @@ from .body import json_object, read_form
 from .checks import content_to_store, hold, submit_check, valid_unicode
 from .config import ConfigKeys
 from .csrf import host_protects, require_csrf
-from .errors import DraftRefused, TooManyPosts, UnansweredBlock
+from .errors import DraftRefused, TooManyPosts, UnansweredBlock, translated
 from .ratelimit import spend_for_body, spend_for_request
 from .responses import blocked_response, call_block_handler, wants_json
 from .state import guard_state
@@ -62,7 +62,10 @@ def protect_endpoints() -> ResponseReturnValue | None:
         return None
     if host_protects():
         require_csrf()  # a forged post is refused before a check is spent on it (and before a signal)
-    spend_for_request(state.post_limiter, TooManyPosts)
+    try:
+        spend_for_request(state.post_limiter, TooManyPosts)
+    except TooManyPosts as exc:
+        return _too_fast(exc, fields)
     body: dict[str, Any] | None = None
     data: MultiDict[str, Any]
     if request.is_json:
@@ -73,7 +76,10 @@ def protect_endpoints() -> ResponseReturnValue | None:
         data = MultiDict(body)
     else:
         data = read_form(fields)
-    spend_for_body(state.post_limiter, TooManyPosts)
+    try:
+        spend_for_body(state.post_limiter, TooManyPosts)
+    except TooManyPosts as exc:
+        return _too_fast(exc, fields)
 
     verdicts: dict[str, Verdict] = {}
     for name, markup in fields.items():
@@ -109,6 +115,21 @@ def protect_endpoints() -> ResponseReturnValue | None:
                 form.setlist(name, [content_to_store(verdict)])
             request.form = ImmutableMultiDict(form)
     return None
+
+
+def _too_fast(exc: TooManyPosts, fields: Mapping[str, str]) -> ResponseReturnValue:
+    """A form post over the posting rate: 429 with ``Retry-After``, and the page gives every field
+    back as typed (the body is read for that, never checked), so the poster loses nothing and
+    sends it again later. JSON clients get the error as JSON."""
+    if wants_json():
+        raise exc
+    form = read_form(fields)
+    page = render_template(
+        "forum_guard/too_fast.html", message=translated(exc.description or ""),
+        fields=[(name, valid_unicode(form.get(name, "")) if isinstance(form.get(name), str) else "", markup)
+                for name, markup in fields.items()],
+        hidden=[(k, v) for k, v in form.items(multi=True) if k not in fields], action_url=request.url)
+    return page, 429, {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
 
 
 def hold_unheld(response: Response) -> Response:
