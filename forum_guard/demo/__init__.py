@@ -187,8 +187,8 @@ posting is refused with your draft intact;</li>
 </ul>
 <p>Guests may post too; sign up to become a member.</p>"""),
     ("Travel tips and real support", """
-<p>Share the places you loved and the ones you would skip. Links to shady "verified tips" sites need a
-moderator's approval before anyone else sees them.</p>"""),
+<p>Share the places you loved and the ones you would skip. Posts that sound like spam ("verified travel
+tips") wait for a moderator's approval before anyone else sees them; links to known spam sites are refused.</p>"""),
     ("Show us your emoji", """
 <p>Emoji are welcome 🎉 — up to 75 in one post. Try pasting more than that 😄</p>"""),
 ]
