@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from conftest import TEST_WORDLISTS, close_app, csrf_token, demo_config
 from flask import Flask
-from flask.testing import FlaskClient
 from test_demo import moderator, posts, reply, text_of
 
 from forum_guard.demo import create_app

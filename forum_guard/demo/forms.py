@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from forum_guard.web.validators import NoBannedTerms
 
-__all__ = ["DecisionForm", "GroupForm", "ReplyForm", "SignInForm", "SignUpForm", "TopicForm"]
+__all__ = ["DecisionForm", "GroupForm", "ProfileForm", "ReplyForm", "SignInForm", "SignUpForm", "TopicForm"]
 
 
 class ReplyForm(FlaskForm):
@@ -37,6 +37,12 @@ class SignUpForm(FlaskForm):
     ])
     password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField("Repeat the password", validators=[EqualTo("password", message="The passwords differ.")])
+
+
+class ProfileForm(FlaskForm):
+    """A member's signature, shown under their posts (checked by the guard in the view)."""
+
+    signature = StringField("Signature", validators=[Optional(), Length(max=200)])
 
 
 class SignInForm(FlaskForm):

@@ -6,6 +6,8 @@ The three ways to guard a post, each used once here:
   a blocked reply never reaches :func:`reply`, :func:`blocked` renders the topic again with a 422;
 - new topics: the ``NoBannedTerms`` validator on the form (:class:`~.forms.TopicForm`);
 - member names: an explicit ``guard.check_field`` call in :func:`signup`.
+
+Guest names and signatures are plain text a reader sees too: :mod:`.names` checks them.
 """
 
 from __future__ import annotations
@@ -45,8 +47,9 @@ from forum_guard.web import (
     hold,
 )
 
-from .forms import DecisionForm, GroupForm, ReplyForm, SignInForm, SignUpForm, TopicForm
+from .forms import DecisionForm, GroupForm, ProfileForm, ReplyForm, SignInForm, SignUpForm, TopicForm
 from .models import PENDING, PUBLISHED, REJECTED, Draft, Post, Topic, User, count_published, db
+from .names import NameRefused, checked_name, checked_text, owner_of_lookalike
 
 __all__ = ["bp", "current_user", "guard"]
 
@@ -236,10 +239,13 @@ def reply(topic_id: int) -> Any:
     verdict = current_verdict("content")
     assert verdict is not None
     user = current_user()
+    guest_name = _guest_name(form)
+    if form.guest_name.errors:
+        return render_topic(topic, form, status=422)
     post = Post(
         topic=topic,
         author=user,
-        guest_name=None if user else (form.guest_name.data or "").strip() or None,
+        guest_name=guest_name,
         content=form.content.data,
         status=PUBLISHED if verdict.action.published else PENDING,
         flagged=verdict.action is Action.FLAG,
@@ -255,7 +261,9 @@ def reply(topic_id: int) -> Any:
 @bp.route("/new", methods=["GET", "POST"])
 def new_topic() -> Any:
     form = TopicForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    guest_name = _guest_name(form) if valid else None
+    if valid and not form.guest_name.errors:
         # The validators checked both fields; their verdicts say what to store and whether to hold.
         title_verdict = current_verdict("title")
         content_verdict = current_verdict("content")
@@ -267,7 +275,7 @@ def new_topic() -> Any:
         post = Post(
             topic=topic,
             author=user,
-            guest_name=None if user else (form.guest_name.data or "").strip() or None,
+            guest_name=guest_name,
             content=content_to_store(content_verdict),
             status=status,
             flagged=worst.action is Action.FLAG,
@@ -279,6 +287,21 @@ def new_topic() -> Any:
         _posted(post, worst, "topic")
         return redirect(url_for("forum.topic", topic_id=topic.id))
     return render_template("demo/new_topic.html", form=form), 422 if form.is_submitted() else 200
+
+
+def _guest_name(form: ReplyForm | TopicForm) -> str | None:
+    """The guest's display name after the guard and the look-alike test (None for members and
+    guests who gave none); a refused name becomes the field's error."""
+    if current_user() is not None:
+        return None
+    name = " ".join((form.guest_name.data or "").split())
+    if not name:
+        return None
+    try:
+        return checked_name(name)
+    except NameRefused as exc:
+        form.guest_name.errors = [*form.guest_name.errors, str(exc)]
+        return None
 
 
 def _reason(*verdicts: Verdict) -> str | None:
@@ -319,11 +342,13 @@ def signup() -> Any:
     if form.validate_on_submit():
         # The third way: an explicit check in the view. Names are plain text.
         verdict = guard.check_field(form.name, html=False)
-        name = form.name.data.strip()
+        name = " ".join(form.name.data.split())
         if verdict.blocked or verdict.action is Action.REQUIRE_APPROVAL:
             form.name.errors.append("That name is not allowed. Please choose another.")
-        elif db().scalar(select(User).where(func.lower(User.name) == name.lower())) is not None:
-            form.name.errors.append("That name is taken.")
+        elif (owner := owner_of_lookalike(name)) is not None:
+            # the same name in another case, or one that reads the same: m0derator, mоderator (Cyrillic о)
+            form.name.errors.append("That name is taken." if owner.lower() == name.lower()
+                                    else f"That name looks too much like {owner!r}. Please choose another.")
         else:
             user = User(name=name, password_hash=generate_password_hash(form.password.data), group="new")
             db().add(user)
@@ -334,6 +359,36 @@ def signup() -> Any:
                   f"{current_app.config['DEMO_PROMOTE_AFTER']} posts you become a member.", "success")
             return redirect(_safe_next(url_for("forum.index")))
     return render_template("demo/signup.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.route("/u/<id:user_id>", methods=["GET", "POST"])
+def profile(user_id: int) -> Any:
+    """A member's page: join date, post count, signature (which only they may edit)."""
+    member = db().get(User, user_id)
+    if member is None:
+        abort(404)
+    own = current_user() is member
+    if request.method == "POST" and not own:
+        abort(403)
+    form = ProfileForm(obj=member) if own else None
+    if form is not None and form.is_submitted():
+        if form.validate():
+            try:
+                signature = " ".join((form.signature.data or "").split())
+                member.signature = checked_text(signature, what="signature") if signature else None
+            except NameRefused as exc:
+                form.signature.errors = [*form.signature.errors, str(exc)]
+            else:
+                db().commit()
+                flash("Your signature has been saved.", "success")
+                return redirect(url_for("forum.profile", user_id=member.id))
+        return render_profile(member, form), 422
+    return render_profile(member, form)
+
+
+def render_profile(member: User, form: ProfileForm | None) -> str:
+    return render_template("demo/profile.html", member=member, form=form,
+                           post_count=count_published(db(), member))
 
 
 @bp.route("/signin", methods=["GET", "POST"])
