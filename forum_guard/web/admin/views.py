@@ -146,9 +146,12 @@ def _preview(name: str, candidates: list[Term]) -> dict[str, Any]:
     per_term = []
     for t in candidates:
         existing = [r.list for r in store.find_terms(t)]
-        per_term.append({"term": t, "hits": hits.get(t.pattern, []), "in_lists": existing})
+        per_term.append({"term": t, "hits": hits.get(t.pattern, []), "in_lists": existing,
+                         "present": name in existing})
+    # what "Save" would add: a term already in this list is not offered again
+    to_save = [p for p in per_term if not p["present"]]
     return {"preview": per_term, "impact": impact, "posts_from": posts_from, "dictionary_size": len(words),
-            "hits_total": sum(len(v) for v in hits.values())}
+            "hits_total": sum(len(v) for v in hits.values()), "to_save": to_save}
 
 
 def _parse_candidates(text: str, kind: ListKind) -> tuple[list[Term], list[str]]:
