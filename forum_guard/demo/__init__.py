@@ -9,6 +9,7 @@ editor shipped with the package).
 
 from __future__ import annotations
 
+import gettext
 import os
 import secrets
 import sys
@@ -78,6 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["DEMO_MARKUP"] = markup_language(app.config["DEMO_MARKUP"]).value
     app.config.setdefault(ConfigKeys.MARKUP, app.config["DEMO_MARKUP"])
     app.add_template_filter(post_html)
+    app.add_template_global(demo_ngettext)
     app.jinja_env.globals["demo_rich_editor"] = app.config["DEMO_MARKUP"] == "html"
 
     csrf.init_app(app)
@@ -118,6 +120,11 @@ def _text_json_fields() -> Response | None:
     for key, value in body.items():
         body[key] = valid_unicode(value)
     return None
+
+
+def demo_ngettext(singular: str, plural: str, n: int) -> str:
+    """The plural form for ``n`` (``gettext.ngettext``) with ``%(num)d`` filled in: "1 post", "2 posts"."""
+    return gettext.ngettext(singular, plural, n) % {"num": n}
 
 
 def post_html(content: str) -> Markup:

@@ -13,6 +13,7 @@ Guest names and signatures are plain text a reader sees too: :mod:`.names` check
 from __future__ import annotations
 
 import contextlib
+import gettext
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -355,8 +356,10 @@ def signup() -> Any:
             db().commit()
             session.clear()
             session["user_id"] = user.id
-            flash(f"Welcome, {user.name}! You are a new member; after "
-                  f"{current_app.config['DEMO_PROMOTE_AFTER']} posts you become a member.", "success")
+            after = current_app.config["DEMO_PROMOTE_AFTER"]
+            flash(gettext.ngettext("Welcome, %(name)s! You are a new member; after %(num)d post you become a member.",
+                                   "Welcome, %(name)s! You are a new member; after %(num)d posts you become a member.",
+                                   after) % {"name": user.name, "num": after}, "success")
             return redirect(_safe_next(url_for("forum.index")))
     return render_template("demo/signup.html", form=form), 422 if form.is_submitted() else 200
 

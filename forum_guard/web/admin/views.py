@@ -4,6 +4,7 @@ moderator and CSRF checks."""
 
 from __future__ import annotations
 
+import gettext
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -192,8 +193,9 @@ def terms_add(name: str) -> ResponseReturnValue:
     result = store.add_terms(name, candidates, actor=actor(), origin="admin")
     rules_changed(result.version, f"term.add {name}")
     if result.added:
-        flash(f"Added {len(result.added)} term(s) to {name}: " + ", ".join(t.to_line() for t in result.added[:20]),
-              "ok")
+        added = gettext.ngettext("Added %(num)d term to %(name)s: ", "Added %(num)d terms to %(name)s: ",
+                                 len(result.added)) % {"num": len(result.added), "name": name}
+        flash(added + ", ".join(t.to_line() for t in result.added[:20]), "ok")
     if result.skipped:
         flash("Already in the list: " + ", ".join(t.to_line() for t in result.skipped[:20]), "info")
     return redirect(url_for(".terms", name=name))
