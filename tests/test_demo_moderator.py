@@ -138,3 +138,61 @@ def test_the_admin_page_does_not_offer_to_save_a_term_already_there(mod: FlaskCl
     # one new and one old: only the new one is counted
     r = mod.post(f"{A}/lists/rude/terms", data={"terms": "ass\nglorp", "csrf_token": token(mod)})
     assert ">Save 1 term</button>" in text(r)
+
+
+def test_demo_reset_moderator_sets_a_new_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import MODERATOR_PASSWORD, close_app, demo_config
+    from test_demo import sign_in
+
+    from forum_guard.cli import main
+    from forum_guard.demo import create_app
+
+    monkeypatch.setenv("FORUM_GUARD_DEMO_INSTANCE", str(tmp_path / "elsewhere"))  # restored afterwards
+    monkeypatch.delenv("DEMO_MODERATOR_PASSWORD", raising=False)
+    monkeypatch.setenv("FORUM_GUARD_WORDLISTS", str(tmp_path / "wordlists"))
+    config = demo_config(tmp_path)  # writes the word lists; the instance is tmp_path/instance
+    app = create_app(config)  # the first run: the moderator has MODERATOR_PASSWORD
+    close_app(app)
+    r = CliRunner().invoke(main, ["demo", "--reset-moderator", "--instance", str(tmp_path / "instance")],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    match = re.search(r"name: (\S+)\s+password: (\S+)", r.stderr)
+    assert match and match.group(1) == "moderator"
+    new_password = match.group(2)
+    app = create_app(config)
+    try:
+        assert sign_in(app.test_client(), "moderator", MODERATOR_PASSWORD).status_code == 422
+        assert sign_in(app.test_client(), "moderator", new_password).status_code == 302
+    finally:
+        close_app(app)
+    monkeypatch.setenv("DEMO_MODERATOR_PASSWORD", "chosen-by-me-123")
+    r = CliRunner().invoke(main, ["demo", "--reset-moderator", "--instance", str(tmp_path / "instance")])
+    assert r.exit_code == 0 and "password: chosen-by-me-123" in r.stderr
+
+
+def test_a_moderator_sees_only_the_exemption_with_what_would_have_happened(tmp_path: Path) -> None:
+    from conftest import close_app, demo_config
+    from test_demo import moderator, reply
+
+    from forum_guard.demo import create_app
+
+    app = create_app(demo_config(tmp_path))
+    try:
+        mod = moderator(app)
+        token = csrf_token_of(mod)
+        data = mod.post("/forum-guard/check", json={"content": "<p>fuck</p>", "html": True},
+                        headers={"X-CSRFToken": token}).get_json()
+        assert data["exempt"] is True and data["messages"] == []
+        assert "would be: blocked" in data["exempt_notice"]
+        r = reply(mod, "<p>fuck this spam, removed</p>")
+        page = mod.get(r.headers["Location"]).get_data(as_text=True)
+        assert "You are a moderator" in page and "would be: blocked" in page
+        assert "Please edit your content" not in page
+    finally:
+        close_app(app)
+
+
+def csrf_token_of(client: FlaskClient) -> str:
+    from conftest import csrf_token
+
+    return csrf_token(client, "/t/1")

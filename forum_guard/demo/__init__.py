@@ -31,10 +31,11 @@ from forum_guard.engine.draft import markup_language, sanitize
 from forum_guard.web import ConfigKeys, valid_unicode
 from forum_guard.web.admin import init_admin
 
+from . import uploads as _uploads  # noqa: F401 (its routes are on bp)
 from .models import PUBLISHED, Post, Topic, User, db, init_db
 from .views import bp, guard, on_queue_decided
 
-__all__ = ["create_app", "run"]
+__all__ = ["create_app", "reset_moderator_password", "run"]
 
 csrf = CSRFProtect()
 
@@ -50,6 +51,8 @@ DEFAULTS: dict[str, Any] = {
     "DEMO_SEED": True,
     #: Print the moderator's credentials when the account is created.
     "DEMO_ANNOUNCE": True,
+    #: Largest image upload in bytes (PNG, JPEG, GIF, WebP; stored in instance/uploads/).
+    "DEMO_UPLOAD_MAX_BYTES": 1024 * 1024,
     #: What posts are written in: "html" (the rich editor; the sanitized HTML is stored), or
     #: "markdown" / "bbcode" (a plain textarea; posts are stored as typed and rendered when shown).
     #: Sets ``FORUM_GUARD_MARKUP`` unless that is set too.
@@ -61,9 +64,10 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(test_config: Mapping[str, Any] | None = None, *, overrides: Mapping[str, Any] | None = None) -> Flask:
     """The demo forum's app factory. ``test_config`` overrides everything (tests pass
-    ``{"TESTING": True, ...}``); otherwise ``instance/config.py`` is read when it exists."""
+    ``{"TESTING": True, ...}``); otherwise ``instance/config.py`` is read when it exists, then
+    ``overrides``."""
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=(test_config or {}).get("INSTANCE_PATH") or os.environ.get("FORUM_GUARD_DEMO_INSTANCE"))
     app.config.from_mapping(DEFAULTS)
@@ -71,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
+    app.config.from_mapping(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
@@ -205,6 +210,27 @@ def _seed(author: User) -> None:
     for title, html in SEED_TOPICS:
         topic = Topic(title=title, status=PUBLISHED)
         db().add_all([topic, Post(topic=topic, author=author, content=html.strip(), status=PUBLISHED)])
+
+
+def reset_moderator_password(instance_path: str | None = None, password: str | None = None) -> tuple[str, str]:
+    """Set a new password on the demo's moderator account (``password``, else a random one) and
+    return the account's name and the password. The account is created if there is none."""
+    if instance_path:
+        os.environ["FORUM_GUARD_DEMO_INSTANCE"] = str(Path(instance_path).resolve())
+    app = create_app(overrides={"DEMO_ANNOUNCE": False, "DEMO_SEED": False})
+    password = password or secrets.token_urlsafe(12)
+    with app.app_context():
+        session = db()
+        moderator = session.scalar(select(User).where(User.group == "moderator").order_by(User.id))
+        assert moderator is not None  # create_app made one on an empty database
+        moderator.password_hash = generate_password_hash(password)
+        session.commit()
+        name = moderator.name
+    guard.close(app)
+    engine = app.extensions.get("demo_engine")
+    if engine is not None:
+        engine.dispose()
+    return name, password
 
 
 def run(host: str = "127.0.0.1", port: int = 5000, *, debug: bool = False, instance_path: str | None = None) -> None:
