@@ -14,6 +14,7 @@ import os
 import secrets
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "DEMO_SEED": True,
     #: Print the moderator's credentials when the account is created.
     "DEMO_ANNOUNCE": True,
+    #: Topics on a page of the index, and posts on a page of a topic.
+    "DEMO_TOPICS_PER_PAGE": 20,
+    "DEMO_POSTS_PER_PAGE": 20,
     #: Largest image upload in bytes (PNG, JPEG, GIF, WebP; stored in instance/uploads/).
     "DEMO_UPLOAD_MAX_BYTES": 1024 * 1024,
     #: What posts are written in: "html" (the rich editor; the sanitized HTML is stored), or
@@ -85,6 +89,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, overrides: Mappi
     app.config.setdefault(ConfigKeys.MARKUP, app.config["DEMO_MARKUP"])
     app.add_template_filter(post_html)
     app.add_template_global(demo_ngettext)
+    app.add_template_filter(ago)
     app.jinja_env.globals["demo_rich_editor"] = app.config["DEMO_MARKUP"] == "html"
 
     csrf.init_app(app)
@@ -130,6 +135,25 @@ def _text_json_fields() -> Response | None:
 def demo_ngettext(singular: str, plural: str, n: int) -> str:
     """The plural form for ``n`` (``gettext.ngettext``) with ``%(num)d`` filled in: "1 post", "2 posts"."""
     return gettext.ngettext(singular, plural, n) % {"num": n}
+
+
+def ago(when: datetime, now: datetime | None = None) -> str:
+    """A stored UTC time as people say it: "just now", "5 minutes ago", "yesterday", "3 days ago";
+    older than 30 days, the date."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    seconds = int((now - when).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for size, one, many in ((3600, "%(num)d minute ago", "%(num)d minutes ago"),
+                            (86400, "%(num)d hour ago", "%(num)d hours ago")):
+        if seconds < size:
+            return demo_ngettext(one, many, seconds // (size // (60 if size == 3600 else 24)))
+    days = seconds // 86400
+    if days == 1:
+        return "yesterday"
+    if days < 30:
+        return demo_ngettext("%(num)d day ago", "%(num)d days ago", days)
+    return when.strftime("%d %b %Y")
 
 
 def post_html(content: str) -> Markup:

@@ -73,6 +73,8 @@ class Post(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     queue_id: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=_now)
+    #: when the author last edited it
+    edited_at: Mapped[datetime | None] = mapped_column()
 
     topic: Mapped[Topic] = relationship(back_populates="posts")
     author: Mapped[User | None] = relationship(back_populates="posts")

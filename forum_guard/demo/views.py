@@ -16,6 +16,8 @@ import contextlib
 import gettext
 import re
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -32,6 +34,7 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -48,7 +51,17 @@ from forum_guard.web import (
     hold,
 )
 
-from .forms import DecisionForm, GroupForm, ProfileForm, ReplyForm, SignInForm, SignUpForm, TopicForm
+from .forms import (
+    DecisionForm,
+    EditForm,
+    GroupForm,
+    ProfileForm,
+    ReplyForm,
+    ReportForm,
+    SignInForm,
+    SignUpForm,
+    TopicForm,
+)
 from .models import PENDING, PUBLISHED, REJECTED, Draft, Post, Topic, User, count_published, db
 from .names import NameRefused, checked_name, checked_text, owner_of_lookalike
 
@@ -83,7 +96,7 @@ def author_name() -> str | None:
 
 
 #: the editors of this forum: one per topic's reply form, and the new-topic form
-DRAFT_KEY = re.compile(r"reply-\d{1,10}|new-topic")
+DRAFT_KEY = re.compile(r"(?:reply|edit)-\d{1,19}|new-topic")
 
 
 @guard.recent_posts_loader
@@ -127,7 +140,8 @@ def _inject() -> dict[str, Any]:
     if user is not None and user.is_moderator and "forum_guard_admin" in current_app.blueprints:
         admin_url = url_for("forum_guard_admin.index")
     # the actions, for their own wording in the templates ("held for approval")
-    return {"user": user, "pending_count": pending, "admin_url": admin_url,
+    return {"user": user, "pending_count": pending, "admin_url": admin_url, "can_edit": can_edit,
+            "report_form": ReportForm(formdata=None),
             "held": Action.REQUIRE_APPROVAL, "flagged": Action.FLAG}
 
 
@@ -177,6 +191,21 @@ def _topic_or_404(topic_id: int) -> Topic:
 # --- pages --------------------------------------------------------------------------------------
 
 
+class Page:
+    """One page of a list: its items, its number (from 1) and how many pages there are."""
+
+    def __init__(self, items: list[Any], number: int, per_page: int) -> None:
+        self.pages = max(1, -(-len(items) // per_page))
+        self.number = min(max(number, 1), self.pages)
+        self.items = items[(self.number - 1) * per_page:self.number * per_page]
+        self.total = len(items)
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and len(raw) < 7 else 1
+
+
 @bp.get("/")
 def index() -> Any:
     topics = db().scalars(select(Topic).order_by(Topic.id.desc())).all()
@@ -187,17 +216,58 @@ def index() -> Any:
         visible = [p for p in topic.posts if p.status == PUBLISHED]
         last = visible[-1] if visible else (topic.posts[0] if topic.posts else None)
         rows.append({"topic": topic, "replies": max(len(visible) - 1, 0), "last": last})
-    return render_template("demo/index.html", rows=rows)
+    page = Page(rows, _page_arg(), current_app.config["DEMO_TOPICS_PER_PAGE"])
+    return render_template("demo/index.html", rows=page.items, page=page)
 
 
-def render_topic(topic: Topic, form: ReplyForm, status: int = 200) -> Any:
+def render_topic(topic: Topic, form: ReplyForm, status: int = 200, page_number: int | None = None) -> Any:
     posts = [p for p in topic.posts if can_see(p)]
-    return render_template("demo/topic.html", topic=topic, posts=posts, form=form), status
+    per_page = current_app.config["DEMO_POSTS_PER_PAGE"]
+    # a re-shown reply form (422) is on the last page, where the reply would go
+    page = Page(posts, page_number or (_page_arg() if status == 200 else 10**6), per_page)
+    return render_template("demo/topic.html", topic=topic, posts=page.items, page=page, form=form,
+                           post_counts=_post_counts(page.items)), status
+
+
+def _post_counts(posts: list[Post]) -> dict[int, int]:
+    """Published posts of each member on the page, in one query."""
+    ids = {p.author_id for p in posts if p.author_id is not None}
+    if not ids:
+        return {}
+    rows = db().execute(select(Post.author_id, func.count(Post.id)).where(
+        Post.author_id.in_(ids), Post.status == PUBLISHED).group_by(Post.author_id))
+    return {int(a): int(n) for a, n in rows if a is not None}
+
+
+def page_of(post: Post) -> int:
+    """The page of its topic a post is on."""
+    posts = [p.id for p in post.topic.posts if can_see(p)]
+    index = posts.index(post.id) if post.id in posts else len(posts) - 1
+    return index // current_app.config["DEMO_POSTS_PER_PAGE"] + 1
 
 
 @bp.get("/t/<id:topic_id>")
 def topic(topic_id: int) -> Any:
-    return render_topic(_topic_or_404(topic_id), ReplyForm())
+    topic = _topic_or_404(topic_id)
+    form = ReplyForm()
+    quoted = request.args.get("quote", "")
+    if quoted.isdigit() and len(quoted) < 19 and not form.content.data:
+        post = db().get(Post, int(quoted))
+        if post is not None and post.topic_id == topic.id and can_see(post):
+            form.content.data = quote_of(post)
+    return render_topic(topic, form)
+
+
+def quote_of(post: Post) -> str:
+    """A post quoted in the forum's markup, with a line saying who wrote it, for a reply to start with."""
+    markup = current_app.config["DEMO_MARKUP"]
+    if markup == "markdown":
+        body = "\n".join("> " + line for line in post.content.splitlines())
+        return f"> **{post.author_name} wrote:**\n>\n{body}\n\n"
+    if markup == "bbcode":
+        return f"[quote={post.author_name}]{post.content}[/quote]\n"
+    return str(Markup('<blockquote><p><strong>{} wrote:</strong></p>{}</blockquote><p></p>').format(
+        post.author_name, Markup(post.content)))
 
 
 @guard.block_handler
@@ -220,9 +290,9 @@ def _posted(post: Post, verdict: Verdict, what: str) -> None:
     if post.status == PENDING:
         flash(f"Your {what} needs a moderator's approval. It will be visible to everyone once approved.", "warning")
     elif verdict.action is Action.CENSOR:
-        flash(f"Your {what} has been posted. Some words were replaced.", "success")
+        flash(f"Your {what} has been {'saved' if what == 'edit' else 'posted'}. Some words were replaced.", "success")
     else:
-        flash(f"Your {what} has been posted.", "success")
+        flash(f"Your {what} has been {'saved' if what == 'edit' else 'posted'}.", "success")
     user = current_user()
     if user is not None and post.status == PUBLISHED:
         _maybe_promote(user)
@@ -256,7 +326,71 @@ def reply(topic_id: int) -> Any:
     db().add(post)
     db().commit()
     _posted(post, verdict, "reply")
-    return redirect(url_for("forum.topic", topic_id=topic.id, _anchor=f"post-{post.id}"))
+    return redirect(url_for("forum.topic", topic_id=topic.id, page=page_of(post), _anchor=f"post-{post.id}"))
+
+
+def can_edit(post: Post) -> bool:
+    """Authors edit their own posts (a guest within their session); moderators edit any."""
+    user = current_user()
+    return post.status != REJECTED and ((user is not None and user.is_moderator) or _own(post))
+
+
+@bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
+def edit_post(post_id: int) -> Any:
+    """Edit a post: checked again like a new one, with the same notice; an edit that now needs
+    approval hides the post until a moderator approves it."""
+    post = db().get(Post, post_id)
+    if post is None or not can_see(post):
+        abort(404)
+    if not can_edit(post):
+        abort(403)
+    form = EditForm(data={"content": post.content})
+    if form.validate_on_submit():
+        verdict = current_verdict("content")
+        assert verdict is not None
+        if form.content.data == post.content and post.status == PUBLISHED:
+            flash("Nothing changed.", "success")
+            return redirect(url_for("forum.topic", topic_id=post.topic_id, page=page_of(post), _anchor=f"post-{post.id}"))
+        post.content = content_to_store(verdict)
+        post.edited_at = _utcnow()
+        post.action = verdict.action.value
+        post.reason = _reason(verdict)
+        post.flagged = verdict.action is Action.FLAG
+        post.status = PUBLISHED if verdict.action.published else PENDING
+        if post.is_first:
+            post.topic.status = post.status
+        db().commit()
+        _posted(post, verdict, "edit")
+        return redirect(url_for("forum.topic", topic_id=post.topic_id, page=page_of(post), _anchor=f"post-{post.id}"))
+    return render_template("demo/edit.html", form=form, post=post), 422 if form.is_submitted() else 200
+
+
+@bp.post("/p/<id:post_id>/report")
+def report_post(post_id: int) -> Any:
+    """Report a post to the moderators: it joins the same queue as the posts the filter flagged."""
+    post = db().get(Post, post_id)
+    if post is None or not can_see(post):
+        abort(404)
+    form = ReportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = current_user()
+    who = user.name if user else "a guest"
+    note = f"reported by {who}" + (f": {' '.join(form.reason.data.split())}" if form.reason.data else "")
+    reported = session.get("reported", [])
+    if post.id in reported:
+        flash("You have reported this post already; the moderators will look at it.", "info")
+    else:
+        post.flagged = True
+        post.reason = "; ".join(filter(None, [post.reason, note]))
+        if post.status == PUBLISHED:
+            checked = current_guard().check(post.content, markup=current_app.config["DEMO_MARKUP"])
+            post.queue_id = hold(replace(checked, action=Action.FLAG), post.content, ref=f"post:{post.id}",
+                                 author=post.author_name if post.author else f"{post.author_name} (guest)")
+        db().commit()
+        session["reported"] = [*reported, post.id][-100:]
+        flash("Thank you: the moderators will look at this post.", "success")
+    return redirect(url_for("forum.topic", topic_id=post.topic_id, page=page_of(post), _anchor=f"post-{post.id}"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -288,6 +422,10 @@ def new_topic() -> Any:
         _posted(post, worst, "topic")
         return redirect(url_for("forum.topic", topic_id=topic.id))
     return render_template("demo/new_topic.html", form=form), 422 if form.is_submitted() else 200
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _guest_name(form: ReplyForm | TopicForm) -> str | None:
