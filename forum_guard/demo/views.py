@@ -281,7 +281,7 @@ def blocked(verdicts: dict[str, Verdict]) -> Any:
 def _posted(post: Post, verdict: Verdict, what: str) -> None:
     """Queue and tell the author what happened to a saved post."""
     if verdict.action.queued:
-        author = None if post.author_id else f"{post.author_name} (guest)"
+        author = None if post.author_id else post.author_name  # the queue shows the group beside it
         post.queue_id = hold(verdict, post.content, ref=f"post:{post.id}", author=author)
     if post.author_id is None:
         session["guest_posts"] = [*session.get("guest_posts", []), post.id][-50:]
@@ -386,7 +386,7 @@ def report_post(post_id: int) -> Any:
         if post.status == PUBLISHED:
             checked = current_guard().check(post.content, markup=current_app.config["DEMO_MARKUP"])
             post.queue_id = hold(replace(checked, action=Action.FLAG), post.content, ref=f"post:{post.id}",
-                                 author=post.author_name if post.author else f"{post.author_name} (guest)")
+                                 author=post.author_name)
         db().commit()
         session["reported"] = [*reported, post.id][-100:]
         flash("Thank you: the moderators will look at this post.", "success")
