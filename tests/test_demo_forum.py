@@ -130,3 +130,13 @@ def test_relative_dates_post_counts_and_join_dates(app: Flask, client: FlaskClie
     assert "1 post<br>" in article and "Joined" in article and "just now" in article
     reply(client, "<p>two</p>")
     assert "2 posts<br>" in client.get("/t/1").get_data(as_text=True)
+
+
+def test_the_address_of_a_refused_reply_opened_again_is_the_reply_form(app: Flask, client: FlaskClient) -> None:
+    r = reply(client, "<p>fuck</p>")
+    assert r.status_code == 422
+    again = client.get("/t/1/reply")  # Enter in the address bar of the 422 page
+    assert again.status_code == 302 and again.headers["Location"].startswith("/t/1?page=")
+    assert again.headers["Location"].endswith("#reply")
+    assert client.get(again.headers["Location"]).status_code == 200
+    assert client.get("/t/999/reply").status_code == 404

@@ -299,6 +299,15 @@ def _posted(post: Post, verdict: Verdict, what: str) -> None:
     db().commit()
 
 
+@bp.get("/t/<id:topic_id>/reply")
+def reply_page(topic_id: int) -> Any:
+    """The address a refused reply was shown at, opened again (Enter in the address bar, a
+    bookmark): the topic's reply form, rather than "405 Method Not Allowed"."""
+    topic = _topic_or_404(topic_id)
+    last = Page([p for p in topic.posts if can_see(p)], 10**6, current_app.config["DEMO_POSTS_PER_PAGE"]).number
+    return redirect(url_for("forum.topic", topic_id=topic.id, page=last, _anchor="reply"))
+
+
 @bp.post("/t/<id:topic_id>/reply")
 def reply(topic_id: int) -> Any:
     topic = _topic_or_404(topic_id)
