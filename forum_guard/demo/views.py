@@ -239,6 +239,12 @@ def _post_counts(posts: list[Post]) -> dict[int, int]:
     return {int(a): int(n) for a, n in rows if a is not None}
 
 
+def _page_param(post: Post) -> int | None:
+    """The ``page`` of a link to a post: None on the first page, so its address stays /t/N."""
+    number = page_of(post)
+    return number if number > 1 else None
+
+
 def page_of(post: Post) -> int:
     """The page of its topic a post is on."""
     posts = [p.id for p in post.topic.posts if can_see(p)]
@@ -305,7 +311,7 @@ def reply_page(topic_id: int) -> Any:
     bookmark): the topic's reply form, rather than "405 Method Not Allowed"."""
     topic = _topic_or_404(topic_id)
     last = Page([p for p in topic.posts if can_see(p)], 10**6, current_app.config["DEMO_POSTS_PER_PAGE"]).number
-    return redirect(url_for("forum.topic", topic_id=topic.id, page=last, _anchor="reply"))
+    return redirect(url_for("forum.topic", topic_id=topic.id, page=last if last > 1 else None, _anchor="reply"))
 
 
 @bp.post("/t/<id:topic_id>/reply")
@@ -335,7 +341,7 @@ def reply(topic_id: int) -> Any:
     db().add(post)
     db().commit()
     _posted(post, verdict, "reply")
-    return redirect(url_for("forum.topic", topic_id=topic.id, page=page_of(post), _anchor=f"post-{post.id}"))
+    return redirect(url_for("forum.topic", topic_id=topic.id, page=_page_param(post), _anchor=f"post-{post.id}"))
 
 
 def can_edit(post: Post) -> bool:
@@ -359,7 +365,7 @@ def edit_post(post_id: int) -> Any:
         assert verdict is not None
         if form.content.data == post.content and post.status == PUBLISHED:
             flash("Nothing changed.", "success")
-            return redirect(url_for("forum.topic", topic_id=post.topic_id, page=page_of(post), _anchor=f"post-{post.id}"))
+            return redirect(url_for("forum.topic", topic_id=post.topic_id, page=_page_param(post), _anchor=f"post-{post.id}"))
         post.content = content_to_store(verdict)
         post.edited_at = _utcnow()
         post.action = verdict.action.value
@@ -370,7 +376,7 @@ def edit_post(post_id: int) -> Any:
             post.topic.status = post.status
         db().commit()
         _posted(post, verdict, "edit")
-        return redirect(url_for("forum.topic", topic_id=post.topic_id, page=page_of(post), _anchor=f"post-{post.id}"))
+        return redirect(url_for("forum.topic", topic_id=post.topic_id, page=_page_param(post), _anchor=f"post-{post.id}"))
     return render_template("demo/edit.html", form=form, post=post), 422 if form.is_submitted() else 200
 
 
@@ -399,7 +405,7 @@ def report_post(post_id: int) -> Any:
         db().commit()
         session["reported"] = [*reported, post.id][-100:]
         flash("Thank you: the moderators will look at this post.", "success")
-    return redirect(url_for("forum.topic", topic_id=post.topic_id, page=page_of(post), _anchor=f"post-{post.id}"))
+    return redirect(url_for("forum.topic", topic_id=post.topic_id, page=_page_param(post), _anchor=f"post-{post.id}"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
