@@ -162,3 +162,47 @@ def test_admin_lists_fit_a_phone_and_no_page_misses_its_favicon(tab: Any) -> Non
     assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")
     tab.wait_for_timeout(300)
     assert not [u for u in tab.missing if "favicon" in u], tab.missing
+
+
+def test_quote_edit_and_report_in_the_browser(tab: Any) -> None:
+    open_topic(tab, 1)
+    with tab.expect_navigation():
+        tab.click(".post >> text=Quote")
+    tab.wait_for_selector(".fg-editor[data-fg-ready='true']")
+    assert tab.query_selector(f"{SURFACE} blockquote") is not None
+    assert "moderator wrote:" in tab.inner_text(f"{SURFACE} blockquote")
+    tab.click(SURFACE)
+    tab.keyboard.press("Control+End")
+    tab.keyboard.type("Thanks for the welcome")
+    with tab.expect_navigation():
+        tab.click("button:has-text('Submit Reply')")
+    mine = tab.locator(".post").last
+    assert mine.locator("blockquote").count() == 1
+    # edit it: the same editor, checked again
+    with tab.expect_navigation():
+        mine.locator("text=Edit").click()
+    tab.wait_for_selector(".fg-editor[data-fg-ready='true']")
+    tab.click(SURFACE)
+    tab.keyboard.press("Control+End")
+    tab.keyboard.type(" fuck")
+    tab.wait_for_selector(f"{NOTICE} .fg-notice--error")
+    tab.keyboard.press("Backspace")
+    for _ in range(4):
+        tab.keyboard.press("Backspace")
+    tab.keyboard.type(" and hello")
+    tab.wait_for_function(f"!document.querySelector('{NOTICE} .fg-notice--error')")
+    with tab.expect_navigation():
+        tab.click("button:has-text('Save changes')")
+    assert "Your edit has been saved." in tab.inner_text(".flashes")
+    assert "edited just now" in tab.locator(".post").last.inner_text()
+    # another reader reports the first post, with the keyboard
+    other = tab.context.browser.new_context(base_url=tab.url.split("/t/")[0]).new_page()
+    other.goto("/t/1")
+    other.locator(".post").first.locator("summary").focus()
+    other.keyboard.press("Enter")
+    other.keyboard.press("Tab")
+    other.keyboard.type("testing reports")
+    with other.expect_navigation():
+        other.keyboard.press("Enter")
+    assert "the moderators will look at this post" in other.inner_text(".flashes")
+    other.context.close()
