@@ -140,3 +140,12 @@ def test_a_database_from_an_older_demo_gets_the_new_columns(tmp_path: Path) -> N
             assert old is not None and old.signature is None
     finally:
         close_app(app)
+
+
+def test_a_refused_title_shows_its_notice_once(app: Flask, client: FlaskClient) -> None:
+    r = new_topic(client, "what the fuck")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert page.count("terms that we do not allow") == 1
+    assert 'id="title-notice"' in page and 'aria-invalid="true"' in page
+    assert 'data-demo-check="/forum-guard/check"' in page

@@ -206,3 +206,17 @@ def test_quote_edit_and_report_in_the_browser(tab: Any) -> None:
         other.keyboard.press("Enter")
     assert "the moderators will look at this post" in other.inner_text(".flashes")
     other.context.close()
+
+
+def test_the_topic_title_is_checked_while_typing(tab: Any) -> None:
+    tab.goto("/new")
+    tab.wait_for_selector(".fg-editor[data-fg-ready='true']")
+    tab.click("#title")
+    tab.keyboard.type("what the fuck")
+    tab.wait_for_selector("#title-notice .fg-notice--error")
+    assert tab.get_attribute("#title", "aria-invalid") is not None
+    for _ in range(5):
+        tab.keyboard.press("Backspace")
+    tab.keyboard.type("heck")
+    tab.wait_for_function("!document.querySelector('#title-notice .fg-notice')")
+    assert tab.get_attribute("#title", "aria-invalid") is None
