@@ -154,7 +154,8 @@ def test_emoji_that_dejavu_also_has_are_drawn_in_colour(tab: Any, url: str) -> N
 def test_admin_lists_fit_a_phone_and_no_page_misses_its_favicon(tab: Any) -> None:
     sign_in(tab)
     tab.set_viewport_size({"width": 390, "height": 800})
-    for url in ("/forum-guard/admin/lists", "/forum-guard/admin/queue", "/", "/t/1"):
+    for url in ("/forum-guard/admin/lists", "/forum-guard/admin/queue", "/forum-guard/admin/test", "/", "/t/1",
+                "/new", "/members", "/moderation", "/u/1", "/upload"):
         tab.goto(url)
         tab.wait_for_load_state("load")
         assert tab.evaluate("document.documentElement.scrollWidth") <= 390, url
