@@ -221,7 +221,7 @@ def test_adding_a_term_shows_the_scunthorpe_check_first(mod: FlaskClient, store:
     assert r.status_code == 302
     assert {row.term.pattern for row in store.terms("rude")} >= {"*ass*", "cheap pills"}
     follow = text(mod.get(f"{A}/lists/rude"))
-    assert "Added 2 term(s) to rude" in follow
+    assert "Added 2 terms to rude" in follow
     entry = store.audit(action="term.add")[0]
     assert entry.actor == "Maria" and entry.target == "rude"
 
@@ -257,8 +257,7 @@ def test_impact_preview_from_the_hosts_recent_posts(admin_app: Flask, mod: Flask
     r = mod.post(f"{A}/lists/rude/terms", data={"terms": "cheap pills", "csrf_token": token(mod)})
     page = text(r)
     assert calls == [500]
-    assert "Of the last 4 the forum&#39;s recent posts, <strong>3</strong> would have been caught." in page or \
-        re.search(r"Of the last 4 .*<strong>3</strong> would have been caught", page)
+    assert "Of the forum&#39;s last 4 posts, <strong>3</strong> would have been caught." in page
     assert "I sell cheap pills" in page
 
 

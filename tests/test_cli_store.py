@@ -119,10 +119,10 @@ def test_every_change_is_audited_with_the_os_user(db: str, tmp_path: Path) -> No
 
 def test_add_check_warns_about_dictionary_words(db: str) -> None:
     run(db, "create-list", "p")
-    r = run(db, "add", "p", "*ass*", "--check")
+    r = run(db, "add", "p", "*ass*", "--check", "--yes")
     assert r.exit_code == 0
-    assert "warning: *ass* hits" in r.stderr and "ambassador" in r.stderr
-    data = as_json(run(db, "add", "p", "cum*", "!cumin", "--check", "--json"))
+    assert "warning: *ass* would block" in r.stderr and "ambassador" in r.stderr
+    data = as_json(run(db, "add", "p", "cum*", "!cumin", "--check", "--yes", "--json"))
     assert "cumulative" in data["dictionary_hits"]["cum*"] and "cumin" not in data["dictionary_hits"]["cum*"]
 
 

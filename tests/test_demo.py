@@ -189,7 +189,7 @@ def test_the_admin_queue_publishes_the_demos_post(app: Flask, client: FlaskClien
     post = posts(app)[-1]
     assert post.status == "pending" and post.queue_id is not None
     store = app.extensions["forum_guard"].store
-    assert store.queue_item(post.queue_id).author == "Seller (guest)"
+    assert store.queue_item(post.queue_id).author == "Seller"
     mod = moderator(app)
     url = f"/forum-guard/admin/queue/{post.queue_id}"
     assert mod.get(url).status_code == 200

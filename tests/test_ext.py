@@ -561,7 +561,8 @@ def test_moderator_notice_in_the_template(host: Any) -> None:
         verdict = guard.check("fuck")
         html = render_template_string("{% from 'forum_guard/_notice.html' import notice %}{{ notice(v) }}", v=verdict)
     assert "You are a moderator" in html and "would be: blocked" in html
-    assert "fg-notice--info" in html and "fg-notice--error" not in html
+    # only the exemption, never "Please edit your content" (issue 11)
+    assert "fg-notice--moderator" in html and "data-fg-server-notice" not in html and "fg-notice--error" not in html
 
 
 def test_group_loader_groups_get_their_limits(host: Any) -> None:

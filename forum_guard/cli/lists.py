@@ -10,9 +10,12 @@ from typing import TextIO
 
 import click
 
+from ..engine.actions import Action
 from ..engine.data import SHIPPED
+from ..engine.formats import term_key
 from ..engine.limits import GROUPS
-from ..engine.terms import ListKind
+from ..engine.terms import ListKind, Term, WordList
+from ..store.base import plural
 from .common import (
     ACTIONS,
     ORIGIN,
@@ -131,35 +134,97 @@ def show_cmd(list_name: str, search: str | None, database: str | None, as_json: 
 @click.option("--action", type=click.Choice(ACTIONS), default="block", show_default=True,
               help="Action of a list made by --create.")
 @click.option("--check", "check_words", is_flag=True,
-              help="Also show the dictionary words the new terms would hit (the Scunthorpe check).")
+              help="Preview first: show the dictionary words the new terms would hit (the Scunthorpe "
+                   "check), then ask before saving. Without a terminal, --yes is needed to save.")
+@click.option("--yes", "-y", is_flag=True, help="With --check: save without asking.")
 @database_option
 @json_option
 @handle_errors
-def add_cmd(list_name: str, terms: tuple[str, ...], create: bool, action: str, check_words: bool,
+def add_cmd(list_name: str, terms: tuple[str, ...], create: bool, action: str, check_words: bool, yes: bool,
             database: str | None, as_json: bool) -> None:
     """Add TERMs to a list (wordlist syntax: word, word*, *word, !exception, 'two words'; '-' reads stdin)."""
+    lines = read_terms(terms)
     store = open_store(database, write=True, create=create)
     actor = os_user()
+    hits: dict[str, list[str]] = {}
+    if check_words:
+        exists = list_name in store.list_names()
+        if not exists and not create:
+            store.list_info(list_name)  # the store's own "no such list" error
+        wordlist = store.get_list(list_name) if exists else WordList(list_name, action=Action(action))
+        new = _new_terms(wordlist, lines)
+        if new:
+            from ..engine.review import dictionary_hits
+
+            # the would-be list, new exceptions included: "cum*" with "!cumin" does not warn about cumin
+            hits = dictionary_hits(wordlist.with_terms([*wordlist.terms, *new]), new)
+        if not _confirmed(list_name, wordlist, new, hits, yes=yes, as_json=as_json):
+            return
     if create and list_name not in store.list_names():
         store.create_list(list_name, action=action, actor=actor, origin=ORIGIN)
-    result = store.add_terms(list_name, read_terms(terms), actor=actor, origin=ORIGIN)
+    result = store.add_terms(list_name, lines, actor=actor, origin=ORIGIN)
     changed(f"term.add {list_name}", result.version)
-    hits: dict[str, list[str]] = {}
-    if check_words and result.added:
-        from ..engine.review import dictionary_hits
-
-        hits = dictionary_hits(store.get_list(list_name), list(result.added))
     if as_json:
-        echo_json({**result.to_dict(), "dictionary_hits": hits})
+        echo_json({**result.to_dict(), "dictionary_hits": hits, "saved": bool(result.added)})
         return
     if result.added:
         click.echo(f"added {len(result.added)} to {list_name} (version {result.version}): "
                    + ", ".join(t.to_line() for t in result.added))
     if result.skipped:
         click.echo("already there: " + ", ".join(t.to_line() for t in result.skipped))
-    for pattern, words in hits.items():
-        click.secho(f"warning: {pattern} hits {len(words)} dictionary words: {', '.join(words[:12])}"
-                    + (", …" if len(words) > 12 else ""), fg="yellow", err=True)
+
+
+def _new_terms(wordlist: WordList, lines: list[str]) -> list[Term]:
+    """The terms of ``lines`` the list does not hold yet (parse errors say which line)."""
+    present = {term_key(t) for t in wordlist.terms}
+    new: list[Term] = []
+    for line in lines:
+        try:
+            term = Term.parse(line.strip(), kind=wordlist.kind)
+        except ValueError as exc:
+            raise click.ClickException(f"{line.strip()!r}: {exc}") from None
+        if term_key(term) not in present:
+            present.add(term_key(term))
+            new.append(term)
+    return new
+
+
+def _confirmed(list_name: str, wordlist: WordList, new: list[Term], hits: dict[str, list[str]], *,
+               yes: bool, as_json: bool) -> bool:
+    """``add --check``: show what the new terms would hit, then save only with --yes or a yes typed
+    at the terminal. Nothing to add, or a no: nothing is saved (exit 0 and 1)."""
+    if not new:
+        if as_json:
+            echo_json({"list": list_name, "added": [], "saved": False, "dictionary_hits": {}})
+        else:
+            click.echo(f"nothing to add: {list_name} holds every one of these terms already")
+        return False
+    if as_json:
+        if yes:
+            return True
+        echo_json({"list": list_name, "would_add": [t.to_line() for t in new], "dictionary_hits": hits,
+                   "saved": False})
+        sys.exit(1)
+    action = wordlist.action.value
+    click.echo(f"preview: adding {plural(len(new), 'term')} to {list_name} ({action}): "
+               + ", ".join(t.to_line() for t in new))
+    for term in new:
+        words = hits.get(term.pattern, [])
+        if words:
+            click.secho(f"warning: {term.to_line()} would {action} {plural(len(words), 'dictionary word')}: "
+                        + ", ".join(words[:12]) + (", …" if len(words) > 12 else ""), fg="yellow", err=True)
+        elif not term.exception:
+            click.echo(f"  {term.to_line()}: no dictionary word besides its own")
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise click.ClickException(
+            "nothing saved: --check asks before saving, and there is no terminal to ask in. "
+            "Run it again with --yes to save these terms.")
+    if not click.confirm(f"Save {plural(len(new), 'term')} to {list_name}?", default=False):
+        click.echo("nothing saved")
+        sys.exit(1)
+    return True
 
 
 @click.command("remove")

@@ -9,10 +9,12 @@ editor shipped with the package).
 
 from __future__ import annotations
 
+import gettext
 import os
 import secrets
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +32,11 @@ from forum_guard.engine.draft import markup_language, sanitize
 from forum_guard.web import ConfigKeys, valid_unicode
 from forum_guard.web.admin import init_admin
 
+from . import uploads as _uploads  # noqa: F401 (its routes are on bp)
 from .models import PUBLISHED, Post, Topic, User, db, init_db
 from .views import bp, guard, on_queue_decided
 
-__all__ = ["create_app", "run"]
+__all__ = ["create_app", "reset_moderator_password", "run"]
 
 csrf = CSRFProtect()
 
@@ -49,6 +52,11 @@ DEFAULTS: dict[str, Any] = {
     "DEMO_SEED": True,
     #: Print the moderator's credentials when the account is created.
     "DEMO_ANNOUNCE": True,
+    #: Topics on a page of the index, and posts on a page of a topic.
+    "DEMO_TOPICS_PER_PAGE": 20,
+    "DEMO_POSTS_PER_PAGE": 20,
+    #: Largest image upload in bytes (PNG, JPEG, GIF, WebP; stored in instance/uploads/).
+    "DEMO_UPLOAD_MAX_BYTES": 1024 * 1024,
     #: What posts are written in: "html" (the rich editor; the sanitized HTML is stored), or
     #: "markdown" / "bbcode" (a plain textarea; posts are stored as typed and rendered when shown).
     #: Sets ``FORUM_GUARD_MARKUP`` unless that is set too.
@@ -60,9 +68,10 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(test_config: Mapping[str, Any] | None = None, *, overrides: Mapping[str, Any] | None = None) -> Flask:
     """The demo forum's app factory. ``test_config`` overrides everything (tests pass
-    ``{"TESTING": True, ...}``); otherwise ``instance/config.py`` is read when it exists."""
+    ``{"TESTING": True, ...}``); otherwise ``instance/config.py`` is read when it exists, then
+    ``overrides``."""
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=(test_config or {}).get("INSTANCE_PATH") or os.environ.get("FORUM_GUARD_DEMO_INSTANCE"))
     app.config.from_mapping(DEFAULTS)
@@ -70,6 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
+    app.config.from_mapping(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
@@ -78,6 +88,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["DEMO_MARKUP"] = markup_language(app.config["DEMO_MARKUP"]).value
     app.config.setdefault(ConfigKeys.MARKUP, app.config["DEMO_MARKUP"])
     app.add_template_filter(post_html)
+    app.add_template_global(demo_ngettext)
+    app.add_template_filter(ago)
     app.jinja_env.globals["demo_rich_editor"] = app.config["DEMO_MARKUP"] == "html"
 
     csrf.init_app(app)
@@ -118,6 +130,30 @@ def _text_json_fields() -> Response | None:
     for key, value in body.items():
         body[key] = valid_unicode(value)
     return None
+
+
+def demo_ngettext(singular: str, plural: str, n: int) -> str:
+    """The plural form for ``n`` (``gettext.ngettext``) with ``%(num)d`` filled in: "1 post", "2 posts"."""
+    return gettext.ngettext(singular, plural, n) % {"num": n}
+
+
+def ago(when: datetime, now: datetime | None = None) -> str:
+    """A stored UTC time as people say it: "just now", "5 minutes ago", "yesterday", "3 days ago";
+    older than 30 days, the date."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    seconds = int((now - when).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for size, one, many in ((3600, "%(num)d minute ago", "%(num)d minutes ago"),
+                            (86400, "%(num)d hour ago", "%(num)d hours ago")):
+        if seconds < size:
+            return demo_ngettext(one, many, seconds // (size // (60 if size == 3600 else 24)))
+    days = seconds // 86400
+    if days == 1:
+        return "yesterday"
+    if days < 30:
+        return demo_ngettext("%(num)d day ago", "%(num)d days ago", days)
+    return when.strftime("%d %b %Y")
 
 
 def post_html(content: str) -> Markup:
@@ -187,8 +223,8 @@ posting is refused with your draft intact;</li>
 </ul>
 <p>Guests may post too; sign up to become a member.</p>"""),
     ("Travel tips and real support", """
-<p>Share the places you loved and the ones you would skip. Links to shady "verified tips" sites need a
-moderator's approval before anyone else sees them.</p>"""),
+<p>Share the places you loved and the ones you would skip. Posts that sound like spam ("verified travel
+tips") wait for a moderator's approval before anyone else sees them; links to known spam sites are refused.</p>"""),
     ("Show us your emoji", """
 <p>Emoji are welcome 🎉 — up to 75 in one post. Try pasting more than that 😄</p>"""),
 ]
@@ -198,6 +234,27 @@ def _seed(author: User) -> None:
     for title, html in SEED_TOPICS:
         topic = Topic(title=title, status=PUBLISHED)
         db().add_all([topic, Post(topic=topic, author=author, content=html.strip(), status=PUBLISHED)])
+
+
+def reset_moderator_password(instance_path: str | None = None, password: str | None = None) -> tuple[str, str]:
+    """Set a new password on the demo's moderator account (``password``, else a random one) and
+    return the account's name and the password. The account is created if there is none."""
+    if instance_path:
+        os.environ["FORUM_GUARD_DEMO_INSTANCE"] = str(Path(instance_path).resolve())
+    app = create_app(overrides={"DEMO_ANNOUNCE": False, "DEMO_SEED": False})
+    password = password or secrets.token_urlsafe(12)
+    with app.app_context():
+        session = db()
+        moderator = session.scalar(select(User).where(User.group == "moderator").order_by(User.id))
+        assert moderator is not None  # create_app made one on an empty database
+        moderator.password_hash = generate_password_hash(password)
+        session.commit()
+        name = moderator.name
+    guard.close(app)
+    engine = app.extensions.get("demo_engine")
+    if engine is not None:
+        engine.dispose()
+    return name, password
 
 
 def run(host: str = "127.0.0.1", port: int = 5000, *, debug: bool = False, instance_path: str | None = None) -> None:

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from forum_guard.web.validators import NoBannedTerms
 
-__all__ = ["DecisionForm", "GroupForm", "ReplyForm", "SignInForm", "SignUpForm", "TopicForm"]
+__all__ = ["DecisionForm", "EditForm", "GroupForm", "ProfileForm", "ReplyForm", "ReportForm", "SignInForm", "SignUpForm", "TopicForm"]
 
 
 class ReplyForm(FlaskForm):
@@ -37,6 +37,25 @@ class SignUpForm(FlaskForm):
     ])
     password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField("Repeat the password", validators=[EqualTo("password", message="The passwords differ.")])
+
+
+class EditForm(FlaskForm):
+    """Editing a post: checked like a new one (the validator; its verdict drives the notice)."""
+
+    content = TextAreaField("Edit your post", validators=[DataRequired(message="A post cannot be empty."),
+                                                          NoBannedTerms()])
+
+
+class ReportForm(FlaskForm):
+    """Report a post to the moderators, with an optional reason."""
+
+    reason = StringField("Why? (optional)", validators=[Optional(), Length(max=200)])
+
+
+class ProfileForm(FlaskForm):
+    """A member's signature, shown under their posts (checked by the guard in the view)."""
+
+    signature = StringField("Signature", validators=[Optional(), Length(max=200)])
 
 
 class SignInForm(FlaskForm):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
-from sqlalchemy import ForeignKey, String, Text, create_engine, event, func, select
+from sqlalchemy import ForeignKey, String, Text, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 __all__ = ["Base", "Draft", "Post", "Topic", "User", "db", "init_db"]
 
@@ -33,6 +34,8 @@ class User(Base):
     #: guest is never stored: new, member or moderator
     group: Mapped[str] = mapped_column(String(20), default="new")
     created_at: Mapped[datetime] = mapped_column(default=_now)
+    #: shown under the member's posts; plain text, checked by the guard like a post
+    signature: Mapped[str | None] = mapped_column(String(200))
 
     posts: Mapped[list[Post]] = relationship(back_populates="author")
 
@@ -70,6 +73,8 @@ class Post(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     queue_id: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=_now)
+    #: when the author last edited it
+    edited_at: Mapped[datetime | None] = mapped_column()
 
     topic: Mapped[Topic] = relationship(back_populates="posts")
     author: Mapped[User | None] = relationship(back_populates="posts")
@@ -116,6 +121,7 @@ def init_db(app: Flask, url: str) -> Engine:
             # between this one's look and its CREATE; looking again finds it
             if "already exists" not in str(exc) or attempt == 4:
                 raise
+    _add_missing_columns(engine)
     app.extensions["demo_db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["demo_engine"] = engine
 
@@ -128,6 +134,28 @@ def init_db(app: Flask, url: str) -> Engine:
             session.close()
 
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """A database made by an older demo lacks the newer columns (all nullable or with a default):
+    add them, so an existing instance folder keeps its topics and members."""
+    inspector = inspect(engine)
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                default = ""
+                if isinstance(column.default, ScalarElementColumnDefault):
+                    value = column.default.arg
+                    default = f" DEFAULT {int(value) if isinstance(value, bool | int) else repr(str(value))}"
+                try:
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}{default}'))
+                except (OperationalError, ProgrammingError) as exc:  # another worker added it first
+                    if "duplicate" not in str(exc).lower() and "already exists" not in str(exc).lower():
+                        raise
 
 
 def db() -> Session:

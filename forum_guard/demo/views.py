@@ -6,13 +6,18 @@ The three ways to guard a post, each used once here:
   a blocked reply never reaches :func:`reply`, :func:`blocked` renders the topic again with a 422;
 - new topics: the ``NoBannedTerms`` validator on the form (:class:`~.forms.TopicForm`);
 - member names: an explicit ``guard.check_field`` call in :func:`signup`.
+
+Guest names and signatures are plain text a reader sees too: :mod:`.names` checks them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gettext
 import re
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -29,6 +34,7 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,8 +51,19 @@ from forum_guard.web import (
     hold,
 )
 
-from .forms import DecisionForm, GroupForm, ReplyForm, SignInForm, SignUpForm, TopicForm
+from .forms import (
+    DecisionForm,
+    EditForm,
+    GroupForm,
+    ProfileForm,
+    ReplyForm,
+    ReportForm,
+    SignInForm,
+    SignUpForm,
+    TopicForm,
+)
 from .models import PENDING, PUBLISHED, REJECTED, Draft, Post, Topic, User, count_published, db
+from .names import NameRefused, checked_name, checked_text, owner_of_lookalike
 
 __all__ = ["bp", "current_user", "guard"]
 
@@ -79,7 +96,7 @@ def author_name() -> str | None:
 
 
 #: the editors of this forum: one per topic's reply form, and the new-topic form
-DRAFT_KEY = re.compile(r"reply-(\d{1,10})|new-topic")
+DRAFT_KEY = re.compile(r"(reply|edit)-(\d{1,18})|new-topic")
 #: drafts kept per member: saving one more drops the one left longest
 MAX_DRAFTS = 20
 
@@ -102,8 +119,9 @@ def load_draft(key: str) -> str | None:
 def save_draft(key: str, content: str | None) -> None:
     user = current_user()
     named = DRAFT_KEY.fullmatch(key)
-    if user is None or named is None or (named.group(1) and db().get(Topic, int(named.group(1))) is None):
-        return  # only the editors this forum has: a reply to a topic that exists, or a new topic
+    if user is None or named is None or (named.group(1) and db().get(
+            Topic if named.group(1) == "reply" else Post, int(named.group(2))) is None):
+        return  # only the editors this forum has: a topic's reply, a post's edit, a new topic
     draft = db().get(Draft, (user.id, key))
     if content is None:
         if draft is not None:
@@ -129,7 +147,8 @@ def _inject() -> dict[str, Any]:
     if user is not None and user.is_moderator and "forum_guard_admin" in current_app.blueprints:
         admin_url = url_for("forum_guard_admin.index")
     # the actions, for their own wording in the templates ("held for approval")
-    return {"user": user, "pending_count": pending, "admin_url": admin_url,
+    return {"user": user, "pending_count": pending, "admin_url": admin_url, "can_edit": can_edit,
+            "report_form": ReportForm(formdata=None),
             "held": Action.REQUIRE_APPROVAL, "flagged": Action.FLAG}
 
 
@@ -179,6 +198,21 @@ def _topic_or_404(topic_id: int) -> Topic:
 # --- pages --------------------------------------------------------------------------------------
 
 
+class Page:
+    """One page of a list: its items, its number (from 1) and how many pages there are."""
+
+    def __init__(self, items: list[Any], number: int, per_page: int) -> None:
+        self.pages = max(1, -(-len(items) // per_page))
+        self.number = min(max(number, 1), self.pages)
+        self.items = items[(self.number - 1) * per_page:self.number * per_page]
+        self.total = len(items)
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and len(raw) < 7 else 1
+
+
 @bp.get("/")
 def index() -> Any:
     topics = db().scalars(select(Topic).order_by(Topic.id.desc())).all()
@@ -189,17 +223,64 @@ def index() -> Any:
         visible = [p for p in topic.posts if p.status == PUBLISHED]
         last = visible[-1] if visible else (topic.posts[0] if topic.posts else None)
         rows.append({"topic": topic, "replies": max(len(visible) - 1, 0), "last": last})
-    return render_template("demo/index.html", rows=rows)
+    page = Page(rows, _page_arg(), current_app.config["DEMO_TOPICS_PER_PAGE"])
+    return render_template("demo/index.html", rows=page.items, page=page)
 
 
-def render_topic(topic: Topic, form: ReplyForm, status: int = 200) -> Any:
+def render_topic(topic: Topic, form: ReplyForm, status: int = 200, page_number: int | None = None) -> Any:
     posts = [p for p in topic.posts if can_see(p)]
-    return render_template("demo/topic.html", topic=topic, posts=posts, form=form), status
+    per_page = current_app.config["DEMO_POSTS_PER_PAGE"]
+    # a re-shown reply form (422) is on the last page, where the reply would go
+    page = Page(posts, page_number or (_page_arg() if status == 200 else 10**6), per_page)
+    return render_template("demo/topic.html", topic=topic, posts=page.items, page=page, form=form,
+                           post_counts=_post_counts(page.items)), status
+
+
+def _post_counts(posts: list[Post]) -> dict[int, int]:
+    """Published posts of each member on the page, in one query."""
+    ids = {p.author_id for p in posts if p.author_id is not None}
+    if not ids:
+        return {}
+    rows = db().execute(select(Post.author_id, func.count(Post.id)).where(
+        Post.author_id.in_(ids), Post.status == PUBLISHED).group_by(Post.author_id))
+    return {int(a): int(n) for a, n in rows if a is not None}
+
+
+def _page_param(post: Post) -> int | None:
+    """The ``page`` of a link to a post: None on the first page, so its address stays /t/N."""
+    number = page_of(post)
+    return number if number > 1 else None
+
+
+def page_of(post: Post) -> int:
+    """The page of its topic a post is on."""
+    posts = [p.id for p in post.topic.posts if can_see(p)]
+    index = posts.index(post.id) if post.id in posts else len(posts) - 1
+    return index // current_app.config["DEMO_POSTS_PER_PAGE"] + 1
 
 
 @bp.get("/t/<id:topic_id>")
 def topic(topic_id: int) -> Any:
-    return render_topic(_topic_or_404(topic_id), ReplyForm())
+    topic = _topic_or_404(topic_id)
+    form = ReplyForm()
+    quoted = request.args.get("quote", "")
+    if quoted.isdigit() and len(quoted) < 19 and not form.content.data:
+        post = db().get(Post, int(quoted))
+        if post is not None and post.topic_id == topic.id and can_see(post):
+            form.content.data = quote_of(post)
+    return render_topic(topic, form)
+
+
+def quote_of(post: Post) -> str:
+    """A post quoted in the forum's markup, with a line saying who wrote it, for a reply to start with."""
+    markup = current_app.config["DEMO_MARKUP"]
+    if markup == "markdown":
+        body = "\n".join("> " + line for line in post.content.splitlines())
+        return f"> **{post.author_name} wrote:**\n>\n{body}\n\n"
+    if markup == "bbcode":
+        return f"[quote={post.author_name}]{post.content}[/quote]\n"
+    return str(Markup('<blockquote><p><strong>{} wrote:</strong></p>{}</blockquote><p></p>').format(
+        post.author_name, Markup(post.content)))
 
 
 @guard.block_handler
@@ -213,7 +294,7 @@ def blocked(verdicts: dict[str, Verdict]) -> Any:
 def _posted(post: Post, verdict: Verdict, what: str) -> None:
     """Queue and tell the author what happened to a saved post."""
     if verdict.action.queued:
-        author = None if post.author_id else f"{post.author_name} (guest)"
+        author = None if post.author_id else post.author_name  # the queue shows the group beside it
         post.queue_id = hold(verdict, post.content, ref=f"post:{post.id}", author=author)
     if post.author_id is None:
         session["guest_posts"] = [*session.get("guest_posts", []), post.id][-50:]
@@ -222,9 +303,9 @@ def _posted(post: Post, verdict: Verdict, what: str) -> None:
     if post.status == PENDING:
         flash(f"Your {what} needs a moderator's approval. It will be visible to everyone once approved.", "warning")
     elif verdict.action is Action.CENSOR:
-        flash(f"Your {what} has been posted. Some words were replaced.", "success")
+        flash(f"Your {what} has been {'saved' if what == 'edit' else 'posted'}. Some words were replaced.", "success")
     else:
-        flash(f"Your {what} has been posted.", "success")
+        flash(f"Your {what} has been {'saved' if what == 'edit' else 'posted'}.", "success")
     user = current_user()
     if user is not None and post.status == PUBLISHED:
         _maybe_promote(user)
@@ -233,8 +314,11 @@ def _posted(post: Post, verdict: Verdict, what: str) -> None:
 
 @bp.get("/t/<id:topic_id>/reply")
 def reply_page(topic_id: int) -> Any:
-    """The URL of a blocked reply's 422 page, reloaded with Enter: the topic (the editor restores the draft)."""
-    return redirect(url_for("forum.topic", topic_id=_topic_or_404(topic_id).id, _anchor="reply"))
+    """The address a refused reply was shown at, opened again (Enter in the address bar, a
+    bookmark): the topic's reply form, rather than "405 Method Not Allowed"."""
+    topic = _topic_or_404(topic_id)
+    last = Page([p for p in topic.posts if can_see(p)], 10**6, current_app.config["DEMO_POSTS_PER_PAGE"]).number
+    return redirect(url_for("forum.topic", topic_id=topic.id, page=last if last > 1 else None, _anchor="reply"))
 
 
 @bp.post("/t/<id:topic_id>/reply")
@@ -248,10 +332,13 @@ def reply(topic_id: int) -> Any:
     verdict = current_verdict("content")
     assert verdict is not None
     user = current_user()
+    guest_name = _guest_name(form)
+    if form.guest_name.errors:
+        return render_topic(topic, form, status=422)
     post = Post(
         topic=topic,
         author=user,
-        guest_name=None if user else (form.guest_name.data or "").strip() or None,
+        guest_name=guest_name,
         content=form.content.data,
         status=PUBLISHED if verdict.action.published else PENDING,
         flagged=verdict.action is Action.FLAG,
@@ -261,13 +348,79 @@ def reply(topic_id: int) -> Any:
     db().add(post)
     db().commit()
     _posted(post, verdict, "reply")
-    return redirect(url_for("forum.topic", topic_id=topic.id, _anchor=f"post-{post.id}"))
+    return redirect(url_for("forum.topic", topic_id=topic.id, page=_page_param(post), _anchor=f"post-{post.id}"))
+
+
+def can_edit(post: Post) -> bool:
+    """Authors edit their own posts (a guest within their session); moderators edit any."""
+    user = current_user()
+    return post.status != REJECTED and ((user is not None and user.is_moderator) or _own(post))
+
+
+@bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
+def edit_post(post_id: int) -> Any:
+    """Edit a post: checked again like a new one, with the same notice; an edit that now needs
+    approval hides the post until a moderator approves it."""
+    post = db().get(Post, post_id)
+    if post is None or not can_see(post):
+        abort(404)
+    if not can_edit(post):
+        abort(403)
+    form = EditForm(data={"content": post.content})
+    if form.validate_on_submit():
+        verdict = current_verdict("content")
+        assert verdict is not None
+        if form.content.data == post.content and post.status == PUBLISHED:
+            flash("Nothing changed.", "success")
+            return redirect(url_for("forum.topic", topic_id=post.topic_id, page=_page_param(post), _anchor=f"post-{post.id}"))
+        post.content = content_to_store(verdict)
+        post.edited_at = _utcnow()
+        post.action = verdict.action.value
+        post.reason = _reason(verdict)
+        post.flagged = verdict.action is Action.FLAG
+        post.status = PUBLISHED if verdict.action.published else PENDING
+        if post.is_first:
+            post.topic.status = post.status
+        db().commit()
+        _posted(post, verdict, "edit")
+        return redirect(url_for("forum.topic", topic_id=post.topic_id, page=_page_param(post), _anchor=f"post-{post.id}"))
+    return render_template("demo/edit.html", form=form, post=post), 422 if form.is_submitted() else 200
+
+
+@bp.post("/p/<id:post_id>/report")
+def report_post(post_id: int) -> Any:
+    """Report a post to the moderators: it joins the same queue as the posts the filter flagged."""
+    post = db().get(Post, post_id)
+    if post is None or not can_see(post):
+        abort(404)
+    form = ReportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = current_user()
+    who = user.name if user else "a guest"
+    note = f"reported by {who}" + (f": {' '.join(form.reason.data.split())}" if form.reason.data else "")
+    reported = session.get("reported", [])
+    if post.id in reported:
+        flash("You have reported this post already; the moderators will look at it.", "info")
+    else:
+        post.flagged = True
+        post.reason = "; ".join(filter(None, [post.reason, note]))
+        if post.status == PUBLISHED:
+            checked = current_guard().check(post.content, markup=current_app.config["DEMO_MARKUP"])
+            post.queue_id = hold(replace(checked, action=Action.FLAG), post.content, ref=f"post:{post.id}",
+                                 author=post.author_name)
+        db().commit()
+        session["reported"] = [*reported, post.id][-100:]
+        flash("Thank you: the moderators will look at this post.", "success")
+    return redirect(url_for("forum.topic", topic_id=post.topic_id, page=_page_param(post), _anchor=f"post-{post.id}"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new_topic() -> Any:
     form = TopicForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    guest_name = _guest_name(form) if valid else None
+    if valid and not form.guest_name.errors:
         # The validators checked both fields; their verdicts say what to store and whether to hold.
         title_verdict = current_verdict("title")
         content_verdict = current_verdict("content")
@@ -279,7 +432,7 @@ def new_topic() -> Any:
         post = Post(
             topic=topic,
             author=user,
-            guest_name=None if user else (form.guest_name.data or "").strip() or None,
+            guest_name=guest_name,
             content=content_to_store(content_verdict),
             status=status,
             flagged=worst.action is Action.FLAG,
@@ -291,6 +444,25 @@ def new_topic() -> Any:
         _posted(post, worst, "topic")
         return redirect(url_for("forum.topic", topic_id=topic.id))
     return render_template("demo/new_topic.html", form=form), 422 if form.is_submitted() else 200
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _guest_name(form: ReplyForm | TopicForm) -> str | None:
+    """The guest's display name after the guard and the look-alike test (None for members and
+    guests who gave none); a refused name becomes the field's error."""
+    if current_user() is not None:
+        return None
+    name = " ".join((form.guest_name.data or "").split())
+    if not name:
+        return None
+    try:
+        return checked_name(name)
+    except NameRefused as exc:
+        form.guest_name.errors = [*form.guest_name.errors, str(exc)]
+        return None
 
 
 def _reason(*verdicts: Verdict) -> str | None:
@@ -331,21 +503,55 @@ def signup() -> Any:
     if form.validate_on_submit():
         # The third way: an explicit check in the view. Names are plain text.
         verdict = guard.check_field(form.name, html=False)
-        name = form.name.data.strip()
+        name = " ".join(form.name.data.split())
         if verdict.blocked or verdict.action is Action.REQUIRE_APPROVAL:
             form.name.errors.append("That name is not allowed. Please choose another.")
-        elif db().scalar(select(User).where(func.lower(User.name) == name.lower())) is not None:
-            form.name.errors.append("That name is taken.")
+        elif (owner := owner_of_lookalike(name)) is not None:
+            # the same name in another case, or one that reads the same: m0derator, mоderator (Cyrillic о)
+            form.name.errors.append("That name is taken." if owner.lower() == name.lower()
+                                    else f"That name looks too much like {owner!r}. Please choose another.")
         else:
             user = User(name=name, password_hash=generate_password_hash(form.password.data), group="new")
             db().add(user)
             db().commit()
             session.clear()
             session["user_id"] = user.id
-            flash(f"Welcome, {user.name}! You are a new member; after "
-                  f"{current_app.config['DEMO_PROMOTE_AFTER']} posts you become a member.", "success")
+            after = current_app.config["DEMO_PROMOTE_AFTER"]
+            flash(gettext.ngettext("Welcome, %(name)s! You are a new member; after %(num)d post you become a member.",
+                                   "Welcome, %(name)s! You are a new member; after %(num)d posts you become a member.",
+                                   after) % {"name": user.name, "num": after}, "success")
             return redirect(_safe_next(url_for("forum.index")))
     return render_template("demo/signup.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.route("/u/<id:user_id>", methods=["GET", "POST"])
+def profile(user_id: int) -> Any:
+    """A member's page: join date, post count, signature (which only they may edit)."""
+    member = db().get(User, user_id)
+    if member is None:
+        abort(404)
+    own = current_user() is member
+    if request.method == "POST" and not own:
+        abort(403)
+    form = ProfileForm(obj=member) if own else None
+    if form is not None and form.is_submitted():
+        if form.validate():
+            try:
+                signature = " ".join((form.signature.data or "").split())
+                member.signature = checked_text(signature, what="signature") if signature else None
+            except NameRefused as exc:
+                form.signature.errors = [*form.signature.errors, str(exc)]
+            else:
+                db().commit()
+                flash("Your signature has been saved.", "success")
+                return redirect(url_for("forum.profile", user_id=member.id))
+        return render_profile(member, form), 422
+    return render_profile(member, form)
+
+
+def render_profile(member: User, form: ProfileForm | None) -> str:
+    return render_template("demo/profile.html", member=member, form=form,
+                           post_count=count_published(db(), member))
 
 
 @bp.route("/signin", methods=["GET", "POST"])

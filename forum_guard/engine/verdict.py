@@ -111,10 +111,17 @@ class Verdict:
 
     @property
     def messages(self) -> tuple[str, ...]:
-        """The notices, each once, in the order the violations were found."""
+        """The notices that are true of the final action, each once, in the order the violations
+        were found. A blocked draft is not saved, so the notices of milder rules ("It will be
+        visible once approved", "Some words will be replaced") would promise what will not happen:
+        only the notices of the rules that block are shown. An exempt author (a moderator) is told
+        only that the filter does not apply and what it would have done (``exempt_action``), never
+        "Please edit your content", so there are no notices."""
+        if self.exempt:
+            return ()
         seen: dict[str, None] = {}
         for v in self.violations:
-            if v.message:
+            if v.message and (self.action is not Action.BLOCK or v.action is Action.BLOCK):
                 seen.setdefault(v.message, None)
         return tuple(seen)
 

@@ -76,7 +76,7 @@ def test_adding_a_term_goes_through_the_scunthorpe_warning(moderator_page: Any,
     assert ("class" in hits and "assassin" in hits) if term == "*ass*" else "bassoon" in hits
     assert store_of(app).find_terms(term) == []  # not saved before the moderator confirms
     page.locator("#save-terms").click()
-    expect(page.locator(".flash.ok")).to_contain_text("Added 1 term(s) to rude")
+    expect(page.locator(".flash.ok")).to_contain_text("Added 1 term to rude")
     expect(page.locator("table")).to_contain_text(term)
     assert [r.list for r in store_of(app).find_terms(term)] == ["rude"]
     assert store_of(app).audit(action="term.add")[0].actor == "Maria"

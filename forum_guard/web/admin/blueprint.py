@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import math
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -108,6 +109,12 @@ def _action(value: Action | str) -> Action:
     return value if isinstance(value, Action) else Action(value)
 
 
+@bp.app_template_global("fg_ngettext")
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    """``ngettext`` with ``%(num)d`` filled in: the admin pages' plural forms ("1 post", "2 posts")."""
+    return gettext.ngettext(singular, plural, n) % {"num": n}
+
+
 @bp.app_template_filter("fg_when")
 def _when(dt: datetime | None) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if dt else ""
@@ -147,15 +154,16 @@ def page_count(total: int) -> int:
 
 
 def recent_posts(limit: int) -> tuple[list[str], str]:
-    """Recent posts for the impact preview, and where they came from."""
+    """Recent posts for the impact preview, and where they came from: ``"forum"`` (the host's
+    loader) or ``"queue"`` (the store's moderation queue)."""
     found = state()
     loader = (current_app.extensions.get(ADMIN_KEY, {}).get("recent_posts_loader")
               or (found.ext._recent_posts_loader if found is not None else None)
               or setting(ConfigKeys.RECENT_POSTS_LOADER))
     if loader is not None:
         posts = [p for p in _take(loader(limit), limit) if isinstance(p, str)]
-        return posts, "the forum's recent posts"
-    return current_store().recent_contents(limit), "posts in the moderation queue"
+        return posts, "forum"
+    return current_store().recent_contents(limit), "queue"
 
 
 def _take(items: Iterable[Any], n: int) -> list[Any]:

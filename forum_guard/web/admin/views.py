@@ -4,6 +4,7 @@ moderator and CSRF checks."""
 
 from __future__ import annotations
 
+import gettext
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -150,9 +151,12 @@ def _preview(name: str, candidates: list[Term]) -> dict[str, Any]:
     per_term = []
     for t in candidates:
         existing = [r.list for r in store.find_terms(t)]
-        per_term.append({"term": t, "hits": hits.get(t.pattern, []), "in_lists": existing})
+        per_term.append({"term": t, "hits": hits.get(t.pattern, []), "in_lists": existing,
+                         "present": name in existing})
+    # what "Save" would add: a term already in this list is not offered again
+    to_save = [p for p in per_term if not p["present"]]
     return {"preview": per_term, "impact": impact, "posts_from": posts_from, "dictionary_size": len(words),
-            "hits_total": sum(len(v) for v in hits.values())}
+            "hits_total": sum(len(v) for v in hits.values()), "to_save": to_save}
 
 
 def _parse_candidates(text: str, kind: ListKind) -> tuple[list[Term], list[str]]:
@@ -193,8 +197,9 @@ def terms_add(name: str) -> ResponseReturnValue:
     result = store.add_terms(name, candidates, actor=actor(), origin="admin")
     rules_changed(result.version, f"term.add {name}")
     if result.added:
-        flash(f"Added {len(result.added)} term(s) to {name}: " + ", ".join(t.to_line() for t in result.added[:20]),
-              "ok")
+        added = gettext.ngettext("Added %(num)d term to %(name)s: ", "Added %(num)d terms to %(name)s: ",
+                                 len(result.added)) % {"num": len(result.added), "name": name}
+        flash(added + ", ".join(t.to_line() for t in result.added[:20]), "ok")
     if result.skipped:
         flash("Already in the list: " + ", ".join(t.to_line() for t in result.skipped[:20]), "info")
     return redirect(url_for(".terms", name=name))
