@@ -926,7 +926,44 @@ def extra_html(res: Results, factory: GuardFactory, corpus_: _data.Corpus) -> No
     if "sanitize_us" in out:
         out["rest_us"] = max(out["total_us"] - out["sanitize_us"], 0.0)
         out["sanitize_source"] = source
+    out["sanitizers"] = _sanitizer_split(run, draft, res.plan)
     res.extras["html"] = out
+
+
+def _sanitizer_split(run: CheckFn, draft: str, plan: Plan) -> dict[str, Any]:
+    """Each HTML sanitizer alone and the whole check under it, all timed side by side."""
+    try:
+        from forum_guard.engine.draft.sanitizers import SANITIZERS, get_sanitizer, use_sanitizer
+    except ImportError as exc:  # a forum_guard without the sanitizer interface
+        return {"error": _short_error(exc)}
+    jobs: list[Job] = []
+    errors: dict[str, str] = {}
+    for name in SANITIZERS:
+        try:
+            sanitizer = get_sanitizer(name)
+        except ImportError as exc:
+            errors[name] = _short_error(exc)
+            continue
+
+        def check_under(text: str, name: str = name) -> object:
+            use_sanitizer(name)
+            return run(text)
+
+        jobs += [Job(("sanitize", name), sanitizer, draft), Job(("check", name), check_under, draft)]
+    try:
+        got = measure_group(jobs, plan)
+    finally:
+        use_sanitizer(None)
+    out: dict[str, Any] = {"errors": errors}
+    for (what, name), result in got.items():
+        if isinstance(result, Timing):
+            out.setdefault(name, {})[f"{what}_us"] = result.median * 1e6
+    if "bleach" in out and "nh3" in out:
+        b, n = out["bleach"], out["nh3"]
+        out["sanitize_ratio"] = paired_ratio(got[("sanitize", "bleach")], got[("sanitize", "nh3")])  # type: ignore[arg-type]
+        out["check_ratio"] = paired_ratio(got[("check", "bleach")], got[("check", "nh3")])  # type: ignore[arg-type]
+        b["rest_us"], n["rest_us"] = b["check_us"] - b["sanitize_us"], n["check_us"] - n["sanitize_us"]
+    return out
 
 
 def extra_shipped(res: Results, corpus_: _data.Corpus) -> None:
@@ -1168,6 +1205,14 @@ def report(res: Results, subjects: list[Subject], corpus_: _data.Corpus, planted
               f"{split}; verdict.timings medians: {stages or 'empty'}; hits: {h['hits']}, action {h['action']}.")
         elif isinstance(h, dict):
             w(f"- **HTML draft:** n/a — {h.get('error')}")
+        hs = h.get("sanitizers") if isinstance(h, dict) else None
+        if isinstance(hs, dict) and "sanitize_ratio" in hs:
+            b, n = hs["bleach"], hs["nh3"]
+            w(f"- **Sanitizers on that draft (timed side by side):** bleach {fmt_us(b['sanitize_us'])} µs, nh3 "
+              f"{fmt_us(n['sanitize_us'])} µs → nh3 {fmt_ratio(hs['sanitize_ratio'])} faster; the whole html=True check "
+              f"{fmt_us(b['check_us'])} µs with bleach, {fmt_us(n['check_us'])} µs with nh3 ({fmt_ratio(hs['check_ratio'])}).")
+        elif isinstance(hs, dict) and hs.get("errors"):
+            w("- **Sanitizers:** " + "; ".join(f"{k}: {v}" for k, v in hs["errors"].items()))
         k = ex.get("kinds")
         if isinstance(k, dict) and k.get("ascii_stages_us"):
             stages = ", ".join(f"{name} {fmt_us(v)}" for name, v in k["ascii_stages_us"].items())
