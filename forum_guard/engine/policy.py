@@ -156,19 +156,25 @@ class Guard:
     def _matches(self, draft: draft_mod.Draft, raw: list[RawMatch]) -> list[Match]:
         out = []
         source = draft.sanitized
+        lists = self.lists
+        # a draft without a map (plain text) is its own text: a span is the range, clamped
+        spans_of = draft.spans if draft._map is not None else None
+        size = len(source)
         for r in raw:
-            wl = self.lists[r.list_index]
+            wl = lists[r.list_index]
             term = wl.terms[r.term_index]
-            spans = draft.spans(r.start, r.end)
-            if not spans:
-                continue
-            start, end = spans[0][0], spans[-1][1]
-            out.append(
-                Match(
-                    list=wl.name, term=term.pattern, start=start, end=end, matched=source[start:end],
-                    action=wl.action, spans=spans, replacement=term.replacement or wl.replacement,
-                )
-            )
+            if spans_of is None:
+                start, end = max(r.start, 0), min(r.end, size)
+                if start >= end:
+                    continue
+                spans: tuple[tuple[int, int], ...] = ((start, end),)
+            else:
+                spans = spans_of(r.start, r.end)
+                if not spans:
+                    continue
+                start, end = spans[0][0], spans[-1][1]
+            out.append(Match(wl.name, term.pattern, start, end, source[start:end], wl.action, spans,
+                             term.replacement or wl.replacement))
         return out
 
     def _link_matches(self, draft: draft_mod.Draft, found: list[Match]) -> list[Match]:
