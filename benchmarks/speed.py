@@ -41,7 +41,26 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
-if importlib.util.find_spec("forum_guard") is None:  # run from a checkout without `pip install -e`
+
+
+def _other_checkout(argv: list[str]) -> str | None:
+    """``--forum-guard-path DIR``: benchmark the forum_guard of another checkout (say, ``git
+    worktree add /tmp/base <commit>``), with this harness: before/after figures on one harness."""
+    for i, arg in enumerate(argv):
+        if arg == "--forum-guard-path" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--forum-guard-path="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+_OTHER = _other_checkout(sys.argv[1:])
+if _OTHER:
+    # an editable install's finder would win over sys.path: drop it, put the checkout first
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()
+                        and "editable" not in (getattr(f, "__module__", "") or "").lower()]
+    sys.path.insert(0, str(Path(_OTHER).resolve()))
+elif importlib.util.find_spec("forum_guard") is None:  # run from a checkout without `pip install -e`
     sys.path.insert(1, str(REPO_ROOT))
 
 import _data  # noqa: E402  (needs the path set above)
@@ -1065,9 +1084,12 @@ def _machine() -> dict[str, Any]:
     except OSError:
         pass
     commit = ""
+    root = Path(_OTHER).resolve() if _OTHER else REPO_ROOT
     with contextlib.suppress(OSError, subprocess.SubprocessError):  # read-only: which commit was measured
-        commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
                                 text=True, timeout=5, check=False).stdout.strip()
+    if _OTHER:
+        commit = f"{commit or 'unknown'} (forum_guard from {root})"
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
             "implementation": platform.python_implementation(), "system": f"{platform.system()} {platform.release()}",
             "commit": commit or "unknown", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
@@ -1381,6 +1403,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="lists 1k and 10k, texts 2 KB and 20 KB, fewer repeats, peers on small cells (< 60 s)")
     parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
+    parser.add_argument("--forum-guard-path", metavar="DIR",
+                        help="benchmark the forum_guard package found in DIR (another checkout) instead of this one")
     parser.add_argument("--only", metavar="KEYS",
                         help=f"comma-separated subset of: {', '.join(keys)} (default: all)")
     args = parser.parse_args(argv)
