@@ -34,6 +34,7 @@ __all__ = [
     "LIST_SIZES",
     "REPO_ROOT",
     "SEED",
+    "TEXT_KINDS",
     "TEXT_SIZES",
     "Corpus",
     "corpus",
@@ -118,6 +119,9 @@ class Corpus:
     html_draft: str = ""
     #: the 2 KB text with curly quotes, accents, a dash and an emoji
     unicode_text: str = ""
+    #: 2 KB texts of one length by kind (``TEXT_KINDS``): the ASCII prose, a dense one (a planted
+    #: term every ~5 words) and non-ASCII ones
+    kinds: dict[str, str] = field(default_factory=dict)
     #: where the prose vocabulary came from
     vocab_source: str = ""
 
@@ -138,6 +142,7 @@ class Corpus:
             "text_lengths": {size_label(k): len(v) for k, v in self.texts.items()},
             "html_draft_bytes": len(self.html_draft.encode()),
             "unicode_text_chars": len(self.unicode_text),
+            "kinds": {k: {"chars": len(v), "bytes": len(v.encode())} for k, v in self.kinds.items()},
         }
 
 
@@ -336,8 +341,10 @@ class _Prose:
             return f"{self.rnd.randint(1, 99)}.{self.rnd.randint(0, 9)}"
         return f"{self.rnd.randint(1, 100)}%"
 
-    def write(self, size: int, offenders: Sequence[str], first_at: int | None = None) -> str:
-        """About ``size`` characters (never more) with offenders planted every ~1 KB."""
+    def write(self, size: int, offenders: Sequence[str], first_at: int | None = None,
+              every: int = OFFENDER_EVERY) -> str:
+        """About ``size`` characters (never more) with offenders planted every ``every``
+        characters (~1 KB by default)."""
         rnd = self.rnd
         out: list[str] = []
         length = 0
@@ -353,7 +360,8 @@ class _Prose:
                     if rnd.random() < 0.2:
                         tok = tok.capitalize()
                     planted += 1
-                    next_offender += OFFENDER_EVERY + rnd.randint(-150, 150)
+                    jitter = 150 if every == OFFENDER_EVERY else every // 4
+                    next_offender += every + rnd.randint(-jitter, jitter)
                 else:
                     tok = self.token()
                 if i == 0:
@@ -416,6 +424,92 @@ def _html_draft(prose: _Prose, offenders: Sequence[str], target: int = 2_560) ->
     return head + f"<p>{para(rest)}</p>"
 
 
+
+# Everyday Russian words (written here for the benchmark), for a Cyrillic forum post.
+_RUSSIAN = """
+и в не на я что он с как это а по но они к у мы вы так же от за было для все она уже если или
+только его когда да нет бы вот там еще мне меня был очень сказал ничего тоже может ну здесь
+время день сегодня завтра вчера спасибо привет форум тема ответ вопрос думаю знаю хорошо плохо
+новый старый город дом работа люди человек друг игра машина книга фильм музыка вода хлеб
+""".split()  # noqa: SIM905 - a word list reads better as text
+#: words an editor or a phone writes with accents
+_ACCENTED = ("café", "naïve", "résumé", "façade", "jalapeño", "Zoë", "über", "crème", "déjà", "señor", "piñata",
+             "Ångström", "fiancée", "coöperate", "São", "Kraków", "Müller", "Dvořák")
+_EMOJI = ("🙂", "👍", "😂", "❤️", "🎉", "🤔", "👀", "🔥", "😅", "🙏")
+#: the kinds of 2 KB text, in report order
+TEXT_KINDS = ("ascii", "dense", "mixed", "accents", "curly quotes", "Cyrillic", "CJK", "emoji")
+#: a planted term about every this many characters in the dense text (~5 words)
+DENSE_EVERY = 30
+
+
+def _cut_to(text: str, length: int) -> str:
+    """``text`` cut to at most ``length`` characters, at a space when there is one near the end
+    (CJK runs have none)."""
+    if len(text) <= length:
+        return text
+    cut = text.rfind(" ", length - 40, length)
+    return text[: cut if cut > 0 else length]
+
+
+def _words_replaced(text: str, rnd: random.Random, keep: set[str], every: int, pick: Sequence[str]) -> str:
+    words = text.split(" ")
+    for i in range(2, len(words), every):
+        if words[i].strip(".,?!\n").lower() not in keep and "\n" not in words[i] and words[i]:
+            words[i] = rnd.choice(pick) + words[i][len(words[i].rstrip(".,?!")):]
+    return " ".join(words)
+
+
+def _curly(text: str) -> str:
+    s = text.replace("'", "’")
+    s = re.sub(r"\b(it|that|this|there|here|one)\b", lambda m: f"“{m.group(1)}”", s)
+    return s.replace(", ", " — ", 8)
+
+
+def _foreign(rnd: random.Random, offenders: Sequence[str], length: int, cjk: bool) -> str:
+    """Russian-like or Chinese-like prose of ``length`` characters with a planted (Latin) term
+    about every kilobyte, the first early."""
+    out: list[str] = []
+    total = 0
+    next_offender = 150
+    planted = 0
+    while total < length + 40:
+        if total >= next_offender:
+            piece = (" " if cjk else "") + offenders[planted % len(offenders)] + " "
+            planted += 1
+            next_offender += OFFENDER_EVERY
+        elif cjk:
+            n = rnd.randint(6, 24)
+            piece = "".join(chr(rnd.randint(0x4E00, 0x9FA5)) for _ in range(n)) + rnd.choice("，。。？！")
+        else:
+            n = rnd.randint(5, 14)
+            words = [rnd.choice(_RUSSIAN) for _ in range(n)]
+            words[0] = words[0].capitalize()
+            piece = " ".join(words) + rnd.choice("..?!") + " "
+        out.append(piece)
+        total += len(piece)
+    return _cut_to("".join(out), length).rstrip()
+
+
+def _kinds(ascii_text: str, dense: str, mixed: str, offenders: Sequence[str]) -> dict[str, str]:
+    """The 2 KB texts by kind, all cut to the ASCII text's length (in characters)."""
+    n = len(ascii_text)
+    rnd = random.Random(SEED + 11)
+    keep = {part for term in offenders for part in term.split()}
+    emoji_words = ascii_text.split(" ")
+    for i in range(5, len(emoji_words), 9):
+        emoji_words[i] += " " + rnd.choice(_EMOJI)
+    out = {
+        "ascii": ascii_text,
+        "dense": dense,
+        "mixed": mixed,
+        "accents": _words_replaced(ascii_text, rnd, keep, 6, _ACCENTED),
+        "curly quotes": _curly(ascii_text),
+        "Cyrillic": _foreign(rnd, offenders, n, cjk=False),
+        "CJK": _foreign(rnd, offenders, n, cjk=True),
+        "emoji": " ".join(emoji_words),
+    }
+    return {k: _cut_to(v, n) for k, v in out.items()}
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -434,6 +528,8 @@ def corpus(max_terms: int = max(LIST_SIZES), text_sizes: tuple[int, ...] = TEXT_
     html = _html_draft(prose, offenders)
     uni_base = texts.get(2_048) or _Prose(random.Random(SEED + 2_048), banned).write(2_048, offenders)
     unicode_text = _unicode_variant(uni_base, random.Random(SEED + 9), offenders)
+    dense = _Prose(random.Random(SEED + 13), banned).write(2_048, offenders, first_at=20, every=DENSE_EVERY)
+    kinds = _kinds(uni_base, dense, unicode_text, offenders)
     return Corpus(
         master=tuple(master),
         real_count=real_count,
@@ -442,6 +538,7 @@ def corpus(max_terms: int = max(LIST_SIZES), text_sizes: tuple[int, ...] = TEXT_
         texts=texts,
         html_draft=html,
         unicode_text=unicode_text,
+        kinds=kinds,
         vocab_source=_dictionary()[1],
     )
 
@@ -457,3 +554,5 @@ if __name__ == "__main__":  # a look at the inputs: python benchmarks/_data.py
     print("\n2 KB text:\n" + c.texts[2_048])
     print("\nHTML draft:\n" + c.html_draft)
     print("\nUnicode text:\n" + c.unicode_text[:600])
+    for kind, text in c.kinds.items():
+        print(f"\n{kind} ({len(text)} chars):\n" + text[:300])

@@ -41,7 +41,26 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
-if importlib.util.find_spec("forum_guard") is None:  # run from a checkout without `pip install -e`
+
+
+def _other_checkout(argv: list[str]) -> str | None:
+    """``--forum-guard-path DIR``: benchmark the forum_guard of another checkout (say, ``git
+    worktree add /tmp/base <commit>``), with this harness: before/after figures on one harness."""
+    for i, arg in enumerate(argv):
+        if arg == "--forum-guard-path" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--forum-guard-path="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+_OTHER = _other_checkout(sys.argv[1:])
+if _OTHER:
+    # an editable install's finder would win over sys.path: drop it, put the checkout first
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()
+                        and "editable" not in (getattr(f, "__module__", "") or "").lower()]
+    sys.path.insert(0, str(Path(_OTHER).resolve()))
+elif importlib.util.find_spec("forum_guard") is None:  # run from a checkout without `pip install -e`
     sys.path.insert(1, str(REPO_ROOT))
 
 import _data  # noqa: E402  (needs the path set above)
@@ -84,12 +103,12 @@ class Plan:
     time_budget: float
 
 
-QUICK = Plan(quick=True, list_sizes=(1_000, 10_000), text_sizes=(2_048, 20_480), repeats=5,
-             min_sample=0.02, max_call=0.5, cell_budget=1.0, build_repeats=1, peer_max_text=2_048,
-             time_budget=40.0)
-FULL = Plan(quick=False, list_sizes=LIST_SIZES, text_sizes=TEXT_SIZES, repeats=7,
-            min_sample=0.02, max_call=5.0, cell_budget=20.0, build_repeats=3, peer_max_text=None,
-            time_budget=540.0)
+QUICK = Plan(quick=True, list_sizes=(1_000, 10_000), text_sizes=(200, 2_048, 20_480), repeats=10,
+             min_sample=0.004, max_call=0.5, cell_budget=0.6, build_repeats=1, peer_max_text=2_048,
+             time_budget=36.0)
+FULL = Plan(quick=False, list_sizes=LIST_SIZES, text_sizes=TEXT_SIZES, repeats=24,
+            min_sample=0.01, max_call=5.0, cell_budget=20.0, build_repeats=3, peer_max_text=None,
+            time_budget=600.0)
 
 
 # ============================================================================================
@@ -118,9 +137,54 @@ class Timing:
     samples: list[float]  # seconds per call, one per sample
     number: int  # calls per sample
 
+    @property
+    def fast(self) -> float:
+        """Seconds per call: the mean of the fastest quarter of the samples (what is reported)."""
+        return _fast(self.samples)
+
+    @property
+    def halves(self) -> tuple[float, float]:
+        """Medians of the first and of the second half of the samples: two shorter runs, taken
+        minutes (or seconds) apart, whose disagreement estimates run-to-run spread."""
+        k = max(1, len(self.samples) // 2)
+        first, second = self.samples[:k], self.samples[k:] or self.samples[:k]
+        return statistics.median(first), statistics.median(second)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"median_us": self.median * 1e6, "min_us": self.best * 1e6, "number": self.number,
-                "repeats": len(self.samples), "samples_us": [round(s * 1e6, 3) for s in self.samples]}
+        return {"fast_us": self.fast * 1e6, "median_us": self.median * 1e6, "min_us": self.best * 1e6,
+                "number": self.number,
+                "repeats": len(self.samples), "halves_us": [h * 1e6 for h in self.halves],
+                "samples_us": [round(s * 1e6, 3) for s in self.samples]}
+
+
+def _fast(samples: list[float]) -> float:
+    """The mean of the fastest quarter of ``samples``: on a shared machine load only ever adds
+    time, so the fast samples are the ones a quiet machine would give, and they move far less from
+    run to run than the median does."""
+    ordered = sorted(samples)
+    k = max(1, len(ordered) // 4)
+    return statistics.fmean(ordered[:k])
+
+
+def paired_ratio(a: Timing | None, b: Timing | None) -> float | None:
+    """a / b as the ratio of their fast samples (see ``_fast``); the samples of a cell are taken
+    in turns, so both saw the same stretch of time."""
+    if a is None or b is None or not a.samples or not b.samples:
+        return None
+    fb = _fast(b.samples)
+    return _fast(a.samples) / fb if fb else None
+
+
+def ratio_spread(a: Timing | None, b: Timing | None) -> float | None:
+    """How far a/b from the first half of the turns is from a/b from the second half, relative to
+    the whole (|r1 - r2| / r): what two runs of half the length would disagree by."""
+    if a is None or b is None or len(a.samples) < 4 or len(b.samples) < 4:
+        return None
+    ka, kb = len(a.samples) // 2, len(b.samples) // 2
+    r1 = _fast(a.samples[:ka]) / _fast(b.samples[:kb])
+    r2 = _fast(a.samples[ka:]) / _fast(b.samples[kb:])
+    r = paired_ratio(a, b)
+    return abs(r1 - r2) / r if r else None
 
 
 @dataclass
@@ -212,8 +276,11 @@ class Subject:
     dist: str | None
     #: build for a term list; raises if the subject cannot run
     build: Callable[[list[str]], Prepared]
-    #: feeds the pre-lowercased text instead of the text
-    lowered: bool = False
+    #: what the subject is fed instead of the text, prepared outside the timing (lowercased for
+    #: the raw automata, forum_guard's skeleton for its own automaton); None: the text
+    prep: Callable[[str], str] | None = None
+    #: its build time is forum_guard's (the own-keys floor): left out of the build table
+    shares_build: bool = False
     max_terms: int | None = None
     max_text: int | None = None
     max_number: int | None = None
@@ -296,6 +363,29 @@ def make_subjects(factory: GuardFactory) -> list[Subject]:
 
         return Prepared(run, lambda t: sum(1 for _ in it(t)), built)
 
+    def floor_own(words: list[str]) -> Prepared:
+        guard, _ = factory.guard(words)
+        automaton = _own_automaton(guard)
+        it = automaton.iter
+
+        def run(skeleton: str) -> None:
+            for _ in it(skeleton):
+                pass
+
+        return Prepared(run, lambda t: sum(1 for _ in it(t)), 0.0)
+
+    def trie(words: list[str]) -> Prepared:
+        start = time.perf_counter()
+        pattern = re.compile(rf"\b(?:{trie_regex(words)})\b", re.IGNORECASE)
+        built = time.perf_counter() - start
+        finditer = pattern.finditer
+
+        def run(text: str) -> None:
+            for _ in finditer(text):
+                pass
+
+        return Prepared(run, lambda t: sum(1 for _ in finditer(t)), built)
+
     def aho_rs(words: list[str]) -> Prepared:
         import ahocorasick_rs
 
@@ -342,8 +432,11 @@ def make_subjects(factory: GuardFactory) -> list[Subject]:
     bp_cap = "only lists <= 1k terms and texts <= 2 KB (it is very slow); 1 call a sample, 3 samples"
     return [
         Subject("forum_guard", "forum_guard", None, forum_guard, is_ours=True, core=True),
-        Subject("floor", "floor (pyahocorasick)", "pyahocorasick", floor, lowered=True, core=True),
-        Subject("aho_rs", "ahocorasick_rs", "ahocorasick_rs", aho_rs, lowered=True, core=True),
+        Subject("floor", "floor: raw words", "pyahocorasick", floor, prep=str.lower, core=True),
+        Subject("floor_own", "floor: own keys", "pyahocorasick", floor_own, prep=own_skeleton, core=True,
+                shares_build=True),
+        Subject("aho_rs", "ahocorasick_rs", "ahocorasick_rs", aho_rs, prep=str.lower, core=True),
+        Subject("trie", "re trie", None, trie),
         Subject("regex", "re alternation", None, regex),
         Subject("bp", "better_profanity", "better_profanity", better_profanity, max_terms=1_000,
                 max_text=2_048, max_number=1, max_repeats=3, cap_note=bp_cap),
@@ -355,9 +448,59 @@ def make_subjects(factory: GuardFactory) -> list[Subject]:
     ]
 
 
-SAME_LIST = ("forum_guard", "floor", "aho_rs", "regex", "bp", "glin")
+SAME_LIST = ("forum_guard", "floor", "floor_own", "aho_rs", "trie", "regex", "bp", "glin")
 OWN_LIST = ("bp_default", "glin_default")
-EXTRAS = ("build", "flatness", "html", "unicode", "shipped")
+EXTRAS = ("build", "flatness", "html", "kinds", "shipped")
+#: old --only spellings
+ALIASES = {"unicode": "kinds"}
+
+
+def own_skeleton(text: str) -> str:
+    """What forum_guard's automaton walks for ``text``: its folded, collapsed, padded skeleton."""
+    from forum_guard.engine.normalize import fold
+
+    return fold(text).text
+
+
+def _own_automaton(guard: Any) -> Any:
+    """forum_guard's own (evasion) automaton: the true floor of its scan."""
+    automaton = getattr(getattr(guard, "matcher", None), "_evasive", None)
+    if automaton is None or not hasattr(automaton, "iter"):
+        raise RuntimeError("this Guard has no pyahocorasick automaton at guard.matcher._evasive")
+    return automaton
+
+
+def trie_regex(words: Iterable[str]) -> str:
+    """One regular expression (without boundaries) matching exactly ``words``, lowercased, built
+    from their trie: shared prefixes are written once, so the regex engine follows one branch per
+    character instead of trying every word (what the ``trieregex`` approach does)."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word.lower():
+            node = node.setdefault(ch, {})
+        node[""] = None  # a word ends here
+
+    def emit(node: dict[str, Any]) -> str:
+        alternatives: list[str] = []
+        leaves: list[str] = []
+        for ch in sorted(k for k in node if k):
+            tail = emit(node[ch])
+            if tail:
+                alternatives.append(re.escape(ch) + tail)
+            else:
+                leaves.append(ch)
+        if leaves:
+            alternatives.append(re.escape(leaves[0]) if len(leaves) == 1
+                                else "[" + "".join(re.escape(c) for c in leaves) + "]")
+        if not alternatives:
+            return ""
+        optional = "" in node
+        if len(alternatives) == 1 and not optional:
+            return alternatives[0]
+        return "(?:" + "|".join(alternatives) + ")" + ("?" if optional else "")
+
+    return emit(root)
 
 
 # ============================================================================================
@@ -383,7 +526,7 @@ class Cell:
 
     @property
     def us(self) -> float | None:
-        return self.timing.median * 1e6 if self.timing and self.status == "ok" else None
+        return self.timing.fast * 1e6 if self.timing and self.status == "ok" else None
 
 
 @dataclass
@@ -399,6 +542,13 @@ class Results:
     def us(self, subject: str, terms: int, text: int) -> float | None:
         cell = self.cells.get((subject, terms, text))
         return cell.us if cell else None
+
+    def ratio(self, a: str, b: str, terms: int, text: int) -> float | None:
+        """a / b in one cell, from their fast samples (see ``paired_ratio``)."""
+        ca, cb = self.cells.get((a, terms, text)), self.cells.get((b, terms, text))
+        if not ca or not cb or ca.us is None or cb.us is None:
+            return None
+        return paired_ratio(ca.timing, cb.timing)
 
 
 def _short_error(exc: BaseException) -> str:
@@ -421,7 +571,7 @@ def _predict(res: Results, key: str, terms: int, text: int) -> float | None:
     return max(estimates) if estimates else None
 
 
-def run_matrix(res: Results, subjects: list[Subject], texts: dict[int, str], lowered: dict[int, str],
+def run_matrix(res: Results, subjects: list[Subject], texts: dict[int, str],
                planted: dict[int, int], all_terms: Callable[[int], list[str]]) -> None:
     """Same-list subjects per list size (n > 0), then the own-list peers (n == 0); in each cell
     every subject is timed side by side with the others."""
@@ -453,7 +603,7 @@ def run_matrix(res: Results, subjects: list[Subject], texts: dict[int, str], low
                     res.ours_crashed.append(f"{subject.key} build ({label}): {traceback.format_exc()}")
         for size in plan.text_sizes:
             _measure_cells(res, [s for s in group if s.key in prepared], prepared, n, size,
-                           texts, lowered, planted)
+                           texts, planted)
         prepared.clear()
         gc.collect()
 
@@ -469,7 +619,7 @@ def _not_built(res: Results, subject: Subject, n: int) -> Cell | None:
 
 
 def _measure_cells(res: Results, subjects: list[Subject], prepared: dict[str, Prepared], n: int, size: int,
-                   texts: dict[int, str], lowered: dict[int, str], planted: dict[int, int]) -> None:
+                   texts: dict[int, str], planted: dict[int, int]) -> None:
     plan = res.plan
     jobs: list[Job] = []
     hits: dict[str, int | None] = {}
@@ -488,9 +638,9 @@ def _measure_cells(res: Results, subjects: list[Subject], prepared: dict[str, Pr
         if estimate is not None and estimate > plan.max_call:
             res.cells[key] = Cell("skipped", reason=f"est. {estimate:.1f} s a call > {plan.max_call:g} s cap")
             continue
-        arg = lowered[size] if subject.lowered else texts[size]
         p = prepared[subject.key]
         try:
+            arg = subject.prep(texts[size]) if subject.prep else texts[size]
             hits[subject.key] = p.hits(arg) if p.hits else None
         except Exception as exc:
             _failed(res, subject, key, exc)
@@ -620,46 +770,133 @@ def _timed(results: dict[Any, Timing | BaseException], key: str) -> Timing:
     return r
 
 
+def _floor_runner(words: list[str]) -> CheckFn:
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for i, w in enumerate(words):
+        automaton.add_word(w, i)
+    automaton.make_automaton()
+    it = automaton.iter
+
+    def floor(t: str) -> None:
+        for _ in it(t):
+            pass
+
+    return floor
+
+
+def _own_floor_runner(guard: Any) -> CheckFn:
+    it = _own_automaton(guard).iter
+
+    def floor(skeleton: str) -> None:
+        for _ in it(skeleton):
+            pass
+
+    return floor
+
+
+#: the biggest list of the flatness figure in the full run (generated on demand: ~20 s)
+HUGE_LIST = 1_000_000
+
+
 def extra_flatness(res: Results, factory: GuardFactory, corpus_: _data.Corpus) -> None:
-    """The 2 KB check with 1k and with 100k terms, timed side by side."""
-    small, big = 1_000, max(LIST_SIZES)
+    """The 2 KB check with 1k, 100k and (full run) 1M terms, timed side by side, each next to
+    both floors over the same list."""
+    sizes = [1_000, max(LIST_SIZES)] + ([] if res.plan.quick else [HUGE_LIST])
     text = corpus_.texts[2_048]
-    got = measure_group([Job("small", _fg_runner(factory, corpus_, small), text),
-                         Job("big", _fg_runner(factory, corpus_, big), text)], res.plan)
-    us_small, us_big = _timed(got, "small").median * 1e6, _timed(got, "big").median * 1e6
-    res.extras["flatness"] = {"text": "2 KB", "small_terms": small, "big_terms": big,
-                              "small_us": us_small, "big_us": us_big, "ratio": us_big / us_small}
-
-
-def extra_unicode(res: Results, factory: GuardFactory, corpus_: _data.Corpus) -> None:
-    """The 2 KB prose against its non-ASCII variant, 10k terms, timed side by side."""
-    n = 10_000
-    run = _fg_runner(factory, corpus_, n)
-    jobs = [Job("ascii", run, corpus_.texts[2_048]), Job("unicode", run, corpus_.unicode_text)]
-    try:
-        import ahocorasick
-
-        automaton = ahocorasick.Automaton()
-        for i, w in enumerate(corpus_.terms(n)):
-            automaton.add_word(w, i)
-        automaton.make_automaton()
-        it = automaton.iter
-
-        def floor(t: str) -> None:
-            for _ in it(t):
-                pass
-
-        jobs.append(Job("floor", floor, corpus_.unicode_text.lower()))
-    except Exception:  # the floor figure is optional here
-        pass
+    rows: dict[int, dict[str, Any]] = {}
+    runners: dict[int, tuple[CheckFn, CheckFn, CheckFn]] = {}
+    for n in sizes:
+        if n != 1_000 and time.perf_counter() - _T0 > res.plan.time_budget + 60:
+            rows[n] = {"error": "skipped: time budget of the run used up"}
+            continue
+        if n > len(corpus_.master):
+            log(f"generating {n:,} terms ...")
+            words = _data.corpus(n, (2_048,)).terms(n)
+        else:
+            words = corpus_.terms(n)
+        log(f"build forum_guard for {n:,} terms")
+        guard, built = factory.guard(words)
+        check = guard.check
+        runners[n] = ((lambda t, c=check: c(t, html=False, group="member")), _floor_runner(words),
+                      _own_floor_runner(guard))
+        rows[n] = {"terms": n, "build_seconds": built}
+        del words
+    jobs: list[Job] = []
+    skeleton = own_skeleton(text)
+    for n, (fg, floor, own) in runners.items():
+        jobs += [Job(("fg", n), fg, text), Job(("floor", n), floor, text.lower()), Job(("own", n), own, skeleton)]
     got = measure_group(jobs, res.plan)
-    ascii_us, uni_us = _timed(got, "ascii").median * 1e6, _timed(got, "unicode").median * 1e6
-    out: dict[str, Any] = {"terms": n, "ascii_us": ascii_us, "unicode_us": uni_us, "ratio": uni_us / ascii_us,
-                           "hits": len(run(corpus_.unicode_text).matches)}  # type: ignore[attr-defined]
-    if isinstance(got.get("floor"), Timing):
-        out["floor_us"] = got["floor"].median * 1e6  # type: ignore[union-attr]
-    out["ascii_stages_us"] = _stage_medians(run, corpus_.texts[2_048], res.plan)
-    res.extras["unicode"] = out
+    for n in runners:
+        fg_t = _timed(got, ("fg", n))
+        rows[n].update({"us": fg_t.fast * 1e6, "floor_us": _timed(got, ("floor", n)).fast * 1e6,
+                        "own_floor_us": _timed(got, ("own", n)).fast * 1e6,
+                        "hits": len(runners[n][0](text).matches)})  # type: ignore[attr-defined]
+    small = rows[1_000]["us"]
+    for n in runners:
+        rows[n]["vs_small"] = paired_ratio(_timed(got, ("fg", n)), _timed(got, ("fg", 1_000)))
+    res.extras["flatness"] = {"text": "2 KB", "rows": [rows[n] for n in sizes],
+                              "small_terms": 1_000, "big_terms": max(LIST_SIZES),
+                              "small_us": small, "big_us": rows[max(LIST_SIZES)].get("us"),
+                              "ratio": rows[max(LIST_SIZES)].get("vs_small"),
+                              "huge_ratio": rows.get(HUGE_LIST, {}).get("vs_small")}
+    for n in sizes:
+        if n > max(LIST_SIZES):
+            factory.cache.pop(n, None)  # a 1M-term Guard is big: let it go
+    gc.collect()
+
+
+def extra_kinds(res: Results, factory: GuardFactory, corpus_: _data.Corpus) -> None:
+    """The 2 KB texts by kind (ASCII, dense, non-ASCII), 10k terms: forum_guard next to both
+    floors, ahocorasick_rs and the trie regex, each kind timed side by side with the ASCII text."""
+    n = 10_000
+    words = corpus_.terms(n)
+    guard, _ = factory.guard(words)
+    run = _fg_runner(factory, corpus_, n)
+    floor = _floor_runner(words)
+    own = _own_floor_runner(guard)
+    peers: dict[str, CheckFn] = {}
+    try:
+        import ahocorasick_rs
+
+        peers["aho_rs"] = ahocorasick_rs.AhoCorasick(words).find_matches_as_indexes
+    except Exception:  # optional here
+        pass
+    trie = re.compile(rf"\b(?:{trie_regex(words)})\b", re.IGNORECASE).finditer
+
+    def trie_run(t: str) -> None:
+        for _ in trie(t):
+            pass
+
+    ascii_text = corpus_.kinds["ascii"]
+    rows: dict[str, dict[str, Any]] = {}
+    for kind, text in corpus_.kinds.items():
+        if time.perf_counter() - _T0 > res.plan.time_budget + 20:
+            rows[kind] = {"error": "skipped: time budget of the run used up"}
+            continue
+        jobs = [Job("fg", run, text), Job("floor", floor, text.lower()), Job("own", own, own_skeleton(text)),
+                Job("trie", trie_run, text)]
+        jobs += [Job(k, fn, text.lower()) for k, fn in peers.items()]
+        if kind != "ascii":
+            jobs.append(Job("fg_ascii", run, ascii_text))
+        got = measure_group(jobs, res.plan)
+        fg_t = _timed(got, "fg")
+        row: dict[str, Any] = {"chars": len(text), "bytes": len(text.encode()),
+                               "hits": len(run(text).matches)}  # type: ignore[attr-defined]
+        for key, result in got.items():
+            if isinstance(result, Timing):
+                row[f"{key}_us"] = result.fast * 1e6
+        row["vs_floor"] = paired_ratio(fg_t, _timed(got, "floor"))
+        row["vs_own"] = paired_ratio(fg_t, _timed(got, "own"))
+        row["spread"] = ratio_spread(fg_t, _timed(got, "floor"))
+        if kind != "ascii":
+            row["vs_ascii"] = paired_ratio(fg_t, _timed(got, "fg_ascii"))
+            row["spread_ascii"] = ratio_spread(fg_t, _timed(got, "fg_ascii"))
+        rows[kind] = row
+    res.extras["kinds"] = {"terms": n, "rows": rows,
+                           "ascii_stages_us": _stage_medians(run, ascii_text, res.plan),
+                           "dense_stages_us": _stage_medians(run, corpus_.kinds["dense"], res.plan)}
 
 
 def _stage_medians(run: CheckFn, arg: str, plan: Plan) -> dict[str, float]:
@@ -696,7 +933,7 @@ def extra_html(res: Results, factory: GuardFactory, corpus_: _data.Corpus) -> No
             break
     else:
         try:
-            from forum_guard import draft as draft_mod
+            from forum_guard.engine import draft as draft_mod
 
             sanitize = draft_mod.sanitize
             sanitize(draft)
@@ -705,16 +942,53 @@ def extra_html(res: Results, factory: GuardFactory, corpus_: _data.Corpus) -> No
         except Exception as exc:
             out["sanitize_error"] = _short_error(exc)
     got = measure_group(jobs, res.plan)
-    out["total_us"] = _timed(got, "total").median * 1e6
+    out["total_us"] = _timed(got, "total").fast * 1e6
     if "sanitize" in got:
         try:
-            out["sanitize_us"] = _timed(got, "sanitize").median * 1e6
+            out["sanitize_us"] = _timed(got, "sanitize").fast * 1e6
         except Exception as exc:
             out["sanitize_error"] = _short_error(exc)
     if "sanitize_us" in out:
         out["rest_us"] = max(out["total_us"] - out["sanitize_us"], 0.0)
         out["sanitize_source"] = source
+    out["sanitizers"] = _sanitizer_split(run, draft, res.plan)
     res.extras["html"] = out
+
+
+def _sanitizer_split(run: CheckFn, draft: str, plan: Plan) -> dict[str, Any]:
+    """Each HTML sanitizer alone and the whole check under it, all timed side by side."""
+    try:
+        from forum_guard.engine.draft.sanitizers import SANITIZERS, get_sanitizer, use_sanitizer
+    except ImportError as exc:  # a forum_guard without the sanitizer interface
+        return {"error": _short_error(exc)}
+    jobs: list[Job] = []
+    errors: dict[str, str] = {}
+    for name in SANITIZERS:
+        try:
+            sanitizer = get_sanitizer(name)
+        except ImportError as exc:
+            errors[name] = _short_error(exc)
+            continue
+
+        def check_under(text: str, name: str = name) -> object:
+            use_sanitizer(name)
+            return run(text)
+
+        jobs += [Job(("sanitize", name), sanitizer, draft), Job(("check", name), check_under, draft)]
+    try:
+        got = measure_group(jobs, plan)
+    finally:
+        use_sanitizer(None)
+    out: dict[str, Any] = {"errors": errors}
+    for (what, name), result in got.items():
+        if isinstance(result, Timing):
+            out.setdefault(name, {})[f"{what}_us"] = result.fast * 1e6
+    if "bleach" in out and "nh3" in out:
+        b, n = out["bleach"], out["nh3"]
+        out["sanitize_ratio"] = paired_ratio(got[("sanitize", "bleach")], got[("sanitize", "nh3")])  # type: ignore[arg-type]
+        out["check_ratio"] = paired_ratio(got[("check", "bleach")], got[("check", "nh3")])  # type: ignore[arg-type]
+        b["rest_us"], n["rest_us"] = b["check_us"] - b["sanitize_us"], n["check_us"] - n["sanitize_us"]
+    return out
 
 
 def extra_shipped(res: Results, corpus_: _data.Corpus) -> None:
@@ -736,7 +1010,7 @@ def extra_shipped(res: Results, corpus_: _data.Corpus) -> None:
             continue
         hits = len(check(text, html=False, group="member").matches)
         t = measure(lambda x: check(x, html=False, group="member"), text, res.plan)
-        per_text[size_label(size)] = {"status": "ok", "us": t.median * 1e6, "hits": hits}
+        per_text[size_label(size)] = {"status": "ok", "us": t.fast * 1e6, "hits": hits}
     res.extras["shipped"] = {"directory": str(directory.relative_to(REPO_ROOT)), "lists": len(guard.lists),
                              "terms": terms, "build_seconds": built, "texts": per_text}
 
@@ -763,6 +1037,17 @@ def fmt_ratio(r: float | None) -> str:
     if r >= 10:
         return f"{r:.1f}×"
     return f"{r:.2f}×"
+
+
+def fmt_pct(v: float | None) -> str:
+    return "—" if v is None else f"{v * 100:.1f}%"
+
+
+def _cell_spread(res: Results, a: str, b: str, n: int, size: int) -> float | None:
+    ca, cb = res.cells.get((a, n, size)), res.cells.get((b, n, size))
+    if not ca or not cb or ca.status != "ok" or cb.status != "ok":
+        return None
+    return ratio_spread(ca.timing, cb.timing)
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -799,9 +1084,12 @@ def _machine() -> dict[str, Any]:
     except OSError:
         pass
     commit = ""
+    root = Path(_OTHER).resolve() if _OTHER else REPO_ROOT
     with contextlib.suppress(OSError, subprocess.SubprocessError):  # read-only: which commit was measured
-        commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
                                 text=True, timeout=5, check=False).stdout.strip()
+    if _OTHER:
+        commit = f"{commit or 'unknown'} (forum_guard from {root})"
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
             "implementation": platform.python_implementation(), "system": f"{platform.system()} {platform.release()}",
             "commit": commit or "unknown", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
@@ -823,18 +1111,24 @@ def report(res: Results, subjects: list[Subject], corpus_: _data.Corpus, planted
     w(f"Inputs (seed {summary['seed']}): term lists are prefixes of one list that alternates "
       f"{corpus_.real_count} real terms ({corpus_.real_source}) with synthetic non-words "
       f"({summary['phrases']:,} two-word phrases in the 100k); texts are English-like prose with a planted "
-      f"term about every {_data.OFFENDER_EVERY:,} characters. Medians in µs per call.")
+      f"term about every {_data.OFFENDER_EVERY:,} characters. µs per call: the mean of each subject's fastest quarter of samples.")
     w("")
 
     same = [s for s in subjects if s.key in SAME_LIST and s.key in selected]
     if same:
-        w("## Check latency: same lists, same texts (median µs per call, lower is better)")
+        w("## Check latency: same lists, same texts (µs per call, lower is better)")
         w("")
         header = ["terms", "text", "planted", "fg hits"] + [s.label for s in same]
-        ratio_cols = [("forum_guard", "floor", "fg / floor"), ("bp", "forum_guard", "bp / fg"),
-                      ("glin", "forum_guard", "glin / fg"), ("regex", "forum_guard", "regex / fg")]
+        ratio_cols = [("forum_guard", "floor", "fg / floor"), ("forum_guard", "floor_own", "fg / own floor"),
+                      ("aho_rs", "floor", "aho_rs / floor"), ("trie", "forum_guard", "trie / fg"),
+                      ("regex", "forum_guard", "regex / fg"), ("bp", "forum_guard", "bp / fg"),
+                      ("glin", "forum_guard", "glin / fg")]
         ratio_cols = [rc for rc in ratio_cols if rc[0] in selected and rc[1] in selected]
         header += [rc[2] for rc in ratio_cols]
+        spread_ok = "forum_guard" in selected and "floor" in selected
+        if spread_ok:
+            header.append("spread")
+        spreads: list[float] = []
         w("| " + " | ".join(header) + " |")
         w("|" + "|".join(["---:"] * len(header)) + "|")
         for n in plan.list_sizes:
@@ -843,12 +1137,28 @@ def report(res: Results, subjects: list[Subject], corpus_: _data.Corpus, planted
                 row = [size_label_terms(n), size_label(size), str(planted.get(size, "")),
                        "" if fg is None or fg.hits is None else str(fg.hits)]
                 row += [cell_text(res, s.key, n, size) for s in same]
-                row += [fmt_ratio(ratio(res.us(a, n, size), res.us(b, n, size))) for a, b, _ in ratio_cols]
+                row += [fmt_ratio(res.ratio(a, b, n, size)) for a, b, _ in ratio_cols]
+                if spread_ok:
+                    sp = _cell_spread(res, "forum_guard", "floor", n, size)
+                    if sp is not None:
+                        spreads.append(sp)
+                    row.append(fmt_pct(sp))
                 w("| " + " | ".join(row) + " |")
         w("")
-        w("floor and ahocorasick_rs get the text lowercased beforehand (not timed) and only iterate raw "
-          "automaton hits; forum_guard does the whole check (normalize, match with boundaries, verdict, "
-          "highlight). `—` not run by design (capped), `skip` predicted too slow for the cap, `n/a` failed.")
+        w("**floor: raw words** walks a pyahocorasick automaton of the plain words over the lowercased text; "
+          "**floor: own keys** walks forum_guard's own automaton (its padded keys and variants) over forum_guard's "
+          "own skeleton of the text, both prepared outside the timing: the least any check built on either can "
+          "cost. ahocorasick_rs (the raw words, lowercased text) is the compiled limit. **re trie** is one "
+          "`\\b(?:…)\\b` regex built from the words' trie (shared prefixes written once), **re alternation** the "
+          "naive one. forum_guard does the whole check (normalize, match with boundaries, verdict, rendering). "
+          "Times and **ratios** use the mean of each subject's fastest quarter of samples (load only adds "
+          "time; the samples of a cell are taken in turns; the JSON has medians too). **spread**: how far `fg / floor` from the "
+          "first half of the turns is from that of the second half — what two runs would disagree by. `—` not run by design (capped), `skip` predicted "
+          "too slow for the cap, `n/a` failed.")
+        if spreads:
+            w("")
+            w(f"Run-to-run spread of `fg / floor` over {len(spreads)} cells: median {fmt_pct(statistics.median(spreads))}, "
+              f"max {fmt_pct(max(spreads))}.")
         _notes_for(res, same, lines)
         w("")
 
@@ -870,7 +1180,8 @@ def report(res: Results, subjects: list[Subject], corpus_: _data.Corpus, planted
         _notes_for(res, own, lines)
         w("")
 
-    built = [s for s in same if any(isinstance(res.builds.get((s.key, n)), float) for n in plan.list_sizes)]
+    built = [s for s in same if not s.shares_build
+             and any(isinstance(res.builds.get((s.key, n)), float) for n in plan.list_sizes)]
     if built:
         w("## Build time per list (s, outside the timed calls)")
         w("")
@@ -901,9 +1212,15 @@ def report(res: Results, subjects: list[Subject], corpus_: _data.Corpus, planted
         elif isinstance(b, dict):
             w(f"- **Build:** n/a — {b.get('error')}")
         f = ex.get("flatness")
-        if isinstance(f, dict) and "ratio" in f:
-            w(f"- **Latency flatness ({f['text']}):** {f['small_terms']:,} terms {fmt_us(f['small_us'])} µs, "
-              f"{f['big_terms']:,} terms {fmt_us(f['big_us'])} µs → {fmt_ratio(f['ratio'])}.")
+        if isinstance(f, dict) and "rows" in f:
+            parts = []
+            for row in f["rows"]:
+                if "us" not in row:
+                    continue
+                parts.append(f"{row['terms']:,} terms {fmt_us(row['us'])} µs ({fmt_ratio(row['vs_small'])}; "
+                             f"floors {fmt_us(row['floor_us'])} raw / {fmt_us(row['own_floor_us'])} own; "
+                             f"{row['hits']} hits; built in {row['build_seconds']:.1f} s)")
+            w(f"- **Latency flatness ({f['text']}, timed side by side):** " + ", ".join(parts) + ".")
         elif isinstance(f, dict):
             w(f"- **Latency flatness:** n/a — {f.get('error')}")
         h = ex.get("html")
@@ -916,18 +1233,23 @@ def report(res: Results, subjects: list[Subject], corpus_: _data.Corpus, planted
               f"{split}; verdict.timings medians: {stages or 'empty'}; hits: {h['hits']}, action {h['action']}.")
         elif isinstance(h, dict):
             w(f"- **HTML draft:** n/a — {h.get('error')}")
-        u = ex.get("unicode")
-        if isinstance(u, dict) and "ratio" in u:
-            fl = f"; floor on it {fmt_us(u['floor_us'])} µs" if "floor_us" in u else ""
-            w(f"- **Non-ASCII 2 KB text ({u['terms']:,} terms; curly quotes, accents, a dash, an emoji):** "
-              f"{fmt_us(u['unicode_us'])} µs vs {fmt_us(u['ascii_us'])} µs for the ASCII text → "
-              f"{fmt_ratio(u['ratio'])}; hits: {u['hits']}{fl}.")
-            if u.get("ascii_stages_us"):
-                stages = ", ".join(f"{k} {fmt_us(v)}" for k, v in u["ascii_stages_us"].items())
-                w(f"- **Where the plain 2 KB check goes ({u['terms']:,} terms, verdict.timings medians, µs):** "
-                  f"{stages}.")
-        elif isinstance(u, dict):
-            w(f"- **Non-ASCII text:** n/a — {u.get('error')}")
+        hs = h.get("sanitizers") if isinstance(h, dict) else None
+        if isinstance(hs, dict) and "sanitize_ratio" in hs:
+            b, n = hs["bleach"], hs["nh3"]
+            w(f"- **Sanitizers on that draft (timed side by side):** bleach {fmt_us(b['sanitize_us'])} µs, nh3 "
+              f"{fmt_us(n['sanitize_us'])} µs → nh3 {fmt_ratio(hs['sanitize_ratio'])} faster; the whole html=True check "
+              f"{fmt_us(b['check_us'])} µs with bleach, {fmt_us(n['check_us'])} µs with nh3 ({fmt_ratio(hs['check_ratio'])}).")
+        elif isinstance(hs, dict) and hs.get("errors"):
+            w("- **Sanitizers:** " + "; ".join(f"{k}: {v}" for k, v in hs["errors"].items()))
+        k = ex.get("kinds")
+        if isinstance(k, dict) and k.get("ascii_stages_us"):
+            stages = ", ".join(f"{name} {fmt_us(v)}" for name, v in k["ascii_stages_us"].items())
+            w(f"- **Where the plain 2 KB check goes ({k['terms']:,} terms, verdict.timings medians, µs):** {stages}.")
+        if isinstance(k, dict) and k.get("dense_stages_us"):
+            stages = ", ".join(f"{name} {fmt_us(v)}" for name, v in k["dense_stages_us"].items())
+            w(f"- **The dense 2 KB check ({k['terms']:,} terms, µs):** {stages}.")
+        elif isinstance(k, dict) and "error" in k:
+            w(f"- **2 KB texts by kind:** n/a — {k.get('error')}")
         sh = ex.get("shipped")
         if isinstance(sh, dict) and "build_seconds" in sh:
             per = ", ".join(f"{k} {fmt_us(v['us'])} µs (hits: {v['hits']})" if v["status"] == "ok" else f"{k} {v['status']}"
@@ -936,6 +1258,28 @@ def report(res: Results, subjects: list[Subject], corpus_: _data.Corpus, planted
               f"{sh['terms']:,} terms):** build {sh['build_seconds']:.3f} s; check {per}.")
         elif isinstance(sh, dict):
             w(f"- **Shipped config:** n/a — {sh.get('error')}")
+        w("")
+
+    k = ex.get("kinds")
+    if isinstance(k, dict) and "rows" in k:
+        w(f"## 2 KB texts by kind ({k['terms']:,} terms, µs per call, each timed side by side with the rest)")
+        w("")
+        w("| text | chars | bytes | fg hits | forum_guard | floor: raw | floor: own | ahocorasick_rs | re trie "
+          "| fg / floor | fg / own floor | fg / ASCII fg | spread |")
+        w("|---|" + "|".join(["---:"] * 12) + "|")
+        for kind, row in k["rows"].items():
+            if "fg_us" not in row:
+                w(f"| {kind} | " + " | ".join([""] * 11) + f" {row.get('error', '')} |")
+                continue
+            w(f"| {kind} | {row['chars']:,} | {row['bytes']:,} | {row['hits']} | {fmt_us(row['fg_us'])} | "
+              f"{fmt_us(row['floor_us'])} | {fmt_us(row['own_us'])} | {fmt_us(row.get('aho_rs_us'))} | "
+              f"{fmt_us(row.get('trie_us'))} | {fmt_ratio(row['vs_floor'])} | {fmt_ratio(row['vs_own'])} | "
+              f"{fmt_ratio(row.get('vs_ascii'))} | {fmt_pct(row.get('spread_ascii', row.get('spread')))} |")
+        w("")
+        w("*dense*: a planted term about every 5 words; *mixed*: accents, curly quotes, a dash and an emoji "
+          "(the issue's non-ASCII text); *Cyrillic* and *CJK* carry planted Latin terms. The raw floor and "
+          "ahocorasick_rs get the lowercased text, the own floor forum_guard's skeleton (not timed). "
+          "*spread*: split-half disagreement of `fg / ASCII fg` (of `fg / floor` for the ASCII row).")
         w("")
 
     targets = compute_targets(res, plan)
@@ -988,13 +1332,36 @@ def compute_targets(res: Results, plan: Plan) -> list[dict[str, Any]]:
         out.append({"target": target, "figure": figure, "result": "PASS" if ok else "FAIL", "value": value})
 
     fg, fl = res.us("forum_guard", 10_000, 2_048), res.us("floor", 10_000, 2_048)
-    r = ratio(fg, fl)
-    add("2 KB / 10k terms: forum_guard ≤ 3× floor", r, 3.0, False,
+    r = res.ratio("forum_guard", "floor", 10_000, 2_048)
+    add("2 KB / 10k terms: forum_guard ≤ 3× floor (raw words)", r, 3.0, False,
         f"{fmt_ratio(r)} ({fmt_us(fg)} vs {fmt_us(fl)} µs)")
+    own = res.us("floor_own", 10_000, 2_048)
+    r = res.ratio("forum_guard", "floor_own", 10_000, 2_048)
+    add("2 KB / 10k terms: forum_guard ≤ 5× its own automaton over its own skeleton", r, 5.0, False,
+        f"{fmt_ratio(r)} ({fmt_us(fg)} vs {fmt_us(own)} µs)")
+    fg2, fl2 = res.us("forum_guard", 10_000, 200), res.us("floor", 10_000, 200)
+    r = res.ratio("forum_guard", "floor", 10_000, 200)
+    add("200 B / 10k terms: forum_guard ≤ 8× floor (raw words)", r, 8.0, False,
+        f"{fmt_ratio(r)} ({fmt_us(fg2)} vs {fmt_us(fl2)} µs)")
+    kinds = (res.extras.get("kinds") or {}).get("rows") or {}
+    for kind in ("mixed", "accents", "curly quotes", "Cyrillic", "CJK", "emoji"):
+        row = kinds.get(kind) or {}
+        r = row.get("vs_ascii")
+        add(f"2 KB {kind} text ≤ 1.3× the ASCII check of the same length", r, 1.3, False,
+            f"{fmt_ratio(r)} ({fmt_us(row.get('fg_us'))} vs {fmt_us(row.get('fg_ascii_us'))} µs)")
+    row = kinds.get("dense") or {}
+    r = row.get("vs_floor")
+    add(f"dense 2 KB ({row.get('hits', '?')} matches): forum_guard ≤ 6× floor (raw words)", r, 6.0, False,
+        f"{fmt_ratio(r)} ({fmt_us(row.get('fg_us'))} vs {fmt_us(row.get('floor_us'))} µs)")
     f = res.extras.get("flatness") or {}
     r = f.get("ratio")
     add("2 KB: 100k-term check ≤ 1.5× 1k-term check", r, 1.5, False,
         f"{fmt_ratio(r)} ({fmt_us(f.get('big_us'))} vs {fmt_us(f.get('small_us'))} µs)")
+    if not plan.quick:
+        r = f.get("huge_ratio")
+        huge = next((row for row in f.get("rows", []) if row.get("terms") == HUGE_LIST), {})
+        add("2 KB: 1M-term check ≤ 1.5× 1k-term check", r, 1.5, False,
+            f"{fmt_ratio(r)} ({fmt_us(huge.get('us'))} vs {fmt_us(f.get('small_us'))} µs)")
     fg1 = res.us("forum_guard", 1_000, 2_048)
     bp_own = res.us("bp_default", 0, 2_048)
     r = ratio(bp_own, fg1)
@@ -1036,11 +1403,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="lists 1k and 10k, texts 2 KB and 20 KB, fewer repeats, peers on small cells (< 60 s)")
     parser.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
+    parser.add_argument("--forum-guard-path", metavar="DIR",
+                        help="benchmark the forum_guard package found in DIR (another checkout) instead of this one")
     parser.add_argument("--only", metavar="KEYS",
                         help=f"comma-separated subset of: {', '.join(keys)} (default: all)")
     args = parser.parse_args(argv)
     if args.only:
-        chosen = {k.strip() for k in args.only.split(",") if k.strip()}
+        chosen = {ALIASES.get(k.strip(), k.strip()) for k in args.only.split(",") if k.strip()}
         unknown = chosen - set(keys)
         if unknown:
             parser.error(f"unknown --only key(s): {', '.join(sorted(unknown))} (choose from {', '.join(keys)})")
@@ -1058,9 +1427,15 @@ def main(argv: list[str] | None = None) -> int:
     machine = _machine()
 
     log("generating lists and texts ...")
-    corpus_ = corpus(max(LIST_SIZES), tuple(sorted(set(plan.text_sizes) | {2_048})))
+    text_keys = tuple(sorted(set(plan.text_sizes) | {2_048}))
+    # the matrix's lists first (the texts do not depend on how many terms are generated); the
+    # 100k list of the build and flatness figures only when they run
+    corpus_ = corpus(max(plan.list_sizes), text_keys)
+
+    def big_corpus() -> _data.Corpus:
+        return corpus(max(LIST_SIZES), text_keys)
+
     texts = {size: corpus_.texts[size] for size in plan.text_sizes}
-    lowered = {size: t.lower() for size, t in texts.items()}
     alternation = "|".join(re.escape(o) for o in corpus_.offenders)
     planted_re = re.compile(rf"\b(?:{alternation})\b", re.IGNORECASE)
     planted = {size: len(planted_re.findall(t)) for size, t in texts.items()}
@@ -1098,7 +1473,7 @@ def main(argv: list[str] | None = None) -> int:
     def extra(key: str, fn: Callable[[], None]) -> None:
         if key not in selected or not fg_ok:
             return
-        if key != "build" and time.perf_counter() - _T0 > plan.time_budget + 12:
+        if key not in ("build", "flatness") and time.perf_counter() - _T0 > plan.time_budget + 12:
             res.extras[key] = {"error": f"skipped: time budget of the run ({plan.time_budget:g} s) used up"}
             return
         log(f"extra: {key}")
@@ -1109,15 +1484,19 @@ def main(argv: list[str] | None = None) -> int:
             res.ours_crashed.append(f"extra {key}: {traceback.format_exc()}")
 
     # the memory figure first, before the matrix fills the heap
-    extra("build", lambda: extra_build(res, factory, corpus_.terms(max(LIST_SIZES))))
+    build = lambda: extra_build(res, factory, big_corpus().terms(max(LIST_SIZES)))  # noqa: E731
+    if not plan.quick:
+        extra("build", build)
     log("matrix ...")
-    run_matrix(res, subjects, texts, lowered, planted, corpus_.terms)
+    run_matrix(res, subjects, texts, planted, corpus_.terms)
+    if plan.quick:  # --quick: the matrix comes first, whatever the build costs
+        extra("build", build)
     if factory.note:
         res.notes.append(factory.note)
-    extra("flatness", lambda: extra_flatness(res, factory, corpus_))
-    extra("unicode", lambda: extra_unicode(res, factory, corpus_))
+    extra("kinds", lambda: extra_kinds(res, factory, corpus_))
     extra("html", lambda: extra_html(res, factory, corpus_))
     extra("shipped", lambda: extra_shipped(res, corpus_))
+    extra("flatness", lambda: extra_flatness(res, factory, big_corpus()))
     elapsed = time.perf_counter() - started
 
     text, targets = report(res, subjects, corpus_, planted, machine, elapsed, selected)

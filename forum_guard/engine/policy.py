@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -105,27 +106,21 @@ class Guard:
         raw = self.matcher.scan(draft.text)
         if self.stems:
             raw = _with_stems(raw, self.stems.scan(draft.text))
-        matches = self._matches(draft, raw)
-        matches += self._link_matches(draft, matches)
+        matches = self._matches(draft, raw) if raw else []
+        if self._domain_lists and (draft.links or draft.image_sources):
+            matches += self._link_matches(draft, matches)
         t2 = time.perf_counter()
         timings["match"] = t2 - t1
-        violations = self._term_violations(matches) + run_rules(self.rules, draft, group_limits, messages)
-        action = Action.strongest(v.action for v in violations)
+        violations = run_rules(self.rules, draft, group_limits, messages)
+        if matches:
+            violations = self._term_violations(matches) + violations
+        action = Action.strongest(v.action for v in violations) if violations else Action.ALLOW
         exempt = group_limits.exempt
         exempt_action = None
         if exempt:
             exempt_action, action = action, Action.ALLOW
-        # the draft as it is, escaped: what both renderings are when they have nothing to change
-        plain = Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized)
-        shown = [m for m in matches if (mark_all or m.action.shown) and m.spans]
-        highlighted = render.highlight(
-            draft,
-            [render.Mark(m.spans, m.list, f"fg-term fg-{m.action.value}", f"{m.list}: {m.term}") for m in shown],
-        ) if shown else plain
-        censored = self._censor(draft, matches)
-        if censored is None:
-            censored = plain
-        timings["render"] = time.perf_counter() - t2
+        timings["verdict"] = time.perf_counter() - t2
+        # both HTML views are rendered on first access: most checks never read them
         return Verdict(
             action=action,
             matches=tuple(matches),
@@ -133,8 +128,8 @@ class Guard:
             group=group,
             is_html=html,
             sanitized=draft.sanitized,
-            highlighted_html=highlighted,
-            censored_html=censored,
+            highlighted_html=functools.partial(self._highlighted, draft, matches, mark_all),
+            censored_html=functools.partial(self._censored, draft, matches),
             emoji_count=draft.emoji_count,
             emoji_limit=group_limits.max_emoji,
             exempt=exempt,
@@ -144,22 +139,47 @@ class Guard:
         )
 
     # ---------------------------------------------------------------------------------------
+    @staticmethod
+    def _plain(draft: draft_mod.Draft) -> Markup:
+        """The draft as it is, escaped: what both renderings are when they have nothing to change."""
+        return Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized)
+
+    def _highlighted(self, draft: draft_mod.Draft, matches: list[Match], mark_all: bool) -> Markup:
+        shown = [m for m in matches if (mark_all or m.action.shown) and m.spans]
+        if not shown:
+            return self._plain(draft)
+        return render.highlight(
+            draft,
+            [render.Mark(m.spans, m.list, f"fg-term fg-{m.action.value}", f"{m.list}: {m.term}") for m in shown],
+        )
+
+    def _censored(self, draft: draft_mod.Draft, matches: list[Match]) -> Markup:
+        censored = self._censor(draft, matches)
+        return self._plain(draft) if censored is None else censored
+
+    # ---------------------------------------------------------------------------------------
     def _matches(self, draft: draft_mod.Draft, raw: list[RawMatch]) -> list[Match]:
         out = []
         source = draft.sanitized
+        lists = self.lists
+        # a draft without a map (plain text) is its own text: a span is the range, clamped
+        spans_of = draft.spans if draft._map is not None else None
+        size = len(source)
         for r in raw:
-            wl = self.lists[r.list_index]
+            wl = lists[r.list_index]
             term = wl.terms[r.term_index]
-            spans = draft.spans(r.start, r.end)
-            if not spans:
-                continue
-            start, end = spans[0][0], spans[-1][1]
-            out.append(
-                Match(
-                    list=wl.name, term=term.pattern, start=start, end=end, matched=source[start:end],
-                    action=wl.action, spans=spans, replacement=term.replacement or wl.replacement,
-                )
-            )
+            if spans_of is None:
+                start, end = max(r.start, 0), min(r.end, size)
+                if start >= end:
+                    continue
+                spans: tuple[tuple[int, int], ...] = ((start, end),)
+            else:
+                spans = spans_of(r.start, r.end)
+                if not spans:
+                    continue
+                start, end = spans[0][0], spans[-1][1]
+            out.append(Match(wl.name, term.pattern, start, end, source[start:end], wl.action, spans,
+                             term.replacement or wl.replacement))
         return out
 
     def _link_matches(self, draft: draft_mod.Draft, found: list[Match]) -> list[Match]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,9 +82,18 @@ class Violation:
         return d
 
 
-@dataclass(frozen=True, slots=True)
+#: what renders one of the two HTML views on first access
+Renderer = Callable[[], Markup]
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Verdict:
-    """The outcome of one check."""
+    """The outcome of one check.
+
+    ``highlighted_html`` and ``censored_html`` are rendered on first access (then kept): most
+    checks of a clean or refused draft never read them, and a check should not pay for HTML
+    nobody shows. Pass either as a ready :class:`~markupsafe.Markup` or as a zero-argument
+    callable that renders it."""
 
     action: Action
     matches: tuple[Match, ...]
@@ -92,22 +102,59 @@ class Verdict:
     is_html: bool
     #: the draft as it would be stored before censoring: sanitized HTML, or the plain text as given
     sanitized: str
-    highlighted_html: Markup
-    censored_html: Markup
-    emoji_count: int = 0
-    emoji_limit: int | None = None
+    emoji_count: int
+    emoji_limit: int | None
     #: the author's group is exempt (moderators by default): nothing was enforced
-    exempt: bool = False
+    exempt: bool
     #: what would have happened without the exemption (for a moderator testing their own post)
-    exempt_action: Action | None = None
-    timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    exempt_action: Action | None
+    timings: dict[str, float] = field(compare=False, repr=False)
     #: what the draft was written in: "html", "markdown", "bbcode", "text" (or a host renderer's
-    #: name); empty when made without it: "html" or "text" after ``is_html``
-    markup: str = ""
+    #: name); "html" or "text" after ``is_html`` when not given
+    markup: str
+    _highlighted: Markup | Renderer = field(compare=False, repr=False)
+    _censored: Markup | Renderer = field(compare=False, repr=False)
+    _messages: tuple[str, ...] | None = field(compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        if not self.markup:
-            object.__setattr__(self, "markup", "html" if self.is_html else "text")
+    def __init__(self, action: Action, matches: tuple[Match, ...], violations: tuple[Violation, ...], group: str,
+                 is_html: bool, sanitized: str, highlighted_html: Markup | Renderer,
+                 censored_html: Markup | Renderer, emoji_count: int = 0, emoji_limit: int | None = None,
+                 exempt: bool = False, exempt_action: Action | None = None,
+                 timings: dict[str, float] | None = None, markup: str = "") -> None:
+        put = object.__setattr__
+        put(self, "action", action)
+        put(self, "matches", matches)
+        put(self, "violations", violations)
+        put(self, "group", group)
+        put(self, "is_html", is_html)
+        put(self, "sanitized", sanitized)
+        put(self, "emoji_count", emoji_count)
+        put(self, "emoji_limit", emoji_limit)
+        put(self, "exempt", exempt)
+        put(self, "exempt_action", exempt_action)
+        put(self, "timings", {} if timings is None else timings)
+        put(self, "markup", markup or ("html" if is_html else "text"))
+        put(self, "_highlighted", highlighted_html)
+        put(self, "_censored", censored_html)
+        put(self, "_messages", None if violations else ())
+
+    @property
+    def highlighted_html(self) -> Markup:
+        """The draft, escaped (or sanitized HTML), with ``<mark>`` around what the poster is told about."""
+        value = self._highlighted
+        if not isinstance(value, Markup):
+            value = value()
+            object.__setattr__(self, "_highlighted", value)
+        return value
+
+    @property
+    def censored_html(self) -> Markup:
+        """The draft, escaped (or sanitized HTML), with censor-list matches replaced."""
+        value = self._censored
+        if not isinstance(value, Markup):
+            value = value()
+            object.__setattr__(self, "_censored", value)
+        return value
 
     @property
     def messages(self) -> tuple[str, ...]:
@@ -117,13 +164,16 @@ class Verdict:
         only the notices of the rules that block are shown. An exempt author (a moderator) is told
         only that the filter does not apply and what it would have done (``exempt_action``), never
         "Please edit your content", so there are no notices."""
-        if self.exempt:
-            return ()
-        seen: dict[str, None] = {}
-        for v in self.violations:
-            if v.message and (self.action is not Action.BLOCK or v.action is Action.BLOCK):
-                seen.setdefault(v.message, None)
-        return tuple(seen)
+        cached = self._messages
+        if cached is None:
+            seen: dict[str, None] = {}
+            if not self.exempt:
+                for v in self.violations:
+                    if v.message and (self.action is not Action.BLOCK or v.action is Action.BLOCK):
+                        seen.setdefault(v.message, None)
+            cached = tuple(seen)
+            object.__setattr__(self, "_messages", cached)
+        return cached
 
     @property
     def allowed(self) -> bool:

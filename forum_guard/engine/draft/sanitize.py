@@ -16,7 +16,8 @@ from markupsafe import escape
 
 from .model import PastedImage
 
-__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_PROTOCOLS", "ALLOWED_TAGS", "LINK_REL", "MAX_DEPTH", "PARSED_TAGS", "sanitize"]
+__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_PROTOCOLS", "ALLOWED_TAGS", "LINK_REL", "MAX_DEPTH", "PARSED_TAGS",
+           "bleach_sanitize", "sanitize"]
 
 
 
@@ -311,6 +312,16 @@ def _limit_depth(html: str) -> str:
 def sanitize(html: str) -> tuple[str, tuple[PastedImage, ...]]:
     """Clean HTML with the forum allowlist; returns the sanitized HTML and the pasted images
     removed from it. Idempotent: ``sanitize(sanitize(x)[0])[0] == sanitize(x)[0]``.
+
+    The work is done by the sanitizer in use (:mod:`.sanitizers`: bleach by default, nh3 with
+    ``FORUM_GUARD_SANITIZER="nh3"``); both keep the contract below."""
+    from .sanitizers import current_sanitizer
+
+    return current_sanitizer()(html)
+
+
+def bleach_sanitize(html: str) -> tuple[str, tuple[PastedImage, ...]]:
+    """:func:`sanitize` done by bleach (the ``"bleach"`` sanitizer).
 
     Disallowed tags are stripped with their text kept, except script-like elements, which go
     with their content. Links get ``rel="nofollow ugc noopener"``. Images whose ``src`` is not
