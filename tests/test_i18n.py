@@ -181,7 +181,7 @@ def _fields(text: str) -> set[str]:
 def test_every_builtin_text_is_translated_with_the_same_placeholders(locale: str) -> None:
     t = translations(locale)
     assert type(t).__name__ == "GNUTranslations"
-    values = {"limit": 3, "count": 4000, "action": "x", "words": "y"}
+    values = {"limit": 3, "count": 4000, "action": "x", "words": "y", "author": "z"}
     for entry in catalog_entries():
         if isinstance(entry, str):
             pairs = [(entry, t.gettext(entry))]

@@ -73,7 +73,7 @@ def catalog_entries() -> list[str | tuple[str, str]]:
     from ..engine.actions import Action
     from ..engine.limits import _DEFAULT_MESSAGES, PLURAL_MESSAGES
     from .config import EDITOR_MESSAGES
-    from .errors import DraftRefused, DraftTooLargeError, TooManyChecks
+    from .errors import DraftRefused, DraftTooLargeError, TooManyChecks, TooManyPosts
 
     entries: list[str | tuple[str, str]] = []
     for key, text in _DEFAULT_MESSAGES.to_dict().items():
@@ -83,5 +83,5 @@ def catalog_entries() -> list[str | tuple[str, str]]:
             entries.append(text)
     entries += list(EDITOR_MESSAGES.values())
     entries += [action.done for action in Action]
-    entries += [str(e.description) for e in (DraftRefused, DraftTooLargeError, TooManyChecks)]
+    entries += [str(e.description) for e in (DraftRefused, DraftTooLargeError, TooManyChecks, TooManyPosts)]
     return list(dict.fromkeys(entries))
