@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,11 +17,12 @@ from .data import shipped_dir
 from .limits import Limits
 from .matcher import Matcher, RawMatch
 from .rules import DEFAULT_RULES, LimitRule, run_rules
-from .terms import ListKind, WordList, load_wordlists
+from .terms import ListKind, LiteralTerms, WordList, load_wordlists, without_literals
 from .verdict import Match, Verdict, Violation, ViolationKind
 
 __all__ = ["Guard"]
 
+log = logging.getLogger("forum_guard")
 
 
 class Guard:
@@ -38,8 +40,12 @@ class Guard:
         self.limits: Limits = limits or Limits.default()
         #: the limit rules run on every draft, in order (:mod:`forum_guard.engine.rules`)
         self.rules: tuple[LimitRule, ...] = tuple(rules)
+        #: lists of the folder that could not load and were skipped (:meth:`from_directory`)
+        self.load_errors: tuple[WordlistError, ...] = ()
         started = time.perf_counter()
-        self.matcher = Matcher(self.lists)
+        # literal terms (emoji, symbols, masked spellings) are found as written, the rest by the matcher
+        self._literals = LiteralTerms(self.lists)
+        self.matcher = Matcher([without_literals(wl) for wl in self.lists] if self._literals else self.lists)
         self.build_seconds = time.perf_counter() - started
 
     @classmethod
@@ -47,13 +53,18 @@ class Guard:
         """Every ``*.txt`` list in the folder, and its ``limits.toml`` when there is one. A folder
         with no list is :class:`~forum_guard.errors.EmptyRulesetError`: it would filter nothing."""
         directory = Path(path)
-        lists = load_wordlists(directory)
+        broken: list[WordlistError] = []
+        lists = load_wordlists(directory, broken=broken)
+        for exc in broken:
+            log.error("word list skipped: %s", exc)
         if not lists:
-            raise EmptyRulesetError(f"{directory.absolute()} holds no word lists (*.txt), so no rules "
-                                    "would be in force")
+            raise EmptyRulesetError(f"{directory.absolute()} holds no word lists (*.txt) that load, so no rules "
+                                    "would be in force" + "".join(f"; {exc}" for exc in broken))
         limits_file = directory / "limits.toml"
         limits = Limits.load(limits_file) if limits_file.is_file() else None
-        return cls(lists, limits)
+        guard = cls(lists, limits)
+        guard.load_errors = tuple(broken)
+        return guard
 
     @classmethod
     def shipped(cls) -> Guard:
@@ -100,6 +111,9 @@ class Guard:
         t1 = time.perf_counter()
         timings["analyze"] = t1 - t0
         raw = self.matcher.scan(draft.text)
+        if self._literals:
+            raw += [RawMatch(*hit) for hit in self._literals.scan(draft.text)]
+            raw.sort(key=lambda r: (r.start, r.end, r.list_index))
         matches = self._matches(draft, raw)
         matches += self._link_matches(draft, matches)
         t2 = time.perf_counter()
