@@ -113,10 +113,10 @@ def test_broken_file_in_folder_fails_whole_load_unless_skipped(tmp_path: Path) -
 
 
 def test_repeats_are_merged_with_a_note() -> None:
-    wl = parse_wordlist("a\nb\nA\nb  # again\n!a\n", source="x.txt")
-    assert [t.to_line() for t in wl.terms] == ["a", "b", "!a"]
+    wl = parse_wordlist("ab\nbc\nAB\nbc  # again\n!ab\n", source="x.txt")
+    assert [t.to_line() for t in wl.terms] == ["ab", "bc", "!ab"]
     assert [(n.what, n.line) for n in wl.notes] == [("merged", 3), ("merged", 4)]
-    assert "repeats 'a' in other case: line 1" in str(wl.notes[0]) and str(wl.notes[0]).startswith("x.txt:3: ")
+    assert "repeats 'ab' in other case: line 1" in str(wl.notes[0]) and str(wl.notes[0]).startswith("x.txt:3: ")
 
 
 def test_masked_and_symbol_terms_in_files_round_trip() -> None:
@@ -130,6 +130,13 @@ def test_masked_and_symbol_terms_in_files_round_trip() -> None:
     with pytest.raises(ValueError, match="only allowed at the start or end"):
         Term.parse("f*ck")
     assert Term.parse("f*ck", masks=True).masked
+
+
+def test_terms_that_fold_to_almost_nothing_are_refused_with_a_note() -> None:
+    wl = parse_wordlist("_l_\ns&m\nxx\n88\n2g1c\na hole\n操\n", source="f.txt")
+    assert [t.text for t in wl.terms] == ["2g1c", "a hole", "操"]
+    assert [(n.what, n.line) for n in wl.notes] == [("refused", 1), ("refused", 2), ("refused", 3), ("refused", 4)]
+    assert "folds to 's m'" in str(wl.notes[1]) and str(wl.notes[1]).startswith("f.txt:2: refused: ")
 
 
 def test_masks_that_leave_too_little_are_refused_with_a_note() -> None:

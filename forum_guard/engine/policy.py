@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from markupsafe import Markup, escape
 
@@ -17,6 +18,7 @@ from .data import shipped_dir
 from .limits import Limits
 from .matcher import Matcher, RawMatch
 from .rules import DEFAULT_RULES, LimitRule, run_rules
+from .dictionary import Dictionary, default_dictionary, guarded_lists
 from .terms import ListKind, LiteralTerms, WordList, load_wordlists, without_literals
 from .verdict import Match, Verdict, Violation, ViolationKind
 
@@ -29,7 +31,8 @@ class Guard:
     """A compiled ruleset: word lists plus limits. Immutable; share it between threads."""
 
     def __init__(self, lists: Sequence[WordList] = (), limits: Limits | None = None, *,
-                 rules: Sequence[LimitRule] = DEFAULT_RULES) -> None:
+                 rules: Sequence[LimitRule] = DEFAULT_RULES,
+                 dictionary: Dictionary | None | Literal["default"] = "default") -> None:
         names: set[str] = set()
         for wl in lists:
             if wl.name in names:
@@ -43,9 +46,13 @@ class Guard:
         #: lists of the folder that could not load and were skipped (:meth:`from_directory`)
         self.load_errors: tuple[WordlistError, ...] = ()
         started = time.perf_counter()
-        # literal terms (emoji, symbols, masked spellings) are found as written, the rest by the matcher
+        #: the Scunthorpe guard's dictionary (:mod:`forum_guard.engine.dictionary`); None: no guard
+        self.dictionary = default_dictionary() if dictionary == "default" else dictionary
+        # literal terms (emoji, symbols, masked spellings) are found as written, the rest by the
+        # matcher, which sees each list with its implicit exceptions (dictionary words reached loosely)
         self._literals = LiteralTerms(self.lists)
-        self.matcher = Matcher([without_literals(wl) for wl in self.lists] if self._literals else self.lists)
+        compiled = guarded_lists(self.lists, self.dictionary)
+        self.matcher = Matcher([without_literals(wl) for wl in compiled] if self._literals else compiled)
         self.build_seconds = time.perf_counter() - started
 
     @classmethod
@@ -113,6 +120,7 @@ class Guard:
         raw = self.matcher.scan(draft.text)
         if self._literals:
             raw += [RawMatch(*hit) for hit in self._literals.scan(draft.text)]
+            raw = [r for r in raw if not self._literals.excused(r.list_index, draft.text[r.start : r.end])]
             raw.sort(key=lambda r: (r.start, r.end, r.list_index))
         matches = self._matches(draft, raw)
         matches += self._link_matches(draft, matches)

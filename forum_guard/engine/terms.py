@@ -50,6 +50,7 @@ __all__ = [
     "Term",
     "WordList",
     "dump_wordlist",
+    "literal_exception",
     "load_wordlist",
     "load_wordlists",
     "parse_wordlist",
@@ -278,11 +279,15 @@ def _line_note(term: Term, lineno: int, source: str | None) -> LoadNote | str | 
             return f"only {letters} letter(s) besides {stars} masked: it would hit any such short word"
         return LoadNote("masked", lineno, term.pattern, "'*' read as a masked letter: matched as written "
                         "(case aside), not through l33t or repeats", source)
-    if not any(ch.isalpha() for ch in text):
-        if any(ch.isdigit() for ch in text) and not _symbol_term(text):
-            return None  # a number such as 88 or 1488: the matcher reads numbers itself
+    if not any(ch.isalpha() for ch in text) and (_symbol_term(text) or not any(ch.isdigit() for ch in text)):
         return LoadNote("literal", lineno, term.pattern, "no letter: matched literally, character for "
                         "character", source)
+    from .normalize import fold_term  # the matcher's own folding (imported late: terms is the bottom layer)
+
+    skeleton = fold_term(text)[0]
+    if skeleton.isascii() and all(len(word) < 2 for word in skeleton.split()):
+        return (f"folds to {skeleton!r}, which would hit single letters, digits, placeholders such as "
+                "XXX and code")
     return None
 
 
@@ -471,11 +476,15 @@ class LiteralTerms:
     def __init__(self, lists: Iterable[WordList]) -> None:
         #: casefolded literal -> (list index, term index) of each term spelled so
         self._where: dict[str, list[tuple[int, int]]] = {}
+        #: list index -> its exceptions spelled with l33t, casefolded: a hit spelled so is excused
+        self._excused: dict[int, set[str]] = {}
         inflected: set[str] = set()
         for li, wl in enumerate(lists):
             if wl.kind is not ListKind.TERMS:
                 continue
             for ti, term in enumerate(wl.terms):
+                if literal_exception(term):
+                    self._excused.setdefault(li, set()).add(term.text.casefold())
                 if term.literal and not term.exception:
                     key = term.text.casefold()
                     self._where.setdefault(key, []).append((li, ti))
@@ -492,7 +501,12 @@ class LiteralTerms:
             self._re = re.compile("|".join(parts), re.IGNORECASE)
 
     def __bool__(self) -> bool:
-        return self._re is not None
+        return self._re is not None or bool(self._excused)
+
+    def excused(self, list_index: int, matched: str) -> bool:
+        """Whether a match of the list spelled ``matched`` is one of its l33t-spelled exceptions."""
+        texts = self._excused.get(list_index)
+        return bool(texts) and matched.casefold() in texts  # type: ignore[operator]
 
     def scan(self, text: str) -> list[tuple[int, int, int, int]]:
         """``(list index, term index, start, end)`` of every literal found in ``text``."""
@@ -504,6 +518,16 @@ class LiteralTerms:
             for li, ti in self._where.get(lit.casefold(), ()):
                 out.append((li, ti, m.start(), m.end()))
         return out
+
+
+#: characters that fold to a letter (l33t): an exception spelled with them is matched as written
+_LEET_CHARS = frozenset("0123456789@$!|+")
+
+
+def literal_exception(term: Term) -> bool:
+    """``!45s``: an exception spelled with digits or symbols read as letters is excused as written
+    (folded, it would be ``ass`` and switch the real term off)."""
+    return term.exception and any(ch in _LEET_CHARS for ch in term.text)
 
 
 def without_literals(wl: WordList) -> WordList:

@@ -1,0 +1,282 @@
+"""The Scunthorpe guard: real words a list's loose keys would hit become implicit exceptions.
+
+A term reaches more than its own spelling: folding and repeat collapsing (``god`` hits "good"), the
+regular inflections (``butt`` + -er hits "butter"; ``scat`` with its t doubled hits "scatter";
+``anal`` with its n doubled hits "annals"). When a ruleset is compiled, :func:`guarded_lists` looks
+up which words of a dictionary each term reaches that way and adds them to the list, as the
+matcher sees it, as ordinary exceptions. Exact spellings stay matched: the term itself, its plain
+-s -es -ed -ing forms, what a wildcard continues it with, and any word another term of the same
+list spells out (a list that names ``butter`` gets butter).
+
+The same step also makes the list's own exceptions behave: an exception excuses its inflections
+(``!shittah`` excuses "shittahs"), and an exception spelled with digits or symbols (``!45s``) is
+matched as written, so it no longer folds onto ``ass`` and switches the real term off.
+
+The dictionary is Debian's ``wamerican-huge`` or ``wamerican`` (``/usr/share/dict/``), read where it is
+installed (``FORUM_GUARD_DICTIONARY`` names another file, or ``off``), else the ``english-words``
+package. Its skeleton index is built once a process (well under a second) and shared by every
+compile; a compile then costs a few dictionary look-ups a term.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import logging
+import os
+import re
+from collections.abc import Iterable, Sequence
+
+from .normalize import fold_term
+from .terms import ListKind, Term, WordList, literal_exception
+
+__all__ = ["DICTIONARY_ENV", "DICTIONARY_PATHS", "Dictionary", "default_dictionary", "guarded_lists",
+           "load_dictionary"]
+
+log = logging.getLogger("forum_guard")
+
+#: The environment variable naming the dictionary file (or ``off``: no Scunthorpe guard).
+DICTIONARY_ENV = "FORUM_GUARD_DICTIONARY"
+#: Where the dictionary is looked for, in order (Debian ``wamerican``; ``words`` is the system's choice).
+DICTIONARY_PATHS = ("/usr/share/dict/american-english-huge", "/usr/share/dict/american-english",
+                    "/usr/share/dict/words")
+
+#: the matcher's inflections (``forum_guard.engine.matcher.INFLECTIONS``) and those after a dropped "e"
+_INFLECTIONS = ("s", "es", "ed", "ing", "er", "ers")
+_AFTER_DROPPED_E = ("ed", "ing", "er", "ers", "es")
+#: the inflections that keep a word the term's own (-er forms are often other words: butter, cocker)
+_EXACT_INFLECTIONS = ("s", "es", "ed", "ing")
+_EXACT_AFTER_DROPPED_E = ("ed", "ing", "es", "s", "d")
+_REPEAT_RE = re.compile(r"(.)\1+")
+_WORD_RE = re.compile(r"^[^\W\d_]{2,}$")
+_ASCII_LINE_RE = re.compile(r"^[a-z]{2,}$", re.MULTILINE)
+#: a line with a letter beyond ASCII (café, naïve): folded one by one
+_OTHER_LINE_RE = re.compile(r"^(?=[^\n]*[^\x00-\x7f])[^\W\d_]{2,}$", re.MULTILINE)
+
+
+class Dictionary:
+    """Words of a language indexed by their skeleton (folded, repeats collapsed). Immutable once built."""
+
+    def __init__(self, source: str, by_skeleton: dict[str, tuple[str, ...]]) -> None:
+        self.source = source
+        self.by_skeleton = by_skeleton
+        self._sorted: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.by_skeleton.values())
+
+    def __repr__(self) -> str:
+        return f"<Dictionary {self.source}: {len(self.by_skeleton)} skeletons>"
+
+    @classmethod
+    def from_text(cls, text: str, source: str = "<words>") -> Dictionary:
+        """Index a text of one word a line (any case; possessives, numbers and phrases are left out)."""
+        lower = text.lower()
+        # plain ASCII words fold to themselves: found, and their repeats collapsed, in whole-text passes
+        ascii_words = list(dict.fromkeys(_ASCII_LINE_RE.findall(lower)))
+        index: dict[str, list[str]] = {}
+        if ascii_words:
+            collapsed = _REPEAT_RE.sub(r"\1", "\n".join(ascii_words)).split("\n")
+            for word, skel in zip(ascii_words, collapsed, strict=True):
+                bucket = index.get(skel)
+                if bucket is None:
+                    index[skel] = [word]
+                else:
+                    bucket.append(word)
+        for word in set(_OTHER_LINE_RE.findall(lower)):
+            if _WORD_RE.match(word):
+                skel = fold_term(word)[0]
+                if skel and " " not in skel:
+                    index.setdefault(skel, []).append(word)
+        return cls(source, {k: tuple(v) for k, v in index.items()})
+
+    @classmethod
+    def from_words(cls, words: Iterable[str], source: str = "<words>") -> Dictionary:
+        return cls.from_text("\n".join(w.strip() for w in words), source)
+
+    def _sorted_skeletons(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        # built on the first wildcard term (a benign race: two threads may both build it)
+        if self._sorted is None:
+            skeletons = tuple(sorted(self.by_skeleton))
+            self._sorted = (skeletons, tuple(sorted(s[::-1] for s in skeletons)))
+        return self._sorted
+
+    def with_prefix(self, prefix: str) -> Iterable[str]:
+        """Skeletons that start with ``prefix``."""
+        skeletons = self._sorted_skeletons()[0]
+        i = bisect.bisect_left(skeletons, prefix)
+        while i < len(skeletons) and skeletons[i].startswith(prefix):
+            yield skeletons[i]
+            i += 1
+
+    def with_suffix(self, suffix: str) -> Iterable[str]:
+        """Skeletons that end with ``suffix``."""
+        reversed_skeletons = self._sorted_skeletons()[1]
+        rev = suffix[::-1]
+        i = bisect.bisect_left(reversed_skeletons, rev)
+        while i < len(reversed_skeletons) and reversed_skeletons[i].startswith(rev):
+            yield reversed_skeletons[i][::-1]
+            i += 1
+
+
+@functools.lru_cache(maxsize=4)
+def load_dictionary(path: str) -> Dictionary:
+    """The dictionary in a file of one word a line (cached: built once a process)."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        return Dictionary.from_text(fh.read(), source=path)
+
+
+@functools.lru_cache(maxsize=1)
+def _english_words() -> Dictionary | None:
+    try:
+        from english_words import get_english_words_set
+    except ImportError:
+        return None
+    return Dictionary.from_words(get_english_words_set(["web2"], lower=True), source="english-words (web2)")
+
+
+def default_dictionary() -> Dictionary | None:
+    """The dictionary the guard uses: ``$FORUM_GUARD_DICTIONARY`` (a file, or ``off``), Debian's
+    wamerican, or the english-words package; None (with a warning, once) when there is none."""
+    configured = os.environ.get(DICTIONARY_ENV, "").strip()
+    if configured.lower() in ("off", "none", "0", "no"):
+        return None
+    for candidate in ([configured] if configured else list(DICTIONARY_PATHS)):
+        if os.path.isfile(candidate):
+            return load_dictionary(os.path.realpath(candidate))
+    found = _english_words()
+    if found is None:
+        _warn_missing()
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _warn_missing() -> None:
+    log.warning("no dictionary for the Scunthorpe guard (install Debian's wamerican, or english-words, or "
+                "set %s): loose matches of plain terms are not checked against real words", DICTIONARY_ENV)
+
+
+# --------------------------------------------------------------------------------------------
+
+def _collapse(s: str) -> str:
+    return _REPEAT_RE.sub(r"\1", s)
+
+
+def _variants(skel: str) -> set[str]:
+    """The skeletons the matcher also keys a term by: ``l`` as ``i``, ``f`` as ``ph``."""
+    out = {skel}
+    if "l" in skel:
+        out.add(_collapse(skel.replace("l", "i")))
+    for s in list(out):
+        if "f" in s:
+            out.add(_collapse(s.replace("f", "ph")))
+    return out
+
+
+class _Exact:
+    """The words a list spells out: its terms, their plain inflections, what their wildcards add."""
+
+    def __init__(self, wl: WordList) -> None:
+        self.words: set[str] = set()
+        self.prefixes: set[str] = set()
+        self.suffixes: set[str] = set()
+        self.inner: set[str] = set()
+        for t in wl.words:
+            text = t.text.casefold()
+            if t.wildcard_start and t.wildcard_end:
+                self.inner.add(text)
+            elif t.wildcard_end:
+                self.prefixes.add(text)
+            elif t.wildcard_start:
+                self.suffixes.add(text)
+                self.suffixes.update(_exact_forms(text, wl.inflections))
+            else:
+                self.words.update(_exact_forms(text, wl.inflections))
+
+    def __contains__(self, word: str) -> bool:
+        if word in self.words:
+            return True
+        n = len(word)
+        if self.prefixes and any(word[:k] in self.prefixes for k in range(1, n + 1)):
+            return True
+        if self.suffixes and any(word[k:] in self.suffixes for k in range(n)):
+            return True
+        return bool(self.inner) and any(word[i:j] in self.inner for i in range(n) for j in range(i + 1, n + 1))
+
+
+def _exact_forms(text: str, inflections: bool) -> set[str]:
+    """The term and its own inflections: -s -es -ed -ing, the final consonant doubled before -ed
+    -ing (shitting, scatted), a final "e" dropped (raped, raping). Not -er: butter, cocker."""
+    forms = {text}
+    if inflections and text[-1:].isalpha():
+        forms.update(text + s for s in _EXACT_INFLECTIONS)
+        if text.endswith("e"):
+            forms.update(text[:-1] + s for s in _EXACT_AFTER_DROPPED_E)
+        elif text[-1] not in "aeiouwxy":
+            forms.update(text + text[-1] + s for s in ("ed", "ing"))
+    return forms
+
+
+def _reached(term: Term, inflections: bool, dictionary: Dictionary) -> set[str]:
+    """Dictionary words the term's keys reach (by skeleton: what the matcher would test them on)."""
+    skel, _runs = fold_term(term.text)
+    if not skel or " " in skel or (term.wildcard_start and term.wildcard_end):
+        return set()
+    index = dictionary.by_skeleton
+    out: set[str] = set()
+    inflect = inflections and skel[-1].isalpha() and not term.wildcard_end
+    for v in _variants(skel):
+        forms = {v}
+        if inflect:
+            forms.update(_collapse(v + s) for s in _INFLECTIONS)
+            if v.endswith("e") and len(v) > 1:
+                forms.update(_collapse(v[:-1] + s) for s in _AFTER_DROPPED_E)
+        for form in forms:
+            if term.wildcard_end:
+                keys: Iterable[str] = dictionary.with_prefix(form)
+            elif term.wildcard_start:
+                keys = dictionary.with_suffix(form)
+            else:
+                keys = (form,)
+            for key in keys:
+                out.update(index.get(key, ()))
+    return out
+
+
+def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> list[WordList]:
+    """The lists as the matcher sees them: the term indices of each list unchanged, then its
+    implicit exceptions (dictionary words reached only loosely, and the inflections of its own
+    exceptions) appended. Exceptions spelled with l33t are blanked: the caller excuses them as
+    written (:func:`literal_exception`)."""
+    out = []
+    for wl in lists:
+        if wl.kind is not ListKind.TERMS:
+            out.append(wl)
+            continue
+        exact = _Exact(wl)
+        implicit: dict[str, None] = {}
+        own: set[str] = set()
+        for t in wl.exceptions:
+            own.add(t.text.casefold())
+        # the list's own exceptions excuse their inflections too
+        if wl.inflections:
+            for t in wl.exceptions:
+                if literal_exception(t) or t.wildcard_start or t.wildcard_end:
+                    continue
+                for form in _exact_forms(t.text.casefold(), True) | {t.text.casefold() + s for s in ("er", "ers")}:
+                    if form not in own and form not in exact.words:  # "!as" must not excuse "ass"
+                        implicit[form] = None
+        if dictionary is not None and wl.evasion:
+            for t in wl.words:
+                if t.literal:
+                    continue
+                for word in _reached(t, wl.inflections, dictionary):
+                    if word not in exact and word not in own:
+                        implicit[word] = None
+        terms: list[Term] = [Term("", exception=True) if literal_exception(t) else t for t in wl.terms]
+        if not implicit and len(terms) == len(wl.terms) and not any(literal_exception(t) for t in wl.terms):
+            out.append(wl)
+            continue
+        terms.extend(Term(word, exception=True) for word in sorted(implicit))
+        out.append(wl.with_terms(terms))
+    return out
