@@ -21,7 +21,7 @@ from conftest import write_wordlists
 from flask import Flask
 
 from forum_guard.engine.data import shipped_dir
-from forum_guard.errors import EmptyRulesetError, WordlistError
+from forum_guard.errors import EmptyRulesetError
 from forum_guard.store import Store
 from forum_guard.web import ForumGuard
 

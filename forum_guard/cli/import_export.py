@@ -62,8 +62,8 @@ def import_cmd(files: tuple[Path, ...], list_name: str | None, fmt: ImportFormat
     if not as_json:
         for n in notes:
             click.secho(f"{'warning' if n.warning else 'note'}: {n}", fg="yellow" if n.warning else None, err=True)
-        for exc in broken:
-            click.secho(f"skipped: {exc}", fg="red", err=True)
+        for error in broken:
+            click.secho(f"skipped: {error}", fg="red", err=True)
     note_dicts = [{"source": n.source, "line": n.line, "what": n.what, "term": n.pattern, "message": n.message}
                   for n in notes]
     broken_dicts = [{"source": e.source, "line": e.line, "error": e.message} for e in broken]

@@ -217,29 +217,36 @@ def _exact_forms(text: str, inflections: bool) -> set[str]:
     return forms
 
 
-def _reached(term: Term, inflections: bool, dictionary: Dictionary) -> set[str]:
+def _join(skel: str, suffix: str) -> str:
+    """``skel + suffix`` with repeats collapsed (both sides are collapsed already)."""
+    return skel + suffix[1:] if skel[-1] == suffix[0] else skel + suffix
+
+
+def _reached(term: Term, inflections: bool, dictionary: Dictionary) -> list[str]:
     """Dictionary words the term's keys reach (by skeleton: what the matcher would test them on)."""
-    skel, _runs = fold_term(term.text)
+    skel = fold_term(term.text)[0]
     if not skel or " " in skel or (term.wildcard_start and term.wildcard_end):
-        return set()
+        return []
     index = dictionary.by_skeleton
-    out: set[str] = set()
+    out: list[str] = []
     inflect = inflections and skel[-1].isalpha() and not term.wildcard_end
-    for v in _variants(skel):
-        forms = {v}
+    for v in (_variants(skel) if ("l" in skel or "f" in skel) else (skel,)):
+        forms = [v]
         if inflect:
-            forms.update(_collapse(v + s) for s in _INFLECTIONS)
-            if v.endswith("e") and len(v) > 1:
-                forms.update(_collapse(v[:-1] + s) for s in _AFTER_DROPPED_E)
+            forms += [_join(v, s) for s in _INFLECTIONS]
+            if v[-1] == "e" and len(v) > 1:
+                forms += [_join(v[:-1], s) for s in _AFTER_DROPPED_E]
         for form in forms:
             if term.wildcard_end:
-                keys: Iterable[str] = dictionary.with_prefix(form)
+                for key in dictionary.with_prefix(form):
+                    out += index[key]
             elif term.wildcard_start:
-                keys = dictionary.with_suffix(form)
+                for key in dictionary.with_suffix(form):
+                    out += index[key]
             else:
-                keys = (form,)
-            for key in keys:
-                out.update(index.get(key, ()))
+                words = index.get(form)
+                if words:
+                    out += words
     return out
 
 

@@ -15,10 +15,10 @@ from . import draft as draft_mod
 from . import render
 from .actions import Action
 from .data import shipped_dir
+from .dictionary import Dictionary, default_dictionary, guarded_lists
 from .limits import Limits
 from .matcher import Matcher, RawMatch
 from .rules import DEFAULT_RULES, LimitRule, run_rules
-from .dictionary import Dictionary, default_dictionary, guarded_lists
 from .terms import ListKind, LiteralTerms, WordList, load_wordlists, without_literals
 from .verdict import Match, Verdict, Violation, ViolationKind
 
@@ -32,7 +32,7 @@ class Guard:
 
     def __init__(self, lists: Sequence[WordList] = (), limits: Limits | None = None, *,
                  rules: Sequence[LimitRule] = DEFAULT_RULES,
-                 dictionary: Dictionary | None | Literal["default"] = "default") -> None:
+                 dictionary: Dictionary | Literal["default"] | None = "default") -> None:
         names: set[str] = set()
         for wl in lists:
             if wl.name in names:

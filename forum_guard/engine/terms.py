@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
