@@ -16,12 +16,14 @@ from forum_guard import Guard
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 GUARD = Guard.from_directory(ROOT / "wordlists")
+#: the shipped tiers the corpus is generated from (benchmarks/corpus.py)
+VULGAR = {"profanity", "mild", "sexual", "slurs"}
 CATEGORIES = sorted(p.stem for p in (DATA / "evasion").glob("*.jsonl"))
 
 
 def _profanity_spans(text: str, html: bool) -> list[tuple[int, int]]:
     verdict = GUARD.check(text, html=html, group="member")
-    return [(m.start, m.end) for m in verdict.matches if m.list == "profanity"]
+    return [(m.start, m.end) for m in verdict.matches if m.list in VULGAR]
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
@@ -43,7 +45,7 @@ def test_dictionary_false_positives_below_1_in_5000() -> None:
     if not words_file.exists():
         pytest.skip("Debian wamerican is not installed")
     profane = set((DATA / "fp" / "dictionary_profane.txt").read_text("utf-8").split())
-    words = [w for w in words_file.read_text("utf-8").split() if w.lower() not in profane]
+    words = [w for w in words_file.read_text("utf-8").split() if w.lower().removesuffix("'s") not in profane]
     sample = random.Random(5000).sample(words, 20_000)
     flagged = [w for w in sample if GUARD.check(w).matches]
     assert len(flagged) <= len(sample) / 5000, flagged
@@ -59,5 +61,28 @@ def test_prose_false_positives_below_1_in_2000() -> None:
 def test_known_traps_are_not_flagged() -> None:
     traps = [t for t in (DATA / "fp" / "traps.txt").read_text("utf-8").splitlines() if t.strip() and not t.startswith("#")]
     assert len(traps) >= 100
-    flagged = [t for t in traps if any(m.list == "profanity" for m in GUARD.check(t).matches)]
+    flagged = [t for t in traps if any(m.list in VULGAR for m in GUARD.check(t).matches)]
     assert flagged == []
+
+
+@pytest.mark.parametrize(("text", "action", "tier"), [
+    ("you stupid cunt", "block", "profanity"),
+    ("what the hell", "censor", "mild"),
+    ("damn it all", "censor", "mild"),
+    ("send me a blowjob pic", "require_approval", "sexual"),
+    ("kys", "block", "harassment"),
+    ("just kill yourself", "block", "harassment"),
+    ("go f yourself", "block", "harassment"),
+    ("shut the f up", "block", "harassment"),
+    ("buy instagram followers", "require_approval", "spam"),
+])
+def test_shipped_tiers_and_their_actions(text: str, action: str, tier: str) -> None:
+    verdict = GUARD.check(text)
+    assert verdict.action.value == action and {m.list for m in verdict.matches} == {tier}, verdict.matches
+
+
+@pytest.mark.parametrize("text", ["the cock crowed at dawn", "a wild ass and a jackass", "here, pussy, pussy",
+                                  "Dick Swiveller in The Old Curiosity Shop", "Dickens wrote it", "a bloody nose",
+                                  "he killed himself in the novel", "blue tits at the feeder"])
+def test_dual_use_words_pass_the_shipped_tiers(text: str) -> None:
+    assert GUARD.check(text).action.value == "allow", GUARD.check(text).matches

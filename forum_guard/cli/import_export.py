@@ -37,8 +37,10 @@ _EXPORT_FORMATS: tuple[ExportFormat, ...] = ("text", "plain", "csv")
 def import_cmd(files: tuple[Path, ...], list_name: str | None, fmt: ImportFormat, action: str | None,
                kind: str | None, replace: bool, dry_run: bool, skip_broken: bool, database: str | None,
                as_json: bool) -> None:
-    """Import word lists from FILEs in one transaction: a bad file changes nothing (--skip-broken:
-    the files that load are imported). What was done to each line is reported."""
+    """Import word lists from FILEs in one transaction: a bad file changes nothing.
+
+    With --skip-broken the files that load are imported and the others reported. What loading did
+    to each line (a symbol or masked term, a repeat merged, a term refused) is reported."""
     from ..store import default_max_terms
     from ..store.rules import refuse_too_many_terms
 

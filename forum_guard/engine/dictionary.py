@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from .normalize import fold_term
 from .terms import ListKind, Term, WordList, literal_exception
 
-__all__ = ["DICTIONARY_ENV", "DICTIONARY_PATHS", "Dictionary", "default_dictionary", "guarded_lists",
+__all__ = ["DICTIONARY_ENV", "DICTIONARY_PATHS", "Dictionary", "default_dictionary", "exact_forms", "guarded_lists",
            "load_dictionary"]
 
 log = logging.getLogger("forum_guard")
@@ -189,9 +189,9 @@ class _Exact:
                 self.prefixes.add(text)
             elif t.wildcard_start:
                 self.suffixes.add(text)
-                self.suffixes.update(_exact_forms(text, wl.inflections))
+                self.suffixes.update(exact_forms(text, wl.inflections))
             else:
-                self.words.update(_exact_forms(text, wl.inflections))
+                self.words.update(exact_forms(text, wl.inflections))
 
     def __contains__(self, word: str) -> bool:
         if word in self.words:
@@ -204,7 +204,7 @@ class _Exact:
         return bool(self.inner) and any(word[i:j] in self.inner for i in range(n) for j in range(i + 1, n + 1))
 
 
-def _exact_forms(text: str, inflections: bool) -> set[str]:
+def exact_forms(text: str, inflections: bool) -> set[str]:
     """The term and its own inflections: -s -es -ed -ing, the final consonant doubled before -ed
     -ing (shitting, scatted), a final "e" dropped (raped, raping). Not -er: butter, cocker."""
     forms = {text}
@@ -270,7 +270,7 @@ def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> l
             for t in wl.exceptions:
                 if literal_exception(t) or t.wildcard_start or t.wildcard_end:
                     continue
-                for form in _exact_forms(t.text.casefold(), True) | {t.text.casefold() + s for s in ("er", "ers")}:
+                for form in exact_forms(t.text.casefold(), True) | {t.text.casefold() + s for s in ("er", "ers")}:
                     if form not in own and form not in exact.words:  # "!as" must not excuse "ass"
                         implicit[form] = None
         if dictionary is not None and wl.evasion:
