@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,36 @@ def test_shipped_tiers_and_their_actions(text: str, action: str, tier: str) -> N
                                   "he killed himself in the novel", "blue tits at the feeder"])
 def test_dual_use_words_pass_the_shipped_tiers(text: str) -> None:
     assert GUARD.check(text).action.value == "allow", GUARD.check(text).matches
+
+
+def _quality_module():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fg_quality_bench", ROOT / "benchmarks" / "quality.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_innocent_text_hits_are_sorted_by_what_the_list_spells_out() -> None:
+    from forum_guard.engine.terms import parse_wordlist
+
+    quality = _quality_module()
+    guard = Guard([parse_wordlist("fuck\nshit*\nson-of-a-bitch\n🖕\n", name="t")], dictionary=None)
+    units = ["good morning", "fuck off", "fucking hell", "a shitstorm", "what a son of a bitch", "a 🖕 here",
+             "pass the butter"]
+    r = quality.innocent_hits(guard, units)
+    assert r["units"] == 7
+    assert dict(r["exact_words"]) == {"fuck": 1, "son of a bitch": 1, "🖕": 1}
+    assert dict(r["inflected_words"]) == {"fucking": 1} and dict(r["wildcard_words"]) == {"shitstorm": 1}
+    # without the dictionary guard "good" is an innocent hit of nothing here; "butter" neither
+    assert r["innocent"] == [] and r["per_10k"] == 0.0
+    guard = Guard([parse_wordlist("god\nbutt\n", name="g")], dictionary=None)
+    r = quality.innocent_hits(guard, units)
+    assert [(h["matched"], h["term"], h["unit"]) for h in r["innocent"]] == [("good", "god", 0), ("butter", "butt", 6)]
+    assert r["per_10k"] == 2 * 10_000 / 7
+    sources = dict(quality.list_sources(ROOT / "wordlists"))
+    assert {"shipped", "LDNOOBW-shaped"} <= set(sources)
+    assert all("*" not in t.text and not t.exception for t in sources["LDNOOBW-shaped"][0].terms)

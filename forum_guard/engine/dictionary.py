@@ -30,7 +30,8 @@ from collections.abc import Iterable, Sequence
 from .normalize import fold_term
 from .terms import ListKind, Term, WordList, literal_exception
 
-__all__ = ["DICTIONARY_ENV", "DICTIONARY_PATHS", "Dictionary", "default_dictionary", "exact_forms", "guarded_lists",
+__all__ = ["DICTIONARY_ENV", "DICTIONARY_PATHS", "Dictionary", "Spellings", "default_dictionary", "exact_forms",
+           "guarded_lists",
            "load_dictionary"]
 
 log = logging.getLogger("forum_guard")
@@ -173,7 +174,7 @@ def _variants(skel: str) -> set[str]:
     return out
 
 
-class _Exact:
+class Spellings:
     """The words a list spells out: its terms, their plain inflections, what their wildcards add."""
 
     def __init__(self, wl: WordList) -> None:
@@ -260,7 +261,7 @@ def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> l
         if wl.kind is not ListKind.TERMS:
             out.append(wl)
             continue
-        exact = _Exact(wl)
+        exact = Spellings(wl)
         implicit: dict[str, None] = {}
         own: set[str] = set()
         for t in wl.exceptions:
