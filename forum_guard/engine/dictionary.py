@@ -45,8 +45,6 @@ DICTIONARY_PATHS = ("/usr/share/dict/american-english-huge", "/usr/share/dict/am
 #: the matcher's inflections (``forum_guard.engine.matcher.INFLECTIONS``) and those after a dropped "e"
 _INFLECTIONS = ("s", "es", "ed", "ing", "er", "ers")
 _AFTER_DROPPED_E = ("ed", "ing", "er", "ers", "es")
-#: the inflections that keep a word the term's own (-er forms are often other words: butter, cocker)
-_EXACT_INFLECTIONS = ("s", "es", "ed", "ing")
 _EXACT_AFTER_DROPPED_E = ("ed", "ing", "es", "s", "d")
 _REPEAT_RE = re.compile(r"(.)\1+")
 _WORD_RE = re.compile(r"^[^\W\d_]{2,}$")
@@ -205,16 +203,29 @@ class Spellings:
         return bool(self.inner) and any(word[i:j] in self.inner for i in range(n) for j in range(i + 1, n + 1))
 
 
+_VOWELS = frozenset("aeiou")
+_VOWEL_GROUP_RE = re.compile(r"[aeiouy]+")
+
+
 def exact_forms(text: str, inflections: bool) -> set[str]:
-    """The term and its own inflections: -s -es -ed -ing, the final consonant doubled before -ed
-    -ing (shitting, scatted), a final "e" dropped (raped, raping). Not -er: butter, cocker."""
+    """The term and its own inflections, spelled as English spells them: -s; -es after s x z ch sh
+    o; -ed -ing, with the final consonant doubled after one short vowel (crapped, shitting, not
+    craped, which is crape's) and a final "e" dropped (raped, raping). Never -er: butter, cocker."""
     forms = {text}
-    if inflections and text[-1:].isalpha():
-        forms.update(text + s for s in _EXACT_INFLECTIONS)
-        if text.endswith("e"):
-            forms.update(text[:-1] + s for s in _EXACT_AFTER_DROPPED_E)
-        elif text[-1] not in "aeiouwxy":
-            forms.update(text + text[-1] + s for s in ("ed", "ing"))
+    if not (inflections and text[-1:].isalpha()):
+        return forms
+    forms.add(text + "s")
+    if text.endswith(("s", "x", "z", "ch", "sh", "o")):
+        forms.add(text + "es")
+    if text.endswith("e"):
+        forms.update(text[:-1] + s for s in _EXACT_AFTER_DROPPED_E)
+    elif (len(text) >= 3 and text[-1] not in _VOWELS and text[-1] not in "wxy" and text[-2] in _VOWELS
+          and text[-3] not in _VOWELS):
+        forms.update(text + text[-1] + s for s in ("ed", "ing"))
+        if len(_VOWEL_GROUP_RE.findall(text)) > 1:  # the stress decides: buggered, but goddammed
+            forms.update(text + s for s in ("ed", "ing"))
+    else:
+        forms.update(text + s for s in ("ed", "ing"))
     return forms
 
 
