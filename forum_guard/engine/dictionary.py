@@ -100,6 +100,13 @@ class Dictionary:
             self._sorted = (skeletons, tuple(sorted(s[::-1] for s in skeletons)))
         return self._sorted
 
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some skeleton starts with ``prefix`` (one bisection: most terms of a big list
+        begin no word at all, and need no further look-up)."""
+        skeletons = self._sorted_skeletons()[0]
+        i = bisect.bisect_left(skeletons, prefix)
+        return i < len(skeletons) and skeletons[i].startswith(prefix)
+
     def with_prefix(self, prefix: str) -> Iterable[str]:
         """Skeletons that start with ``prefix``."""
         skeletons = self._sorted_skeletons()[0]
@@ -176,10 +183,12 @@ class Spellings:
     """The words a list spells out: its terms, their plain inflections, what their wildcards add."""
 
     def __init__(self, wl: WordList) -> None:
-        self.words: set[str] = set()
+        #: the whole-word terms (their inflections are worked out per word asked about: cheap)
+        self.texts: set[str] = set()
         self.prefixes: set[str] = set()
         self.suffixes: set[str] = set()
         self.inner: set[str] = set()
+        self.inflections = wl.inflections
         for t in wl.words:
             text = t.text.casefold()
             if t.wildcard_start and t.wildcard_end:
@@ -190,10 +199,23 @@ class Spellings:
                 self.suffixes.add(text)
                 self.suffixes.update(exact_forms(text, wl.inflections))
             else:
-                self.words.update(exact_forms(text, wl.inflections))
+                self.texts.add(text)
+
+    def spells_word(self, word: str) -> bool:
+        """Whether ``word`` is a whole-word term of the list or one of its own inflections."""
+        if word in self.texts:
+            return True
+        if not self.inflections:
+            return False
+        for cut in (1, 2, 3, 4):  # -s; -es -ed; -ing, a doubled consonant + -ed; + -ing
+            base = word[:-cut]
+            for b in (base, base + "e"):
+                if b in self.texts and word in exact_forms(b, True):
+                    return True
+        return False
 
     def __contains__(self, word: str) -> bool:
-        if word in self.words:
+        if self.spells_word(word):
             return True
         n = len(word)
         if self.prefixes and any(word[:k] in self.prefixes for k in range(1, n + 1)):
@@ -236,13 +258,19 @@ def _join(skel: str, suffix: str) -> str:
 
 def _reached(term: Term, inflections: bool, dictionary: Dictionary) -> list[str]:
     """Dictionary words the term's keys reach (by skeleton: what the matcher would test them on)."""
-    skel = fold_term(term.text)[0]
-    if not skel or " " in skel or (term.wildcard_start and term.wildcard_end):
+    if term.wildcard_start and term.wildcard_end:
+        return []
+    text = term.text
+    # ASCII letters fold to themselves: only the repeats collapse (the matcher's fold_term, faster)
+    skel = _REPEAT_RE.sub(r"\1", text.lower()) if text.isascii() and text.isalpha() else fold_term(text)[0]
+    if not skel or " " in skel:
         return []
     index = dictionary.by_skeleton
     out: list[str] = []
     inflect = inflections and skel[-1].isalpha() and not term.wildcard_end
     for v in (_variants(skel) if ("l" in skel or "f" in skel) else (skel,)):
+        if not term.wildcard_start and not dictionary.has_prefix(v[:-1] if inflect and v[-1] == "e" else v):
+            continue
         forms = [v]
         if inflect:
             forms += [_join(v, s) for s in _INFLECTIONS]
@@ -283,7 +311,7 @@ def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> l
                 if literal_exception(t) or t.wildcard_start or t.wildcard_end:
                     continue
                 for form in exact_forms(t.text.casefold(), True) | {t.text.casefold() + s for s in ("er", "ers")}:
-                    if form not in own and form not in exact.words:  # "!as" must not excuse "ass"
+                    if form not in own and not exact.spells_word(form):  # "!as" must not excuse "ass"
                         implicit[form] = None
         if dictionary is not None and wl.evasion:
             for t in wl.words:
