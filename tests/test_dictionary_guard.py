@@ -27,6 +27,10 @@ def action(guard: Guard, text: str) -> str:
 @pytest.mark.parametrize("text", ["good morning", "pass the butter", "a rapper", "scatter plot",
                                   "annals of history", "Shiites", "a cocker spaniel", "assess the GOODS"])
 def test_plain_list_does_not_invent_words(dictionary: Dictionary, text: str) -> None:
+    known = {w for words in dictionary.by_skeleton.values() for w in words}
+    missing = [w for w in text.lower().split() if w not in known and w not in ("a", "of", "the")]
+    if missing:
+        pytest.skip(f"{dictionary.source} lacks {missing} (Debian wamerican-huge has them)")
     guard = Guard([parse_wordlist(PLAIN, name="plain")], dictionary=dictionary)
     assert action(guard, text) == "allow"
     # without the guard the same list blocks it: the guard is what lets it through
