@@ -1,4 +1,5 @@
-"""Generate the labelled quality corpus under ``tests/data/`` from the shipped profanity list.
+"""Generate the labelled quality corpus under ``tests/data/`` from the shipped vulgar tiers
+(``profanity``, ``mild``, ``sexual``, ``slurs``: :data:`TIERS`).
 
     python benchmarks/corpus.py [--lists wordlists] [--out tests/data] [--per-category 200]
 
@@ -36,7 +37,34 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from forum_guard.engine.dictionary import default_dictionary, exact_forms  # noqa: E402
 from forum_guard.engine.terms import WordList, load_wordlist  # noqa: E402
+
+#: the shipped list files the corpus is generated from (harassment and spam are phrases, domains hosts)
+TIERS = ("profanity.txt", "mild.txt", "sexual.txt", "slurs.txt")
+
+
+def load_tiers(folder: Path) -> WordList:
+    """The tiers as one list (the corpus does not care which tier a term is in)."""
+    lists = [load_wordlist(folder / name) for name in TIERS if (folder / name).is_file()]
+    return WordList(name="profanity", terms=tuple(t for wl in lists for t in wl.terms))
+
+
+def _dictionary_word(form: str, term: str) -> bool:
+    """An inflected form that is a real word of its own (muzzier, pisser): the Scunthorpe guard
+    excuses it by design, so it is no evasion to test recall on."""
+    d = default_dictionary()
+    if d is None or form in exact_forms(term, True):
+        return False
+    return form in _words(d)
+
+
+def _words(d: object) -> frozenset[str]:
+    cached = getattr(_words, "cache", None)
+    if cached is None:
+        cached = frozenset(w for ws in d.by_skeleton.values() for w in ws)  # type: ignore[attr-defined]
+        _words.cache = cached  # type: ignore[attr-defined]
+    return cached
 
 SEED = 7_311_2024
 PER_CATEGORY = 200
@@ -447,7 +475,7 @@ def evasion_cases(wl: WordList, per_category: int = PER_CATEGORY, seed: int = SE
         if cat == "inflections":
             pool = [
                 (t, form, how) for t in plain_terms(wl) for form, how in inflected_forms(t)
-                if form not in exceptions and form not in terms
+                if form not in exceptions and form not in terms and not _dictionary_word(form, t)
             ]
             rng.shuffle(pool)
             for term, form, how in (pool * (per_category // max(1, len(pool)) + 1))[:per_category]:
@@ -616,11 +644,11 @@ def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--lists", default=str(REPO_ROOT / "wordlists"), help="folder with profanity.txt")
+    ap.add_argument("--lists", default=str(REPO_ROOT / "wordlists"), help="folder with the tiers' *.txt")
     ap.add_argument("--out", default=str(REPO_ROOT / "tests" / "data"), help="output folder")
     ap.add_argument("--per-category", type=int, default=PER_CATEGORY)
     args = ap.parse_args(argv)
-    wl = load_wordlist(Path(args.lists) / "profanity.txt")
+    wl = load_tiers(Path(args.lists))
     out = Path(args.out)
     for cat, rows in evasion_cases(wl, args.per_category).items():
         n = write_jsonl(out / "evasion" / f"{cat}.jsonl", rows)

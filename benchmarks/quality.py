@@ -14,6 +14,16 @@ What it measures, with ``Guard.from_directory(lists).check(text, html=..., group
   words that are themselves vulgar (``tests/data/fp/dictionary_profane.txt``) are reported but
   not counted as false positives.
 
+**Innocent text, per list source** (issue 9): the shipped lists, better_profanity's and
+glin-profanity's bundled English lists (read from their installed packages, loaded plain) and an
+LDNOOBW-shaped list (the shipped tiers' words written plain, one a line, no header, wildcards or
+exceptions, as LDNOOBW publishes) are each compiled alone and run over text nobody here wrote:
+every word of Debian ``wamerican-huge``, every Debian ``fortunes`` cookie and every paragraph of
+the Python docs (``python3-doc``, text of ``<p>`` elements). A hit is *named* when the matched
+word is one the list spells out (a term, its -s -es -ed -ing form, a wildcard continuation),
+else *innocent*; the table gives innocent hits per 10,000 units and every innocent hit is printed
+to be read. ``--quick`` samples 20,000 words, 2,000 cookies and 2,000 paragraphs.
+
 ``--peers`` runs the same corpus through better_profanity (its own word list, and loaded with our
 list's words), glin-profanity (its English list, and with our words added) and a plain
 case-insensitive ``\\b(?:t1|t2|...)\\b`` regex over our terms (the Discourse approach). Peers
@@ -37,6 +47,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +62,8 @@ SEED = 5_000
 DICT_PATH = Path("/usr/share/dict/words")
 PEER_SAMPLE = 5_000
 PROFANITY = "profanity"
+#: the shipped tiers the labelled corpus is generated from (benchmarks/corpus.py)
+VULGAR = frozenset({"profanity", "mild", "sexual", "slurs"})
 
 Spans = list[tuple[int, int]]
 #: text, is_html -> spans of profanity found (forum_guard, regex) or just flagged/not (others)
@@ -140,16 +153,17 @@ def is_profane_word(word: str, profane: set[str]) -> bool:
 def guard_tool(guard: Guard) -> Tool:
     def detect(text: str, html: bool) -> Spans:
         verdict = guard.check(text, html=html, group="member")
-        return [(m.start, m.end) for m in verdict.matches if m.list == PROFANITY]
+        return [(m.start, m.end) for m in verdict.matches if m.list in VULGAR]
 
     return Tool("forum_guard", detect, full_dictionary=True)
 
 
 def guard_terms(guard: Guard) -> WordList:
-    for wl in guard.lists:
-        if wl.name == PROFANITY:
-            return wl
-    raise SystemExit(f"no list named {PROFANITY!r} in the lists folder")
+    """The vulgar tiers as one list (what the peers are given as "our words")."""
+    terms = tuple(t for wl in guard.lists if wl.name in VULGAR for t in wl.terms)
+    if not terms:
+        raise SystemExit(f"no list named one of {sorted(VULGAR)} in the lists folder")
+    return WordList(name=PROFANITY, terms=terms)
 
 
 def our_words(wl: WordList) -> list[str]:
@@ -309,7 +323,7 @@ def guard_details(guard: Guard, words: Iterable[str], profane: set[str]) -> list
     for w in words:
         if is_profane_word(w, profane):
             continue
-        ms = [m for m in guard.check(w).matches if m.list == PROFANITY]
+        ms = [m for m in guard.check(w).matches if m.list in VULGAR]
         if ms:
             out.append((w, ms[0].term))
     return out
@@ -372,17 +386,17 @@ def markdown(results: list[dict[str, Any]], data: Data, guard: Guard) -> str:
     if g["prose"]["offenders"]:
         out.append(f"- prose offenders ({g['prose']['flagged']}):")
         for sentence in g["prose"]["offenders"][:30]:
-            ms = [(m.matched, m.term) for m in guard.check(sentence).matches if m.list == PROFANITY]
+            ms = [(m.matched, m.term) for m in guard.check(sentence).matches if m.list in VULGAR]
             out.append(f"  - {sentence!r} → " + ", ".join(f"`{a}` ← `{b}`" for a, b in ms))
     if g["traps"]["offenders"]:
         out.append(f"- traps flagged ({g['traps']['flagged']}):")
         for trap in g["traps"]["offenders"]:
-            ms = [(m.matched, m.term) for m in guard.check(trap).matches if m.list == PROFANITY]
+            ms = [(m.matched, m.term) for m in guard.check(trap).matches if m.list in VULGAR]
             out.append(f"  - {trap!r} → " + ", ".join(f"`{a}` ← `{b}`" for a, b in ms))
     others = Counter()
     for sentence in data.prose + data.traps:
         for m in guard.check(sentence).matches:
-            if m.list != PROFANITY:
+            if m.list not in VULGAR:
                 others[(m.list, m.matched)] += 1
     if others:
         out.append("- other lists matching prose or traps: "
@@ -401,16 +415,241 @@ def markdown(results: list[dict[str, Any]], data: Data, guard: Guard) -> str:
     return "\n".join(out)
 
 
+# --------------------------------------------------------------------------------------------
+# innocent text nobody here wrote, per list source
+
+HUGE_PATH = Path("/usr/share/dict/american-english-huge")
+FORTUNES_DIR = Path("/usr/share/games/fortunes")
+PYDOC_DIR = Path("/usr/share/doc/python3-doc/html")
+QUICK = {"wamerican-huge": 20_000, "fortunes": 2_000, "python-doc": 2_000}
+
+
+class _Paragraphs(HTMLParser):
+    """The text of every ``<p>`` element of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self._depth = 0
+        self._buf: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "p":
+            self._depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p" and self._depth:
+            self._depth -= 1
+            if not self._depth:
+                text = " ".join("".join(self._buf).split())
+                if text:
+                    self.out.append(text)
+                self._buf = []
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            self._buf.append(data)
+
+
+def innocent_corpora(quick: bool) -> dict[str, list[str]]:
+    """Unit texts of each innocent corpus that is installed (words, cookies, paragraphs)."""
+    out: dict[str, list[str]] = {}
+    if HUGE_PATH.exists():
+        out["wamerican-huge"] = [w for w in HUGE_PATH.read_text(encoding="utf-8").split("\n") if w.strip()]
+    else:
+        print(f"{HUGE_PATH} missing (Debian wamerican-huge): skipped", file=sys.stderr)
+    if FORTUNES_DIR.is_dir():
+        cookies: list[str] = []
+        for path in sorted(FORTUNES_DIR.iterdir()):
+            if path.is_file() and not path.suffix and not path.is_symlink():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                cookies += [c.strip() for c in re.split(r"(?m)^%\s*$", text) if c.strip()]
+        out["fortunes"] = cookies
+    else:
+        print(f"{FORTUNES_DIR} missing (Debian fortunes): skipped", file=sys.stderr)
+    if PYDOC_DIR.is_dir():
+        paragraphs: list[str] = []
+        for path in sorted(PYDOC_DIR.rglob("*.html")):
+            parser = _Paragraphs()
+            parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+            paragraphs += parser.out
+        out["python-doc"] = paragraphs
+    else:
+        print(f"{PYDOC_DIR} missing (Debian python3-doc): skipped", file=sys.stderr)
+    if quick:
+        out = {k: sorted(random.Random(SEED).sample(v, min(QUICK[k], len(v)))) for k, v in out.items()}
+    return out
+
+
+def list_sources(lists_dir: Path) -> list[tuple[str, list[WordList]]]:
+    """(name, lists) of each list source; a source whose package is missing is left out."""
+    from importlib import resources
+
+    from forum_guard.engine.formats import export_text, parse_import_text
+    from forum_guard.engine.terms import ListKind, load_wordlists
+
+    shipped = [wl for wl in load_wordlists(lists_dir) if wl.kind is ListKind.TERMS]
+    sources = [("shipped", shipped)]
+    try:
+        text = (resources.files("better_profanity") / "profanity_wordlist.txt").read_text(encoding="utf-8")
+        sources.append(("better_profanity", [parse_import_text(text, name="better_profanity",
+                                                              source="better_profanity", format="plain")]))
+    except (ImportError, FileNotFoundError):
+        print("better_profanity not installed: its list skipped", file=sys.stderr)
+    try:
+        raw = (resources.files("glin_profanity") / "data" / "dictionaries" / "english.json").read_text(encoding="utf-8")
+        sources.append(("glin-profanity", [parse_import_text("\n".join(json.loads(raw)["words"]), name="glin",
+                                                            source="glin-profanity", format="plain")]))
+    except (ImportError, FileNotFoundError):
+        print("glin-profanity not installed: its list skipped", file=sys.stderr)
+    # LDNOOBW's shape: one plain term a line, no header, wildcards or exceptions (our tiers' words)
+    plain = "".join(export_text(wl, "plain").replace("*", "") for wl in shipped if wl.name in VULGAR)
+    sources.append(("LDNOOBW-shaped", [parse_import_text(plain, name="ldnoobw", source="ldnoobw", format="plain")]))
+    return sources
+
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def innocent_hits(guard: Guard, units: list[str]) -> dict[str, Any]:
+    """Every match on the units, sorted by what the list says about the matched word: ``exact``
+    (a term as written), ``inflected`` (its -s -es -ed -ing forms), ``wildcard`` (what a ``word*``
+    or ``*word`` term continues it with) and ``innocent`` (a word the list does not spell out)."""
+    from forum_guard.engine.dictionary import Spellings
+    from forum_guard.engine.review import scan_lines
+
+    spellings = {wl.name: Spellings(wl) for wl in guard.lists}
+    exact = {wl.name: {" ".join(_WORD_RE.findall(t.text.lower())) or t.text.casefold() for t in wl.words}
+             for wl in guard.lists}
+    kinds: dict[str, Counter[str]] = {"exact": Counter(), "inflected": Counter(), "wildcard": Counter()}
+    innocent: list[dict[str, Any]] = []
+    for i, matches in sorted(scan_lines(guard, units).items()):
+        for m in matches:
+            word = " ".join(_WORD_RE.findall(m.matched.lower())) or m.matched.casefold()  # 🖕: as written
+            sp = spellings[m.list]
+            if word in exact[m.list]:
+                kinds["exact"][word] += 1
+            elif sp.spells_word(word):
+                kinds["inflected"][word] += 1
+            elif word and word in sp:
+                kinds["wildcard"][word] += 1
+            else:
+                text = units[i]
+                context = text[max(0, m.start - 40) : m.end + 40].replace("\n", " ")
+                innocent.append({"unit": i, "list": m.list, "term": m.term, "matched": m.matched,
+                                 "context": context})
+    units_innocent = len({h["unit"] for h in innocent})
+    return {"units": len(units), **{k: sum(c.values()) for k, c in kinds.items()},
+            **{f"{k}_words": c.most_common() for k, c in kinds.items()},
+            "innocent": innocent, "units_innocent": units_innocent,
+            "per_10k": 10_000 * units_innocent / len(units) if units else 0.0}
+
+
+def run_innocent(lists_dir: Path, quick: bool) -> dict[str, Any]:
+    from forum_guard.engine.dictionary import default_dictionary
+
+    corpora = innocent_corpora(quick)
+    guard_dictionary = default_dictionary()
+    out: dict[str, Any] = {"corpora": {k: len(v) for k, v in corpora.items()}, "sources": {},
+                           "guard_dictionary": guard_dictionary.source if guard_dictionary else "none"}
+    for name, lists in list_sources(lists_dir):
+        t0 = time.perf_counter()
+        guard = Guard(lists)
+        print(f"innocent text: {name} ({sum(len(wl.words) for wl in lists):,} terms) …", file=sys.stderr)
+        out["sources"][name] = {
+            "lists": [wl.name for wl in lists], "terms": sum(len(wl.words) for wl in lists),
+            "notes": Counter(n.what for wl in lists for n in wl.notes),
+            "corpora": {k: innocent_hits(guard, v) for k, v in corpora.items()},
+        }
+        out["sources"][name]["seconds"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def innocent_markdown(res: dict[str, Any]) -> str:
+    out = ["## Innocent text, per list source (hits per 10,000 units)", "",
+           f"The Scunthorpe guard's dictionary: {res.get('guard_dictionary')}.", ""]
+    for name, src in res["sources"].items():
+        notes = ", ".join(f"{n} {w}" for w, n in sorted(src["notes"].items())) or "none"
+        out += [f"### {name} ({src['terms']:,} terms in {', '.join(src['lists'])}; load notes: {notes})", "",
+                "| corpus | units | hits: a term as written | its -s/-ed/-ing forms | wildcard continuations "
+                "| innocent hits | units with one | innocent per 10,000 |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for corpus, r in src["corpora"].items():
+            out.append(f"| {corpus} | {r['units']:,} | {r['exact']:,} | {r['inflected']:,} | {r['wildcard']:,} | "
+                       f"{len(r['innocent']):,} | {r['units_innocent']:,} | {r['per_10k']:.2f} |")
+        out.append("")
+        for corpus, r in src["corpora"].items():
+            for kind, label in (("exact", "terms as written"), ("inflected", "-s/-ed/-ing forms"),
+                                ("wildcard", "wildcard continuations")):
+                words = r[f"{kind}_words"]
+                if words:
+                    out.append(f"- {corpus}, {label}: " + ", ".join(f"`{w}` ×{n}" if n > 1 else f"`{w}`"
+                                                                   for w, n in words))
+            if r["innocent"]:
+                out.append(f"- {corpus}, every innocent hit ({len(r['innocent'])}; matched ← term, list, context):")
+                for h in r["innocent"]:
+                    out.append(f"  - `{h['matched']}` ← `{h['term']}` ({h['list']}): {h['context']!r}")
+        out.append("")
+    return "\n".join(out)
+
+def build_cost(n: int, repeats: int = 2) -> str:
+    """Guard build seconds for the speed benchmark's first ``n`` terms, the Scunthorpe guard on
+    and off, alternating (a loaded machine moves both alike; the ratio is the figure)."""
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from _data import corpus  # type: ignore[import-not-found]
+
+    from forum_guard.engine.dictionary import default_dictionary
+    from forum_guard.engine.terms import Term
+
+    t0 = time.perf_counter()
+    dictionary = default_dictionary()
+    load = time.perf_counter() - t0
+    wl = WordList(name="bench", terms=tuple(Term(w) for w in corpus().master[:n]))
+    times: dict[str, list[float]] = {"off": [], "on": []}
+    implicit = 0
+    for _ in range(repeats):
+        for key, d in (("off", None), ("on", dictionary)):
+            t0 = time.perf_counter()
+            guard = Guard([wl], dictionary=d)
+            times[key].append(time.perf_counter() - t0)
+            if d is not None:
+                implicit = sum(1 for t in guard.matcher.lists[0].terms if t.exception)
+    off, on = min(times["off"]), min(times["on"])
+    return (f"build of {len(wl.terms):,} terms: guard off {off:.2f} s, guard on {on:.2f} s (×{on / off:.2f}, "
+            f"{implicit:,} implicit exceptions); dictionary index {load:.2f} s once a process "
+            f"({dictionary!r}); best of {repeats}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lists", default=str(REPO_ROOT / "wordlists"), help="folder of lists (default: wordlists)")
     ap.add_argument("--data", default=str(REPO_ROOT / "tests" / "data"), help="corpus folder (default: tests/data)")
     ap.add_argument("--peers", action="store_true", help="also measure better_profanity, glin-profanity, a regex")
     ap.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    ap.add_argument("--quick", action="store_true", help="innocent text: a fixed sample of each corpus")
+    ap.add_argument("--no-innocent", action="store_true", help="skip the innocent-text tables")
+    ap.add_argument("--innocent-only", action="store_true", help="only the innocent-text tables")
+    ap.add_argument("--build-terms", type=int, metavar="N",
+                    help="only time Guard builds of N terms with the Scunthorpe guard on and off")
+    ap.add_argument("--guard-dictionary", metavar="PATH",
+                    help="the Scunthorpe guard's dictionary (default: wamerican-huge; 'off' for none); "
+                         "/usr/share/dict/american-english keeps it apart from the wamerican-huge corpus")
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                     help="tools measured in parallel processes (default: 2)")
     args = ap.parse_args(argv)
 
+    if args.guard_dictionary:
+        from forum_guard.engine.dictionary import DICTIONARY_ENV
+
+        os.environ[DICTIONARY_ENV] = args.guard_dictionary
+    if args.build_terms:
+        print(build_cost(args.build_terms))
+        return 0
+    innocent = None if args.no_innocent else run_innocent(Path(args.lists), args.quick)
+    if args.innocent_only:
+        if innocent is not None:
+            print(json.dumps(innocent, ensure_ascii=False, indent=1) if args.json else innocent_markdown(innocent))
+        return 0
     guard = Guard.from_directory(args.lists)
     data = load_data(Path(args.data))
     if not data.cases:
@@ -420,9 +659,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         tools += peer_tools(guard_terms(guard))
     results = run_all(tools, data, jobs=max(1, args.jobs))
     if args.json:
-        print(json.dumps({"lists": args.lists, "results": results}, ensure_ascii=False, indent=1))
+        print(json.dumps({"lists": args.lists, "results": results, "innocent": innocent}, ensure_ascii=False,
+                         indent=1))
     else:
         print(markdown(results, data, guard))
+        if innocent is not None:
+            print("\n" + innocent_markdown(innocent))
     return 0
 
 

@@ -83,7 +83,7 @@ def test_jsonl_group_option(lists: Path) -> None:
 
 
 def test_broken_list_is_a_clear_error(tmp_path: Path) -> None:
-    (tmp_path / "x.txt").write_text("ok\nba*d\n", encoding="utf-8")
+    (tmp_path / "x.txt").write_text("ok\n---\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["check", "--lists", str(tmp_path), "hi"])
     assert result.exit_code == 1
     assert "x.txt:2:" in result.stderr

@@ -21,7 +21,7 @@ from conftest import write_wordlists
 from flask import Flask
 
 from forum_guard.engine.data import shipped_dir
-from forum_guard.errors import EmptyRulesetError, WordlistError
+from forum_guard.errors import EmptyRulesetError
 from forum_guard.store import Store
 from forum_guard.web import ForumGuard
 
@@ -132,10 +132,22 @@ def test_a_mistyped_folder_refuses_to_start(tmp_path: Path) -> None:
     assert str(typo) in str(caught.value)
 
 
-def test_a_broken_list_refuses_to_start(tmp_path: Path) -> None:
+def test_a_broken_list_is_skipped_and_the_others_load(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     lists = write_wordlists(tmp_path / "lists")
-    (lists / "bad.txt").write_text("# name: bad\nfu*ck\n")
-    with pytest.raises(WordlistError, match=r"bad\.txt"):
+    (lists / "bad.txt").write_text("# name: bad\nfine\n---\n")
+    with caplog.at_level(logging.ERROR, logger="forum_guard"):
+        app = host(tmp_path, FORUM_GUARD_USE_STORE=False, FORUM_GUARD_WORDLISTS=str(lists))
+        ForumGuard(app)
+        guard = app.extensions["forum_guard"].source.current()
+    assert "bad" not in [wl.name for wl in guard.lists] and guard.lists
+    assert "bad.txt:3" in caplog.text
+
+
+def test_a_folder_where_no_list_loads_refuses_to_start(tmp_path: Path) -> None:
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "bad.txt").write_text("# name: bad\nfine\n---\n")
+    with pytest.raises(EmptyRulesetError, match=r"bad\.txt:3"):
         ForumGuard(host(tmp_path, FORUM_GUARD_USE_STORE=False, FORUM_GUARD_WORDLISTS=str(lists)))
 
 

@@ -389,10 +389,10 @@ def test_the_term_cap_comes_from_the_environment(db_url: str, tmp_path: Path, mo
                                                  ) -> None:
     monkeypatch.setenv("FORUM_GUARD_MAX_TERMS", "50")
     f = tmp_path / "list.txt"
-    f.write_text("".join(f"t{i}\n" for i in range(51)), encoding="utf-8")
+    f.write_text("".join(f"w{i}\n" for i in range(51)), encoding="utf-8")
     r = cli("import", str(f), "--database", db_url)
     assert r.exit_code == 1 and "51 terms" in r.output and "at most 50" in r.output
-    f.write_text("".join(f"t{i}\n" for i in range(40)), encoding="utf-8")
+    f.write_text("".join(f"w{i}\n" for i in range(40)), encoding="utf-8")
     assert cli("import", str(f), "--database", db_url).exit_code == 0
     f2 = tmp_path / "more.txt"
     f2.write_text("".join(f"u{i}\n" for i in range(20)), encoding="utf-8")

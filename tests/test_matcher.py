@@ -6,7 +6,7 @@ import pytest
 
 from forum_guard.engine.matcher import Matcher
 from forum_guard.engine.normalize import fold, fold_term
-from forum_guard.engine.terms import parse_wordlist
+from forum_guard.engine.terms import Term, WordList, parse_wordlist
 
 LIST = parse_wordlist(
     """# name: profanity
@@ -181,7 +181,7 @@ def test_empty_and_hostile_text() -> None:
 def test_phrase_ending_in_a_single_e_keeps_its_boundary() -> None:
     """Found by the fuzzer: dropping the final "e" of "e e" (for whored/whoring) left a key ending
     in a space, and a match at the very end of the text read past it."""
-    matcher = Matcher([parse_wordlist("E_e\n", name="x")])
+    matcher = Matcher([WordList("x", (Term("E_e"),))])  # a list file refuses it: it folds to "e e"
     assert [(m.start, m.end) for m in matcher.scan("e e")] == [(0, 3)]
     assert matcher.scan("hre b e e") != []
     assert matcher.scan("e") == []

@@ -241,7 +241,7 @@ def test_import_with_a_bad_file_changes_nothing(store: Store, tmp_path: Path) ->
     good = tmp_path / "good.txt"
     good.write_text("fine\nwords\n", encoding="utf-8")
     bad = tmp_path / "bad.txt"
-    bad.write_text("# name: keep\nok\nalso ok\nf*ck\n", encoding="utf-8")
+    bad.write_text("# name: keep\nok\nalso ok\n---\n", encoding="utf-8")
     with pytest.raises(WordlistError) as err:
         store.import_files([good, bad])
     assert err.value.source == str(bad) and err.value.line == 4

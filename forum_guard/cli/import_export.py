@@ -11,6 +11,7 @@ import click
 from ..engine.actions import Action
 from ..engine.formats import ExportFormat, ImportFormat, export_text, parse_import_text, read_import_file
 from ..engine.terms import ListKind, WordList
+from ..errors import WordlistError
 from .common import ACTIONS, ORIGIN, changed, database_option, handle_errors, json_option, open_store, os_user
 from .output import echo_json
 
@@ -29,38 +30,65 @@ _EXPORT_FORMATS: tuple[ExportFormat, ...] = ("text", "plain", "csv")
 @click.option("--kind", type=click.Choice([k.value for k in ListKind]), help="terms or domains (plain files).")
 @click.option("--replace", is_flag=True, help="Make each list exactly the file (remove terms not in it).")
 @click.option("--dry-run", is_flag=True, help="Parse and report; store nothing.")
+@click.option("--skip-broken", is_flag=True, help="Import the files that load; report and skip the others.")
 @database_option
 @json_option
 @handle_errors
 def import_cmd(files: tuple[Path, ...], list_name: str | None, fmt: ImportFormat, action: str | None,
-               kind: str | None, replace: bool, dry_run: bool, database: str | None, as_json: bool) -> None:
-    """Import word lists from FILEs in one transaction: a bad file changes nothing."""
+               kind: str | None, replace: bool, dry_run: bool, skip_broken: bool, database: str | None,
+               as_json: bool) -> None:
+    """Import word lists from FILEs in one transaction: a bad file changes nothing.
+
+    With --skip-broken the files that load are imported and the others reported. What loading did
+    to each line (a symbol or masked term, a repeat merged, a term refused) is reported."""
+    from ..store import default_max_terms
+    from ..store.rules import refuse_too_many_terms
+
     act = Action.parse(action) if action else None
     knd = ListKind(kind) if kind else None
-    if dry_run:
-        from ..store import default_max_terms
-        from ..store.rules import refuse_too_many_terms
-
-        parsed = []
-        for p in files:
+    parsed: list[WordList] = []
+    broken: list[WordlistError] = []
+    for p in files:
+        if p.suffix.lower() == ".toml":
+            continue
+        try:
             text = read_import_file(p)
             refuse_too_many_terms(text, str(p), default_max_terms())
             parsed.append(parse_import_text(text, name=list_name or p.stem, source=str(p), format=fmt, action=act,
                                             kind=knd))
+        except WordlistError as exc:
+            if not skip_broken:
+                raise
+            broken.append(exc)
+    notes = [n for wl in parsed for n in wl.notes]
+    if not as_json:
+        for n in notes:
+            click.secho(f"{'warning' if n.warning else 'note'}: {n}", fg="yellow" if n.warning else None, err=True)
+        for error in broken:
+            click.secho(f"skipped: {error}", fg="red", err=True)
+    note_dicts = [{"source": n.source, "line": n.line, "what": n.what, "term": n.pattern, "message": n.message}
+                  for n in notes]
+    broken_dicts = [{"source": e.source, "line": e.line, "error": e.message} for e in broken]
+    if dry_run:
         report = [{"list": list_name or wl.name, "source": wl.source, "terms": len(wl.terms),
                    "action": wl.action.value} for wl in parsed]
         if as_json:
-            echo_json({"dry_run": True, "lists": report})
+            echo_json({"dry_run": True, "lists": report, "notes": note_dicts, "skipped": broken_dicts})
         else:
             for r in report:
                 click.echo(f"{r['source']}: {r['terms']} terms → {r['list']} ({r['action']})")
         return
+    if broken:
+        bad = {e.source for e in broken}
+        files = tuple(p for p in files if str(p) not in bad)
+        if not files:
+            raise click.ClickException("no file could be imported")
     store = open_store(database, create=True)
     result = store.import_files(list(files), format=fmt, list_name=list_name, action=act, kind=knd,
                                 mode="replace" if replace else "merge", actor=os_user(), origin=ORIGIN)
     changed("import", result.version)
     if as_json:
-        echo_json(result.to_dict())
+        echo_json({**result.to_dict(), "notes": note_dicts, "skipped": broken_dicts})
         return
     for d in result.lists:
         click.echo(f"{d['source']}: {d['list']}{' (new list)' if d['created'] else ''}: "

@@ -11,6 +11,7 @@ CLI's ``import --dry-run``.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Literal
 
 from ..errors import WordlistError
 from .actions import Action
-from .terms import ListKind, Term, WordList, dump_wordlist, parse_wordlist
+from .terms import ListKind, Term, WordList, dump_wordlist, parse_wordlist, read_terms
 
 __all__ = [
     "MAX_IMPORT_BYTES",
@@ -75,24 +76,13 @@ def count_terms(text: str) -> int:
 def _parse_plain(text: str, *, name: str, source: str, kind: ListKind = ListKind.TERMS,
                  action: Action = Action.BLOCK) -> WordList:
     """One term a line as found in public lists: no header, ``#`` lines are comments, repeats are
-    dropped (case-insensitively), a leading ``!`` is a literal character, not an exception."""
-    terms: list[Term] = []
-    seen: set[str] = set()
-    for lineno, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        body = "\\" + line if line[0] in "!\\" else line
-        try:
-            term = Term.parse(body, kind=kind)
-        except ValueError as exc:
-            raise WordlistError(str(exc), source=source, line=lineno) from None
-        key = term_key(term)
-        if key not in seen:
-            seen.add(key)
-            terms.append(term)
+    merged (case-insensitively) with a note, a leading ``!`` is a literal character, not an
+    exception; masked and symbol terms load (see :func:`~forum_guard.engine.terms.read_terms`)."""
+    lines = [(n, raw.strip()) for n, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1)]
+    terms, notes = read_terms([(n, line) for n, line in lines if line and not line.startswith("#")], kind,
+                              source=source, plain=True)
     return WordList(name=name, terms=tuple(terms), action=action, kind=kind,
-                    inflections=kind is ListKind.TERMS, source=source)
+                    inflections=kind is ListKind.TERMS, source=source, notes=tuple(notes))
 
 
 #: A cell starting with one of these is a formula to a spreadsheet (OWASP's "CSV injection"): the
@@ -151,9 +141,7 @@ def parse_import_text(text: str, *, name: str, source: str, format: ImportFormat
         if kind is not None and kind is not wl.kind:
             raise WordlistError(f"the file is a {wl.kind.value} list, not {kind.value}", source=source)
         if action is not None:
-            wl = WordList(name=wl.name, terms=wl.terms, action=action, kind=wl.kind, replacement=wl.replacement,
-                          evasion=wl.evasion, inflections=wl.inflections, description=wl.description,
-                          source=wl.source)
+            wl = dataclasses.replace(wl, action=action)  # keeps every other option and the load notes
         return wl
     if fmt == "plain":
         return _parse_plain(text, name=name, source=source, kind=kind or ListKind.TERMS,

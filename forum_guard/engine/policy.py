@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from markupsafe import Markup, escape
 
@@ -14,22 +16,25 @@ from . import draft as draft_mod
 from . import render
 from .actions import Action
 from .data import shipped_dir
+from .dictionary import Dictionary, default_dictionary, guarded_lists
 from .limits import Limits
 from .matcher import Matcher, RawMatch
 from .rules import DEFAULT_RULES, LimitRule, run_rules
 from .stemming import StemIndex, StemMatch
-from .terms import ListKind, WordList, load_wordlists
+from .terms import ListKind, LiteralTerms, WordList, load_wordlists, without_literals
 from .verdict import Match, Verdict, Violation, ViolationKind
 
 __all__ = ["Guard"]
 
+log = logging.getLogger("forum_guard")
 
 
 class Guard:
     """A compiled ruleset: word lists plus limits. Immutable; share it between threads."""
 
     def __init__(self, lists: Sequence[WordList] = (), limits: Limits | None = None, *,
-                 rules: Sequence[LimitRule] = DEFAULT_RULES) -> None:
+                 rules: Sequence[LimitRule] = DEFAULT_RULES,
+                 dictionary: Dictionary | Literal["default"] | None = "default") -> None:
         names: set[str] = set()
         for wl in lists:
             if wl.name in names:
@@ -40,8 +45,16 @@ class Guard:
         self.limits: Limits = limits or Limits.default()
         #: the limit rules run on every draft, in order (:mod:`forum_guard.engine.rules`)
         self.rules: tuple[LimitRule, ...] = tuple(rules)
+        #: lists of the folder that could not load and were skipped (:meth:`from_directory`)
+        self.load_errors: tuple[WordlistError, ...] = ()
         started = time.perf_counter()
-        self.matcher = Matcher(self.lists)
+        #: the Scunthorpe guard's dictionary (:mod:`forum_guard.engine.dictionary`); None: no guard
+        self.dictionary = default_dictionary() if dictionary == "default" else dictionary
+        # literal terms (emoji, symbols, masked spellings) are found as written, the rest by the
+        # matcher, which sees each list with its implicit exceptions (dictionary words reached loosely)
+        self._literals = LiteralTerms(self.lists)
+        compiled = guarded_lists(self.lists, self.dictionary)
+        self.matcher = Matcher([without_literals(wl) for wl in compiled] if self._literals else compiled)
         #: inflections of the lists that name a language other than English (Snowball stems)
         self.stems = StemIndex(self.lists)
         self.build_seconds = time.perf_counter() - started
@@ -51,13 +64,18 @@ class Guard:
         """Every ``*.txt`` list in the folder, and its ``limits.toml`` when there is one. A folder
         with no list is :class:`~forum_guard.errors.EmptyRulesetError`: it would filter nothing."""
         directory = Path(path)
-        lists = load_wordlists(directory)
+        broken: list[WordlistError] = []
+        lists = load_wordlists(directory, broken=broken)
+        for exc in broken:
+            log.error("word list skipped: %s", exc)
         if not lists:
-            raise EmptyRulesetError(f"{directory.absolute()} holds no word lists (*.txt), so no rules "
-                                    "would be in force")
+            raise EmptyRulesetError(f"{directory.absolute()} holds no word lists (*.txt) that load, so no rules "
+                                    "would be in force" + "".join(f"; {exc}" for exc in broken))
         limits_file = directory / "limits.toml"
         limits = Limits.load(limits_file) if limits_file.is_file() else None
-        return cls(lists, limits)
+        guard = cls(lists, limits)
+        guard.load_errors = tuple(broken)
+        return guard
 
     @classmethod
     def shipped(cls) -> Guard:
@@ -106,6 +124,10 @@ class Guard:
         raw = self.matcher.scan(draft.text)
         if self.stems:
             raw = _with_stems(raw, self.stems.scan(draft.text))
+        if self._literals:
+            raw += [RawMatch(*hit) for hit in self._literals.scan(draft.text)]
+            raw = [r for r in raw if not self._literals.excused(r.list_index, draft.text[r.start : r.end])]
+            raw.sort(key=lambda r: (r.start, r.end, r.list_index))
         matches = self._matches(draft, raw) if raw else []
         if self._domain_lists and (draft.links or draft.image_sources):
             matches += self._link_matches(draft, matches)

@@ -16,6 +16,14 @@ The format, one term a line (see the README for the full description)::
     darn => d**n               per-term censor text
     !scunthorpe                exception: never flagged by this list
     word  # a comment          trailing comment kept with the term
+    f*ck  mother****           masked spellings, as public lists write them: matched as written
+    🖕  @$$                    symbol terms: matched literally, character for character
+
+Files are read the way public lists are written. What loading did to a line beyond reading it
+plainly is kept in :attr:`WordList.notes` (a :class:`LoadNote` per line: a symbol term matched
+literally, a masked spelling, a repeat merged, a term refused because it folds to almost nothing).
+A line that cannot be a term at all is a :class:`WordlistError` naming file and line; in a folder
+(:func:`load_wordlists` with ``broken=``) that one list is skipped and reported, the others load.
 
 A file with no header loads as a block list named after the file, with the default options.
 ``parse_wordlist(dump_wordlist(wl)) == wl`` for every valid list.
@@ -25,6 +33,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,9 +45,12 @@ __all__ = [
     "MAX_TERM_LENGTH",
     "Action",
     "ListKind",
+    "LiteralTerms",
+    "LoadNote",
     "Term",
     "WordList",
     "dump_wordlist",
+    "literal_exception",
     "load_wordlist",
     "load_wordlists",
     "parse_wordlist",
@@ -58,6 +70,29 @@ class ListKind(enum.Enum):
 
 
 _HOST_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadNote:
+    """What loading did to one line of a list file, beyond reading it plainly."""
+
+    #: ``literal`` (a symbol term, matched character for character), ``masked`` (``*`` inside a
+    #: term), ``merged`` (a repeat, also in other case, folded into the first), ``refused`` (left out)
+    what: str
+    line: int | None
+    pattern: str
+    message: str
+    source: str | None = None
+
+    @property
+    def warning(self) -> bool:
+        return self.what in ("merged", "refused")
+
+    def __str__(self) -> str:
+        where = self.source or "<wordlist>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.what}: {self.pattern!r}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +116,17 @@ class Term:
         """The term as written in a list, without exception mark, replacement or note."""
         return ("*" if self.wildcard_start else "") + self.text + ("*" if self.wildcard_end else "")
 
+    @property
+    def masked(self) -> bool:
+        """``f*ck``, ``mother****``: a ``*`` stands for a letter (public lists write masked spellings)."""
+        return "*" in self.text
+
+    @property
+    def literal(self) -> bool:
+        """Matched character for character (case aside) rather than through the skeleton: terms with
+        no letter (``🖕``, ``@$$``) and masked spellings (``f*ck``)."""
+        return self.masked or not any(ch.isalpha() for ch in self.text)
+
     def to_line(self) -> str:
         line = ("!" if self.exception else "") + _escape(self.pattern)
         if self.replacement is not None:
@@ -90,9 +136,12 @@ class Term:
         return line
 
     @classmethod
-    def parse(cls, line: str, *, kind: ListKind = ListKind.TERMS) -> Term:
-        """Parse one term line (no header, no blank). Raises ValueError with a reason."""
-        return _parse_term(line, kind)
+    def parse(cls, line: str, *, kind: ListKind = ListKind.TERMS, masks: bool = False) -> Term:
+        """Parse one term line (no header, no blank). Raises ValueError with a reason.
+
+        ``masks``: a ``*`` inside the term (``f*ck``) or two or more at an end (``f***``) is a
+        masked letter, as in list files; otherwise only a wildcard at the start or end."""
+        return _parse_term(line, kind, masks=masks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +161,8 @@ class WordList:
     language: str = ""
     #: where the list came from (a file path, ``db:NAME``); informational, not part of the format.
     source: str | None = field(default=None, compare=False)
+    #: what loading did to lines of the file (:class:`LoadNote`); informational, not part of the format.
+    notes: tuple[LoadNote, ...] = field(default=(), compare=False)
 
     @property
     def words(self) -> tuple[Term, ...]:
@@ -151,7 +202,35 @@ def _split_note(line: str) -> tuple[str, str | None]:
     return line[:idx].rstrip(), line[idx + 2 :].strip() or None
 
 
-def _parse_term(raw: str, kind: ListKind) -> Term:
+#: symbols that read as letters (l33t): a term made of them (``@$$``) is a real term, matched literally
+_LEET_SYMBOLS = frozenset("4@83619105$7+!|")
+
+
+def _symbol_term(text: str) -> bool:
+    """A term with no letter that is still a term: a pictograph or emoji (``🖕``) or l33t symbols
+    (``@$$``). Punctuation alone (``---``) is not."""
+    if any(unicodedata.category(ch) == "So" for ch in text):
+        return True
+    return sum(ch in _LEET_SYMBOLS for ch in text) >= 2 and any(not ch.isdigit() for ch in text)
+
+
+def _split_wildcards(body: str, masks: bool) -> tuple[bool, bool, str]:
+    if not masks:
+        wildcard_start = body.startswith("*")
+        wildcard_end = body.endswith("*") and len(body) > 1
+        return wildcard_start, wildcard_end, body.strip("*").strip()
+    # in list files: one star at an end is a wildcard, two or more are masked letters ("f***")
+    lead = len(body) - len(body.lstrip("*"))
+    trail = len(body) - len(body.rstrip("*"))
+    if lead == len(body):
+        return True, False, ""
+    wildcard_start = lead == 1
+    wildcard_end = trail == 1
+    text = body[1 if wildcard_start else 0 : len(body) - (1 if wildcard_end else 0)]
+    return wildcard_start, wildcard_end, text.strip()
+
+
+def _parse_term(raw: str, kind: ListKind, *, masks: bool = False) -> Term:
     body, note = _split_note(raw.strip())
     exception = False
     if body.startswith("\\"):
@@ -171,18 +250,17 @@ def _parse_term(raw: str, kind: ListKind) -> Term:
     body = " ".join(body.split())  # phrases: any run of whitespace is one separator
     if kind is ListKind.DOMAINS:
         body = body.removeprefix("*.")  # "*.example.com": subdomains always match anyway
-    wildcard_start = body.startswith("*")
-    wildcard_end = body.endswith("*") and len(body) > 1
-    text = body.strip("*").strip()
-    if not text:
+        masks = False
+    wildcard_start, wildcard_end, text = _split_wildcards(body, masks)
+    if not text.strip("*"):
         raise ValueError("empty term" if not body else f"term {body!r} has no letters besides wildcards")
-    if "*" in text:
+    if "*" in text and not masks:
         raise ValueError(f"term {body!r}: '*' is only allowed at the start or end of a term")
     if len(text) > MAX_TERM_LENGTH:
         raise ValueError(f"term is {len(text)} characters long; the maximum is {MAX_TERM_LENGTH}")
     if any(ch in text for ch in "\x00\r\n"):
         raise ValueError("term contains a control character")
-    if not any(ch.isalnum() for ch in text):
+    if not any(ch.isalnum() for ch in text) and not (masks and _symbol_term(text)):
         raise ValueError(f"term {text!r} has no letter or digit")
     if kind is ListKind.DOMAINS:
         host = text.lower()
@@ -192,6 +270,61 @@ def _parse_term(raw: str, kind: ListKind) -> Term:
             raise ValueError(f"{text!r} is not a host name such as example.com")
         text = host
     return Term(text, wildcard_start, wildcard_end, exception, replacement, note)
+
+
+def _line_note(term: Term, lineno: int, source: str | None) -> LoadNote | str | None:
+    """The note for a term as loaded from a file, or a reason to refuse it (a str), or None."""
+    text = term.text
+    if term.masked:
+        letters = sum(ch.isalnum() for ch in text)
+        stars = text.count("*")
+        if letters < 2 or stars > letters + 1:
+            return f"only {letters} letter(s) besides {stars} masked: it would hit any such short word"
+        return LoadNote("masked", lineno, term.pattern, "'*' read as a masked letter: matched as written "
+                        "(case aside), not through l33t or repeats", source)
+    if not any(ch.isalpha() for ch in text) and (_symbol_term(text) or not any(ch.isdigit() for ch in text)):
+        return LoadNote("literal", lineno, term.pattern, "no letter: matched literally, character for "
+                        "character", source)
+    from .normalize import fold_term  # the matcher's own folding (imported late: terms is the bottom layer)
+
+    skeleton = fold_term(text)[0]
+    if skeleton.isascii() and all(len(word) < 2 for word in skeleton.split()):
+        return (f"folds to {skeleton!r}, which would hit single letters, digits, placeholders such as "
+                "XXX and code")
+    return None
+
+
+def read_terms(lines: Iterable[tuple[int, str]], kind: ListKind, *, source: str | None,
+               plain: bool = False) -> tuple[list[Term], list[LoadNote]]:
+    """Terms of numbered list lines, with what was done to them. A line that cannot be a term is
+    a :class:`WordlistError` naming source and line. ``plain``: a leading ``!`` is a character
+    (public lists have no exceptions)."""
+    terms: list[Term] = []
+    notes: list[LoadNote] = []
+    seen: dict[tuple[str, bool, bool, bool], tuple[int, str]] = {}
+    for lineno, line in lines:
+        body = "\\" + line if plain and line[:1] in "!\\" else line
+        try:
+            term = _parse_term(body, kind, masks=True)
+        except ValueError as exc:
+            raise WordlistError(str(exc), source=source, line=lineno) from None
+        key = (term.text.casefold(), term.wildcard_start, term.wildcard_end, term.exception)
+        if key in seen:
+            first_line, first = seen[key]
+            same = "repeats" if first == term.pattern else f"repeats {first!r} in other case:"
+            notes.append(LoadNote("merged", lineno, term.to_line(), f"{same} line {first_line}; merged into it",
+                                  source))
+            continue
+        seen[key] = (lineno, term.pattern)
+        if kind is ListKind.TERMS:
+            note = _line_note(term, lineno, source)
+            if isinstance(note, str):
+                notes.append(LoadNote("refused", lineno, term.to_line(), note + "; left out", source))
+                continue
+            if note is not None:
+                notes.append(note)
+        terms.append(term)
+    return terms, notes
 
 
 def _parse_bool(value: str) -> bool:
@@ -254,24 +387,12 @@ def parse_wordlist(text: str, *, name: str | None = None, source: str | None = N
     replacement = header.get("replacement") or None
     language = header_value("language", parse_language, "")
 
-    terms: list[Term] = []
-    seen: dict[tuple[str, bool, bool, bool], int] = {}
-    for lineno, line in term_lines:
-        try:
-            term = _parse_term(line, kind)
-        except ValueError as exc:
-            raise WordlistError(str(exc), source=src, line=lineno) from None
-        key = (term.text.casefold(), term.wildcard_start, term.wildcard_end, term.exception)
-        if key in seen:
-            raise WordlistError(
-                f"{term.to_line()!r} repeats line {seen[key]}", source=src, line=lineno
-            )
-        seen[key] = lineno
-        terms.append(term)
+    terms, notes = read_terms(term_lines, kind, source=src)
     return WordList(
         name=list_name, terms=tuple(terms), action=action, kind=kind, replacement=replacement,
         evasion=evasion, inflections=inflections, description=header.get("description", ""), source=source,
         language=language,
+        notes=tuple(notes),
     )
 
 
@@ -331,15 +452,106 @@ def load_wordlist(path: str | Path) -> WordList:
     return parse_wordlist(text, name=p.stem, source=str(p))
 
 
-def load_wordlists(directory: str | Path) -> list[WordList]:
-    """Every ``*.txt`` list in a folder, sorted by file name. All load, or an error is raised."""
+def load_wordlists(directory: str | Path, *, broken: list[WordlistError] | None = None) -> list[WordList]:
+    """Every ``*.txt`` list in a folder, sorted by file name.
+
+    Without ``broken`` all load or the first error is raised. With it, a list that cannot load (a
+    bad line, bad UTF-8, a name another file took) is appended to ``broken`` and skipped: one broken
+    file never takes the other lists down."""
     d = Path(directory)
     if not d.is_dir():
         raise WordlistError("not a folder", source=str(d))
-    lists = [load_wordlist(p) for p in sorted(d.glob("*.txt"))]
+    lists: list[WordList] = []
     names: dict[str, str] = {}
-    for wl in lists:
-        if wl.name in names:
-            raise WordlistError(f"list name {wl.name!r} is also used by {names[wl.name]}", source=wl.source)
+    for p in sorted(d.glob("*.txt")):
+        try:
+            wl = load_wordlist(p)
+            if wl.name in names:
+                raise WordlistError(f"list name {wl.name!r} is also used by {names[wl.name]}", source=wl.source)
+        except WordlistError as exc:
+            if broken is None:
+                raise
+            broken.append(exc)
+            continue
         names[wl.name] = wl.source or wl.name
+        lists.append(wl)
     return lists
+
+
+# --------------------------------------------------------------------------------------------
+# literal terms
+
+#: characters that glue a literal onto a word when they touch it (letters, digits, l33t symbols)
+_GLUE = r"[\w@$!|+*]"
+
+
+class LiteralTerms:
+    """The literal terms of some lists (:attr:`Term.literal`), found character for character, case
+    aside: ``🖕``, ``@$$``, ``f*ck``, ``mother****``. An edge that is a letter, digit or l33t symbol
+    must not touch another one (``@$$`` is not inside ``a@$$b``); a pictograph matches anywhere.
+
+    One compiled alternation of escaped literals: no user pattern reaches the regex engine."""
+
+    def __init__(self, lists: Iterable[WordList]) -> None:
+        #: casefolded literal -> (list index, term index) of each term spelled so
+        self._where: dict[str, list[tuple[int, int]]] = {}
+        #: list index -> its exceptions spelled with l33t, casefolded: a hit spelled so is excused
+        self._excused: dict[int, set[str]] = {}
+        inflected: set[str] = set()
+        for li, wl in enumerate(lists):
+            if wl.kind is not ListKind.TERMS:
+                continue
+            for ti, term in enumerate(wl.terms):
+                if literal_exception(term):
+                    self._excused.setdefault(li, set()).add(term.text.casefold())
+                if term.literal and not term.exception:
+                    key = term.text.casefold()
+                    self._where.setdefault(key, []).append((li, ti))
+                    if wl.inflections and key[-1].isalpha():
+                        inflected.add(key)  # f*ck: f*cking, f*cks
+        self._re: re.Pattern[str] | None = None
+        if self._where:
+            parts = []
+            for lit in sorted(self._where, key=len, reverse=True):
+                before = f"(?<!{_GLUE})" if re.match(_GLUE, lit[0]) else ""
+                after = f"(?!{_GLUE})" if re.match(_GLUE, lit[-1]) else ""
+                suffix = "(?:s|es|ed|ing|in|er|ers)?" if lit in inflected else ""
+                parts.append(before + f"({re.escape(lit)})" + suffix + after)
+            self._re = re.compile("|".join(parts), re.IGNORECASE)
+
+    def __bool__(self) -> bool:
+        return self._re is not None or bool(self._excused)
+
+    def excused(self, list_index: int, matched: str) -> bool:
+        """Whether a match of the list spelled ``matched`` is one of its l33t-spelled exceptions."""
+        texts = self._excused.get(list_index)
+        return bool(texts) and matched.casefold() in texts  # type: ignore[operator]
+
+    def scan(self, text: str) -> list[tuple[int, int, int, int]]:
+        """``(list index, term index, start, end)`` of every literal found in ``text``."""
+        if self._re is None:
+            return []
+        out = []
+        for m in self._re.finditer(text):
+            lit = m.group(m.lastindex or 0)
+            for li, ti in self._where.get(lit.casefold(), ()):
+                out.append((li, ti, m.start(), m.end()))
+        return out
+
+
+#: characters that fold to a letter (l33t): an exception spelled with them is matched as written
+_LEET_CHARS = frozenset("0123456789@$!|+")
+
+
+def literal_exception(term: Term) -> bool:
+    """``!45s``: an exception spelled with digits or symbols read as letters is excused as written
+    (folded, it would be ``ass`` and switch the real term off)."""
+    return term.exception and any(ch in _LEET_CHARS for ch in term.text)
+
+
+def without_literals(wl: WordList) -> WordList:
+    """The list as the skeleton matcher sees it: literal terms blanked (an empty text compiles to no
+    key), so term indices stay those of the list."""
+    if wl.kind is not ListKind.TERMS or not any(t.literal for t in wl.terms):
+        return wl
+    return wl.with_terms(Term("", exception=t.exception) if t.literal else t for t in wl.terms)

@@ -779,8 +779,11 @@ class RulesMixin(LimitsMixin):
         if not directory.is_dir() or self.list_names():
             return 0
         source = SHIPPED if directory.resolve() == shipped_dir().resolve() else str(directory)
-        return self._seed(load_wordlists(directory), load_limits_file(directory / "limits.toml"),
-                          actor=actor, source=source)
+        broken: list[WordlistError] = []  # one broken file never keeps the other lists out
+        lists = load_wordlists(directory, broken=broken)
+        for exc in broken:
+            log.error("word list not seeded: %s", exc)
+        return self._seed(lists, load_limits_file(directory / "limits.toml"), actor=actor, source=source)
 
     def seed_shipped(self, *, actor: str | None = "seed") -> int:
         """Seed a store that has no lists yet with the lists shipped with forum_guard (and their

@@ -1,0 +1,329 @@
+"""The Scunthorpe guard: real words a list's loose keys would hit become implicit exceptions.
+
+A term reaches more than its own spelling: folding and repeat collapsing (``god`` hits "good"), the
+regular inflections (``butt`` + -er hits "butter"; ``scat`` with its t doubled hits "scatter";
+``anal`` with its n doubled hits "annals"). When a ruleset is compiled, :func:`guarded_lists` looks
+up which words of a dictionary each term reaches that way and adds them to the list, as the
+matcher sees it, as ordinary exceptions. Exact spellings stay matched: the term itself, its plain
+-s -es -ed -ing forms, what a wildcard continues it with, and any word another term of the same
+list spells out (a list that names ``butter`` gets butter).
+
+The same step also makes the list's own exceptions behave: an exception excuses its inflections
+(``!shittah`` excuses "shittahs"), and an exception spelled with digits or symbols (``!45s``) is
+matched as written, so it no longer folds onto ``ass`` and switches the real term off.
+
+The dictionary is Debian's ``wamerican-huge`` or ``wamerican`` (``/usr/share/dict/``), read where it is
+installed (``FORUM_GUARD_DICTIONARY`` names another file, or ``off``), else the ``english-words``
+package. Its skeleton index is built once a process (well under a second) and shared by every
+compile; a compile then costs a few dictionary look-ups a term.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import logging
+import os
+import re
+from collections.abc import Iterable, Sequence
+
+from .normalize import fold_term
+from .terms import ListKind, Term, WordList, literal_exception
+
+__all__ = ["DICTIONARY_ENV", "DICTIONARY_PATHS", "Dictionary", "Spellings", "default_dictionary", "exact_forms",
+           "guarded_lists",
+           "load_dictionary"]
+
+log = logging.getLogger("forum_guard")
+
+#: The environment variable naming the dictionary file (or ``off``: no Scunthorpe guard).
+DICTIONARY_ENV = "FORUM_GUARD_DICTIONARY"
+#: Where the dictionary is looked for, in order (Debian ``wamerican``; ``words`` is the system's choice).
+DICTIONARY_PATHS = ("/usr/share/dict/american-english-huge", "/usr/share/dict/american-english",
+                    "/usr/share/dict/words")
+
+#: the matcher's inflections (``forum_guard.engine.matcher.INFLECTIONS``) and those after a dropped "e"
+_INFLECTIONS = ("s", "es", "ed", "ing", "er", "ers")
+_AFTER_DROPPED_E = ("ed", "ing", "er", "ers", "es")
+_EXACT_AFTER_DROPPED_E = ("ed", "ing", "es", "s", "d")
+_REPEAT_RE = re.compile(r"(.)\1+")
+_WORD_RE = re.compile(r"^[^\W\d_]{2,}$")
+_ASCII_LINE_RE = re.compile(r"^[a-z]{2,}$", re.MULTILINE)
+#: a line with a letter beyond ASCII (café, naïve): folded one by one
+_OTHER_LINE_RE = re.compile(r"^(?=[^\n]*[^\x00-\x7f])[^\W\d_]{2,}$", re.MULTILINE)
+
+
+class Dictionary:
+    """Words of a language indexed by their skeleton (folded, repeats collapsed). Immutable once built."""
+
+    def __init__(self, source: str, by_skeleton: dict[str, tuple[str, ...]]) -> None:
+        self.source = source
+        self.by_skeleton = by_skeleton
+        self._sorted: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.by_skeleton.values())
+
+    def __repr__(self) -> str:
+        return f"<Dictionary {self.source}: {len(self.by_skeleton)} skeletons>"
+
+    @classmethod
+    def from_text(cls, text: str, source: str = "<words>") -> Dictionary:
+        """Index a text of one word a line (any case; possessives, numbers and phrases are left out)."""
+        lower = text.lower()
+        # plain ASCII words fold to themselves: found, and their repeats collapsed, in whole-text passes
+        ascii_words = list(dict.fromkeys(_ASCII_LINE_RE.findall(lower)))
+        index: dict[str, list[str]] = {}
+        if ascii_words:
+            collapsed = _REPEAT_RE.sub(r"\1", "\n".join(ascii_words)).split("\n")
+            for word, skel in zip(ascii_words, collapsed, strict=True):
+                bucket = index.get(skel)
+                if bucket is None:
+                    index[skel] = [word]
+                else:
+                    bucket.append(word)
+        for word in set(_OTHER_LINE_RE.findall(lower)):
+            if _WORD_RE.match(word):
+                skel = fold_term(word)[0]
+                if skel and " " not in skel:
+                    index.setdefault(skel, []).append(word)
+        return cls(source, {k: tuple(v) for k, v in index.items()})
+
+    @classmethod
+    def from_words(cls, words: Iterable[str], source: str = "<words>") -> Dictionary:
+        return cls.from_text("\n".join(w.strip() for w in words), source)
+
+    def _sorted_skeletons(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        # built on the first wildcard term (a benign race: two threads may both build it)
+        if self._sorted is None:
+            skeletons = tuple(sorted(self.by_skeleton))
+            self._sorted = (skeletons, tuple(sorted(s[::-1] for s in skeletons)))
+        return self._sorted
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some skeleton starts with ``prefix`` (one bisection: most terms of a big list
+        begin no word at all, and need no further look-up)."""
+        skeletons = self._sorted_skeletons()[0]
+        i = bisect.bisect_left(skeletons, prefix)
+        return i < len(skeletons) and skeletons[i].startswith(prefix)
+
+    def with_prefix(self, prefix: str) -> Iterable[str]:
+        """Skeletons that start with ``prefix``."""
+        skeletons = self._sorted_skeletons()[0]
+        i = bisect.bisect_left(skeletons, prefix)
+        while i < len(skeletons) and skeletons[i].startswith(prefix):
+            yield skeletons[i]
+            i += 1
+
+    def with_suffix(self, suffix: str) -> Iterable[str]:
+        """Skeletons that end with ``suffix``."""
+        reversed_skeletons = self._sorted_skeletons()[1]
+        rev = suffix[::-1]
+        i = bisect.bisect_left(reversed_skeletons, rev)
+        while i < len(reversed_skeletons) and reversed_skeletons[i].startswith(rev):
+            yield reversed_skeletons[i][::-1]
+            i += 1
+
+
+@functools.lru_cache(maxsize=4)
+def load_dictionary(path: str) -> Dictionary:
+    """The dictionary in a file of one word a line (cached: built once a process)."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        return Dictionary.from_text(fh.read(), source=path)
+
+
+@functools.lru_cache(maxsize=1)
+def _english_words() -> Dictionary | None:
+    try:
+        from english_words import get_english_words_set
+    except ImportError:
+        return None
+    return Dictionary.from_words(get_english_words_set(["web2"], lower=True), source="english-words (web2)")
+
+
+def default_dictionary() -> Dictionary | None:
+    """The dictionary the guard uses: ``$FORUM_GUARD_DICTIONARY`` (a file, or ``off``), Debian's
+    wamerican, or the english-words package; None (with a warning, once) when there is none."""
+    configured = os.environ.get(DICTIONARY_ENV, "").strip()
+    if configured.lower() in ("off", "none", "0", "no"):
+        return None
+    for candidate in ([configured] if configured else list(DICTIONARY_PATHS)):
+        if os.path.isfile(candidate):
+            return load_dictionary(os.path.realpath(candidate))
+    found = _english_words()
+    if found is None:
+        _warn_missing()
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _warn_missing() -> None:
+    log.warning("no dictionary for the Scunthorpe guard (install Debian's wamerican, or english-words, or "
+                "set %s): loose matches of plain terms are not checked against real words", DICTIONARY_ENV)
+
+
+# --------------------------------------------------------------------------------------------
+
+def _collapse(s: str) -> str:
+    return _REPEAT_RE.sub(r"\1", s)
+
+
+def _variants(skel: str) -> set[str]:
+    """The skeletons the matcher also keys a term by: ``l`` as ``i``, ``f`` as ``ph``."""
+    out = {skel}
+    if "l" in skel:
+        out.add(_collapse(skel.replace("l", "i")))
+    for s in list(out):
+        if "f" in s:
+            out.add(_collapse(s.replace("f", "ph")))
+    return out
+
+
+class Spellings:
+    """The words a list spells out: its terms, their plain inflections, what their wildcards add."""
+
+    def __init__(self, wl: WordList) -> None:
+        #: the whole-word terms (their inflections are worked out per word asked about: cheap)
+        self.texts: set[str] = set()
+        self.prefixes: set[str] = set()
+        self.suffixes: set[str] = set()
+        self.inner: set[str] = set()
+        self.inflections = wl.inflections
+        for t in wl.words:
+            text = t.text.casefold()
+            if t.wildcard_start and t.wildcard_end:
+                self.inner.add(text)
+            elif t.wildcard_end:
+                self.prefixes.add(text)
+            elif t.wildcard_start:
+                self.suffixes.add(text)
+                self.suffixes.update(exact_forms(text, wl.inflections))
+            else:
+                self.texts.add(text)
+
+    def spells_word(self, word: str) -> bool:
+        """Whether ``word`` is a whole-word term of the list or one of its own inflections."""
+        if word in self.texts:
+            return True
+        if not self.inflections:
+            return False
+        for cut in (1, 2, 3, 4):  # -s; -es -ed; -ing, a doubled consonant + -ed; + -ing
+            base = word[:-cut]
+            for b in (base, base + "e"):
+                if b in self.texts and word in exact_forms(b, True):
+                    return True
+        return False
+
+    def __contains__(self, word: str) -> bool:
+        if self.spells_word(word):
+            return True
+        n = len(word)
+        if self.prefixes and any(word[:k] in self.prefixes for k in range(1, n + 1)):
+            return True
+        if self.suffixes and any(word[k:] in self.suffixes for k in range(n)):
+            return True
+        return bool(self.inner) and any(word[i:j] in self.inner for i in range(n) for j in range(i + 1, n + 1))
+
+
+_VOWELS = frozenset("aeiou")
+_VOWEL_GROUP_RE = re.compile(r"[aeiouy]+")
+
+
+def exact_forms(text: str, inflections: bool) -> set[str]:
+    """The term and its own inflections, spelled as English spells them: -s; -es after s x z ch sh
+    o; -ed -ing, with the final consonant doubled after one short vowel (crapped, shitting, not
+    craped, which is crape's) and a final "e" dropped (raped, raping). Never -er: butter, cocker."""
+    forms = {text}
+    if not (inflections and text[-1:].isalpha()):
+        return forms
+    forms.add(text + "s")
+    if text.endswith(("s", "x", "z", "ch", "sh", "o")):
+        forms.add(text + "es")
+    if text.endswith("e"):
+        forms.update(text[:-1] + s for s in _EXACT_AFTER_DROPPED_E)
+    elif (len(text) >= 3 and text[-1] not in _VOWELS and text[-1] not in "wxy" and text[-2] in _VOWELS
+          and text[-3] not in _VOWELS):
+        forms.update(text + text[-1] + s for s in ("ed", "ing"))
+        if len(_VOWEL_GROUP_RE.findall(text)) > 1:  # the stress decides: buggered, but goddammed
+            forms.update(text + s for s in ("ed", "ing"))
+    else:
+        forms.update(text + s for s in ("ed", "ing"))
+    return forms
+
+
+def _join(skel: str, suffix: str) -> str:
+    """``skel + suffix`` with repeats collapsed (both sides are collapsed already)."""
+    return skel + suffix[1:] if skel[-1] == suffix[0] else skel + suffix
+
+
+def _reached(term: Term, inflections: bool, dictionary: Dictionary) -> list[str]:
+    """Dictionary words the term's keys reach (by skeleton: what the matcher would test them on)."""
+    if term.wildcard_start and term.wildcard_end:
+        return []
+    text = term.text
+    # ASCII letters fold to themselves: only the repeats collapse (the matcher's fold_term, faster)
+    skel = _REPEAT_RE.sub(r"\1", text.lower()) if text.isascii() and text.isalpha() else fold_term(text)[0]
+    if not skel or " " in skel:
+        return []
+    index = dictionary.by_skeleton
+    out: list[str] = []
+    inflect = inflections and skel[-1].isalpha() and not term.wildcard_end
+    for v in (_variants(skel) if ("l" in skel or "f" in skel) else (skel,)):
+        if not term.wildcard_start and not dictionary.has_prefix(v[:-1] if inflect and v[-1] == "e" else v):
+            continue
+        forms = [v]
+        if inflect:
+            forms += [_join(v, s) for s in _INFLECTIONS]
+            if v[-1] == "e" and len(v) > 1:
+                forms += [_join(v[:-1], s) for s in _AFTER_DROPPED_E]
+        for form in forms:
+            if term.wildcard_end:
+                for key in dictionary.with_prefix(form):
+                    out += index[key]
+            elif term.wildcard_start:
+                for key in dictionary.with_suffix(form):
+                    out += index[key]
+            else:
+                words = index.get(form)
+                if words:
+                    out += words
+    return out
+
+
+def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> list[WordList]:
+    """The lists as the matcher sees them: the term indices of each list unchanged, then its
+    implicit exceptions (dictionary words reached only loosely, and the inflections of its own
+    exceptions) appended. Exceptions spelled with l33t are blanked: the caller excuses them as
+    written (:func:`literal_exception`)."""
+    out = []
+    for wl in lists:
+        if wl.kind is not ListKind.TERMS:
+            out.append(wl)
+            continue
+        exact = Spellings(wl)
+        implicit: dict[str, None] = {}
+        own: set[str] = set()
+        for t in wl.exceptions:
+            own.add(t.text.casefold())
+        # the list's own exceptions excuse their inflections too
+        if wl.inflections:
+            for t in wl.exceptions:
+                if literal_exception(t) or t.wildcard_start or t.wildcard_end:
+                    continue
+                for form in exact_forms(t.text.casefold(), True) | {t.text.casefold() + s for s in ("er", "ers")}:
+                    if form not in own and not exact.spells_word(form):  # "!as" must not excuse "ass"
+                        implicit[form] = None
+        if dictionary is not None and wl.evasion:
+            for t in wl.words:
+                if t.literal:
+                    continue
+                for word in _reached(t, wl.inflections, dictionary):
+                    if word not in exact and word not in own:
+                        implicit[word] = None
+        terms: list[Term] = [Term("", exception=True) if literal_exception(t) else t for t in wl.terms]
+        if not implicit and len(terms) == len(wl.terms) and not any(literal_exception(t) for t in wl.terms):
+            out.append(wl)
+            continue
+        terms.extend(Term(word, exception=True) for word in sorted(implicit))
+        out.append(wl.with_terms(terms))
+    return out
