@@ -16,7 +16,6 @@ import contextlib
 import gettext
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, Literal
@@ -407,7 +406,7 @@ def report_post(post_id: int) -> Any:
         post.reason = "; ".join(filter(None, [post.reason, note]))
         if post.status == PUBLISHED:
             checked = current_guard().check(post.content, markup=current_app.config["DEMO_MARKUP"])
-            post.queue_id = hold(replace(checked, action=Action.FLAG), post.content, ref=f"post:{post.id}",
+            post.queue_id = hold(checked.replace(action=Action.FLAG), post.content, ref=f"post:{post.id}",
                                  author=post.author_name)
         db().commit()
         session["reported"] = [*reported, post.id][-100:]

@@ -138,6 +138,19 @@ class Verdict:
         put(self, "_censored", censored_html)
         put(self, "_messages", None if violations else ())
 
+    def replace(self, **changes: Any) -> Verdict:
+        """A copy with ``changes`` (the constructor's keywords), the views still rendered lazily
+        (:func:`dataclasses.replace` cannot copy a class with its own ``__init__``)."""
+        values: dict[str, Any] = {
+            "action": self.action, "matches": self.matches, "violations": self.violations, "group": self.group,
+            "is_html": self.is_html, "sanitized": self.sanitized, "highlighted_html": self._highlighted,
+            "censored_html": self._censored, "emoji_count": self.emoji_count, "emoji_limit": self.emoji_limit,
+            "exempt": self.exempt, "exempt_action": self.exempt_action, "timings": self.timings,
+            "markup": self.markup,
+        }
+        values.update(changes)
+        return Verdict(**values)
+
     @property
     def highlighted_html(self) -> Markup:
         """The draft, escaped (or sanitized HTML), with ``<mark>`` around what the poster is told about."""

@@ -8,7 +8,6 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g, has_request_context, request
@@ -256,7 +255,7 @@ def check(text: str, *, markup: str | MarkupLanguage | None = None, html: bool |
     # its notices are in the request's language (forum_guard.web.i18n)
     with using(translator()):
         verdict = guard.check(text, markup=language, renderer=renderer, group=limits_group)
-    return verdict if limits_group == group else replace(verdict, group=group)
+    return verdict if limits_group == group else verdict.replace(group=group)
 
 
 _warned_groups: set[str] = set()
