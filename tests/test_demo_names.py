@@ -149,3 +149,20 @@ def test_a_refused_title_shows_its_notice_once(app: Flask, client: FlaskClient) 
     assert page.count("terms that we do not allow") == 1
     assert 'id="title-notice"' in page and 'aria-invalid="true"' in page
     assert 'data-demo-check="/forum-guard/check"' in page
+
+
+def test_fields_without_errors_carry_no_aria_attributes_at_all(tmp_path: Path) -> None:
+    """WTForms writes ``aria-invalid="None"`` for a None keyword, which browsers read as invalid:
+    a field without an error must have no aria-invalid and no dangling aria-describedby."""
+    from conftest import close_app, demo_config
+
+    from forum_guard.demo import create_app
+
+    app = create_app(demo_config(tmp_path))
+    try:
+        client = app.test_client()
+        for path in ("/t/1", "/new", "/signup", "/signin"):
+            page = client.get(path).get_data(as_text=True)
+            assert '="None"' not in page, path
+    finally:
+        close_app(app)
