@@ -3,6 +3,8 @@ repeat collapsing or an inflection are not matched; exact spellings are."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from forum_guard import Guard
@@ -91,3 +93,26 @@ def test_shipped_lists_stay_clean_without_their_removed_exceptions(dictionary: D
     for text in ("good morning", "pass the butter", "a rapper", "scatter plot", "annals of history",
                  "assess", "cocker spaniel", "Dickens", "Scunthorpe", "cockpit", "a classic", "shiitake"):
         assert action(guard, text) in ("allow", "censor"), (text, guard.check(text).matches)
+
+
+def test_a_list_guarded_once_needs_no_dictionary_the_next_time(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each list's implicit exceptions are cached per user (by the list's terms and the dictionary
+    file's identity): a CLI call or a worker start after the first reads no dictionary at all."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    builds: list[int] = []
+
+    def loader() -> dict[str, tuple[str, ...]]:
+        builds.append(1)
+        return Dictionary.from_words(["good", "butter", "scatter", "annals"]).by_skeleton
+
+    wl = parse_wordlist("# name: p\n\ngod\nbutt\nscat\nanal\n", source="p.txt")
+    first = Guard([wl], dictionary=Dictionary("words.txt", loader=loader, cache_key="words.txt:1"))
+    second = Guard([wl], dictionary=Dictionary("words.txt", loader=loader, cache_key="words.txt:1"))
+    assert builds == [1]
+    for guard in (first, second):
+        assert guard.check("good butter, a scatter plot and the annals").allowed
+        assert guard.check("god").blocked
+    # another dictionary (or another version of the file) is another key
+    Guard([wl], dictionary=Dictionary("words.txt", loader=loader, cache_key="words.txt:2"))
+    assert builds == [1, 1]

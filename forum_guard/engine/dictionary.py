@@ -22,15 +22,18 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
+import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 
 from .normalize import fold_term
 from .terms import ListKind, Term, WordList, literal_exception
 
-__all__ = ["DICTIONARY_ENV", "DICTIONARY_PATHS", "Dictionary", "Spellings", "default_dictionary", "exact_forms",
+__all__ = ["DICTIONARY_ENV", "DICTIONARY_PATHS", "GUARD_CACHE_ENV", "Dictionary", "Spellings", "default_dictionary", "exact_forms",
            "guarded_lists",
            "load_dictionary"]
 
@@ -38,6 +41,8 @@ log = logging.getLogger("forum_guard")
 
 #: The environment variable naming the dictionary file (or ``off``: no Scunthorpe guard).
 DICTIONARY_ENV = "FORUM_GUARD_DICTIONARY"
+#: ``off`` keeps each list's implicit exceptions out of the user's cache folder (computed every time).
+GUARD_CACHE_ENV = "FORUM_GUARD_GUARD_CACHE"
 #: Where the dictionary is looked for, in order (Debian ``wamerican``; ``words`` is the system's choice).
 DICTIONARY_PATHS = ("/usr/share/dict/american-english-huge", "/usr/share/dict/american-english",
                     "/usr/share/dict/words")
@@ -56,16 +61,30 @@ _OTHER_LINE_RE = re.compile(r"^(?=[^\n]*[^\x00-\x7f])[^\W\d_]{2,}$", re.MULTILIN
 class Dictionary:
     """Words of a language indexed by their skeleton (folded, repeats collapsed). Immutable once built."""
 
-    def __init__(self, source: str, by_skeleton: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, source: str, by_skeleton: dict[str, tuple[str, ...]] | None = None, *,
+                 loader: Callable[[], dict[str, tuple[str, ...]]] | None = None, cache_key: str | None = None) -> None:
         self.source = source
-        self.by_skeleton = by_skeleton
+        self._index = by_skeleton
+        self._loader = loader
+        #: names this dictionary's contents (a file's path, size and time): what each list's
+        #: implicit exceptions are cached under, so a compile whose lists were guarded before never
+        #: reads the dictionary at all; None for a dictionary made in memory (never cached)
+        self.cache_key = cache_key
         self._sorted: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+    @property
+    def by_skeleton(self) -> dict[str, tuple[str, ...]]:
+        """skeleton → the words with it, built on first use (a benign race: two threads may both build it)."""
+        if self._index is None:
+            assert self._loader is not None
+            self._index = self._loader()
+        return self._index
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.by_skeleton.values())
 
     def __repr__(self) -> str:
-        return f"<Dictionary {self.source}: {len(self.by_skeleton)} skeletons>"
+        return f"<Dictionary {self.source}>"
 
     @classmethod
     def from_text(cls, text: str, source: str = "<words>") -> Dictionary:
@@ -127,9 +146,19 @@ class Dictionary:
 
 @functools.lru_cache(maxsize=4)
 def load_dictionary(path: str) -> Dictionary:
-    """The dictionary in a file of one word a line (cached: built once a process)."""
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        return Dictionary.from_text(fh.read(), source=path)
+    """The dictionary in a file of one word a line: read on first use and once a process (348k
+    words index in 1–2 s), and only when a list's implicit exceptions are not in the cache."""
+
+    def build() -> dict[str, tuple[str, ...]]:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return Dictionary.from_text(fh.read(), source=path).by_skeleton
+
+    try:
+        st = os.stat(path)
+        key: str | None = f"{path}\0{st.st_size}\0{st.st_mtime_ns}"
+    except OSError:
+        key = None
+    return Dictionary(path, loader=build, cache_key=key)
 
 
 @functools.lru_cache(maxsize=1)
@@ -290,6 +319,46 @@ def _reached(term: Term, inflections: bool, dictionary: Dictionary) -> list[str]
     return out
 
 
+def _reached_by_list(wl: WordList, dictionary: Dictionary) -> list[str]:
+    """The dictionary words the list's terms reach loosely: from the user's cache when this list
+    (its terms and options) was guarded against this dictionary before, else computed and cached."""
+    cache = _guard_cache_file(wl, dictionary)
+    if cache is not None:
+        try:
+            with open(cache, encoding="utf-8") as fh:
+                words = json.load(fh)
+            if isinstance(words, list) and all(isinstance(w, str) for w in words):
+                return words
+        except (OSError, ValueError):
+            pass
+    words = [w for t in wl.words if not t.literal for w in _reached(t, wl.inflections, dictionary)]
+    if cache is not None:
+        try:
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(cache), suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(words, fh)
+            os.replace(tmp, cache)  # atomic: another worker may read it now
+        except OSError as exc:  # a read-only home: the next process computes it again
+            log.debug("guard cache not written (%s): %s", cache, exc)
+    return words
+
+
+def _guard_cache_file(wl: WordList, dictionary: Dictionary) -> str | None:
+    if dictionary.cache_key is None or os.environ.get(GUARD_CACHE_ENV, "").lower() in ("off", "0", "no"):
+        return None
+    try:
+        from platformdirs import user_cache_dir
+
+        from .. import __version__
+    except ImportError:
+        return None
+    terms = sorted((t.text, t.wildcard_start, t.wildcard_end) for t in wl.words if not t.literal)
+    signature = json.dumps([__version__, dictionary.cache_key, wl.inflections, terms], ensure_ascii=False)
+    key = hashlib.sha256(signature.encode()).hexdigest()[:32]
+    return os.path.join(user_cache_dir("forum-guard", appauthor=False), "guard", f"{key}.json")
+
+
 def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> list[WordList]:
     """The lists as the matcher sees them: the term indices of each list unchanged, then its
     implicit exceptions (dictionary words reached only loosely, and the inflections of its own
@@ -314,12 +383,9 @@ def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> l
                     if form not in own and not exact.spells_word(form):  # "!as" must not excuse "ass"
                         implicit[form] = None
         if dictionary is not None and wl.evasion:
-            for t in wl.words:
-                if t.literal:
-                    continue
-                for word in _reached(t, wl.inflections, dictionary):
-                    if word not in exact and word not in own:
-                        implicit[word] = None
+            for word in _reached_by_list(wl, dictionary):
+                if word not in exact and word not in own:
+                    implicit[word] = None
         terms: list[Term] = [Term("", exception=True) if literal_exception(t) else t for t in wl.terms]
         if not implicit and len(terms) == len(wl.terms) and not any(literal_exception(t) for t in wl.terms):
             out.append(wl)
