@@ -87,7 +87,7 @@ def _guards() -> dict[str, Callable[[], Guard]]:
 
     def censor() -> Guard:
         base = Guard.shipped()
-        mild = WordList(name="mild", action=Action.CENSOR,
+        mild = WordList(name="hostile-censor", action=Action.CENSOR,
                         terms=(Term("darn"), Term("heck"), Term("frick*")))
         return Guard((*base.lists, mild), base.limits)
 

@@ -66,7 +66,10 @@ def test_the_database_estimate_is_the_python_one(store: Store) -> None:
 def test_the_estimate_follows_the_compiled_matcher() -> None:
     shipped = Guard.shipped()
     est = estimate_compile(shipped.lists)
-    assert shipped.matcher.key_count <= est.keys <= 1.2 * shipped.matcher.key_count
+    # the estimate is of the terms as listed; the Scunthorpe guard's implicit exceptions come on
+    # top (at most one key per dictionary word: 348k short words for wamerican-huge)
+    listed = Matcher(shipped.lists).key_count
+    assert listed <= est.keys <= 1.2 * listed
     long = WordList("long", tuple(Term(t) for t in _long_terms(300, 200)))
     est = estimate_compile([long])
     keys = Matcher([long]).key_count

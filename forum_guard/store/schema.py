@@ -8,6 +8,8 @@ host's SQLite journal mode, foreign-key or busy-timeout pragmas (:func:`setup_sq
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -217,7 +219,7 @@ def setup_sqlite(engine: Engine, busy_timeout: float, *, shared: bool = False) -
         try:
             cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             if engine.url.database not in (None, "", ":memory:") and cur.execute(_HOST_TABLES).fetchone() is None:
-                cur.execute("PRAGMA journal_mode = WAL")
+                _to_wal(cur, busy_timeout)
                 cur.execute("PRAGMA synchronous = NORMAL")
             cur.execute("PRAGMA foreign_keys = ON")
         finally:
@@ -227,6 +229,26 @@ def setup_sqlite(engine: Engine, busy_timeout: float, *, shared: bool = False) -
     def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get("forum_guard_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _to_wal(cur: Any, busy_timeout: float) -> None:
+    """Switch the file to WAL once. Changing the journal mode takes the file's exclusive lock and
+    SQLite does not wait for it through the busy timeout: workers booting together (gunicorn) would
+    see "database is locked". So the mode is read first (WAL already: nothing to do), and the
+    switch is retried for up to the busy timeout."""
+    if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + max(busy_timeout, 1.0)
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 _RESTORE_FK = "forum_guard_restore_foreign_keys"
