@@ -110,9 +110,40 @@ def blank_edge_symbols(text: str) -> str | None:
     """``text`` with the symbol runs at word edges as spaces (same length, so offsets hold),
     or None when it has none: a run before a letter and after no word character, or a run of
     letter-like symbols after a letter and before no word character."""
-    if not any(c in text for c in _EDGE_SYMBOLS) or not _EDGE_SYMBOL_RE.search(text):
+    if not any(c in text for c in _EDGE_SYMBOLS) or not _edge_run_near_a_letter(text):
+        return None
+    if not _EDGE_SYMBOL_RE.search(text):
         return None
     return _EDGE_SYMBOL_RE.sub(_blank, text)
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isalpha()
+
+
+def _edge_run_near_a_letter(text: str) -> bool:
+    """Whether some run of edge symbols touches a letter on either side: what either reading of
+    ``_EDGE_SYMBOL_RE`` needs. Found from the symbols with ``str.find`` (a 2 KB text with a price
+    in it pays a few µs, not the pattern's walk over every character); each run is walked once."""
+    positions: list[int] = []
+    for symbol in _EDGE_SYMBOLS:
+        i = text.find(symbol)
+        while i >= 0:
+            positions.append(i)
+            i = text.find(symbol, i + 1)
+    positions.sort()
+    n = len(text)
+    run_end = -1
+    for i in positions:
+        if i < run_end:
+            continue
+        e = i + 1
+        while e < n and text[e] in _EDGE_SYMBOLS:
+            e += 1
+        run_end = e
+        if (i > 0 and _is_letter(text[i - 1])) or (e < n and _is_letter(text[e])):
+            return True
+    return False
 
 
 @cache
@@ -410,7 +441,12 @@ def _fold_ascii(text: str) -> bytes:
     """ASCII fold in C (``bytes.translate``), padded; a "!", "|" or "+" ending a word is a space."""
     raw = text.encode("ascii")
     if b"!" in raw or b"|" in raw or b"+" in raw:
-        raw = _TRAILING_SYMBOL_BYTES_RE.sub(_blank_run_bytes, raw)
+        blanks = _trailing_symbols(text)  # linear: each symbol found once with str.find
+        if blanks:
+            patched = bytearray(raw)
+            for i in blanks:
+                patched[i] = 0x20
+            raw = bytes(patched)
     return b" " + raw.translate(_CODES.ascii_bytes) + b" "
 
 
