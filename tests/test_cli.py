@@ -126,8 +126,11 @@ def test_console_script_installed(lists: Path) -> None:
 
 
 def _clean_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FORUM_GUARD_")}
-    return {**env, "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path)}
+    """A user whose home is beside ``tmp_path`` (its cache folder may fill: the Scunthorpe guard
+    keeps each list's exceptions there), with no forum_guard settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FORUM_GUARD_", "XDG_"))}
+    home = tmp_path.parent / f"{tmp_path.name}-home"
+    return {**env, "XDG_DATA_HOME": str(home / "data"), "HOME": str(home)}
 
 
 def test_check_from_any_folder_uses_the_shipped_lists(tmp_path: Path) -> None:
@@ -137,7 +140,10 @@ def test_check_from_any_folder_uses_the_shipped_lists(tmp_path: Path) -> None:
                           cwd=tmp_path, env=_clean_env(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert "action: block" in proc.stdout and "forum_guard.wordlists" in proc.stderr
-    assert list(tmp_path.iterdir()) == []  # nothing made in the current folder, no store either
+    assert list(tmp_path.iterdir()) == []  # nothing made in the current folder
+    home = tmp_path.parent / f"{tmp_path.name}-home"
+    assert not (home / "data").exists()  # and no store: a read-only command creates no database
+    assert list((home / ".cache" / "forum-guard" / "guard").glob("*.json"))  # the guard's cache, reused next time
 
 
 #: what ``--help`` and ``--version`` must not import: each costs start-up time a command may not need
