@@ -33,6 +33,7 @@ from forum_guard.web import ConfigKeys, valid_unicode
 from forum_guard.web.admin import init_admin
 
 from . import uploads as _uploads  # noqa: F401 (its routes are on bp)
+from .embeds import forum_card
 from .models import PUBLISHED, Post, Topic, User, db, init_db
 from .views import bp, guard, on_queue_decided
 
@@ -87,6 +88,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, overrides: Mappi
 
     app.config["DEMO_MARKUP"] = markup_language(app.config["DEMO_MARKUP"]).value
     app.config.setdefault(ConfigKeys.MARKUP, app.config["DEMO_MARKUP"])
+    # a pasted link to one of the forum's own topics becomes a card with its title and author
+    app.config.setdefault(ConfigKeys.EMBED_RESOLVER, forum_card)
     app.add_template_filter(post_html)
     app.add_template_global(demo_ngettext)
     app.add_template_filter(ago)
