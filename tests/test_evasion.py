@@ -67,6 +67,15 @@ def test_innocent_stars_and_symbols_are_left_alone(text: str) -> None:
     assert found(text) == []
 
 
+@pytest.mark.parametrize("text", ['"I got those with the system, *for free*"', "test files (test*.py default)",
+                                  "the shell* footnote", "*really* good"])
+def test_a_star_closing_a_whole_word_is_not_a_mask(text: str) -> None:
+    """Emphasis, globs and footnote marks: better_profanity's list names ``freex`` and ``teste``,
+    which a trailing star would otherwise read as (found reading Debian's fortunes and Python docs)."""
+    guard = Guard([parse_wordlist("# name: b\n\nfreex\nteste\nshellx\nreallyx\n", source="b.txt")])
+    assert guard.check(text).allowed
+
+
 def test_too_much_hidden_is_not_a_word() -> None:
     assert found("f*****g") == []  # five of seven hidden: too many
     assert found("f***face") == []  # a window hiding more than half

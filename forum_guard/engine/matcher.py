@@ -251,6 +251,13 @@ def _masked_words(text: str) -> Iterable[regex.Match[str]]:
             yield m
 
 
+def _closing_star(word: str) -> bool:
+    """A whole word and one "*" after it (``*for free*``, ``test*.py``, a footnote): emphasis, a
+    glob or a footnote mark, not a masked letter (better_profanity's ``freex`` and ``teste`` would
+    read it so); masks that hide letters are inside the word or more than one (``f*ck``, ``f***``)."""
+    return word.endswith("*") and not word.endswith("**") and sum(ch in _MASK_SET for ch in word) == 1
+
+
 def _in_run(ch: str) -> bool:
     return ch in _MASK_SET or unicodedata.category(ch)[0] in _RUN_CATEGORIES
 
@@ -373,7 +380,7 @@ class _MaskIndex:
         cache = self._cache
         for m in _masked_words(text):
             word = m.group()
-            if len(word) > 2 * _MAX_MASKED:
+            if len(word) > 2 * _MAX_MASKED or _closing_star(word):
                 continue
             hits = cache.get(word)
             if hits is None:
