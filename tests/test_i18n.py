@@ -204,7 +204,7 @@ def test_the_compiled_catalogues_are_up_to_date() -> None:
 
 def test_the_wheel_carries_the_catalogues() -> None:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["forum_guard"]
-    files = sorted(p.relative_to(ROOT / "forum_guard").as_posix() for p in TRANSLATIONS.rglob("*.[mp]o"))
+    files = sorted(p.relative_to(TRANSLATIONS.parent).as_posix() for p in TRANSLATIONS.rglob("*.[mp]o"))
     assert len(files) == 2 * len(LOCALES)
     for f in files:
         assert any(fnmatch.fnmatch(f, pattern) for pattern in data), f
