@@ -216,6 +216,9 @@ _MASK_SET = frozenset(MASKS)
 _MASKED_WORD_RE = regex.compile(
     r"(?<![\p{L}\p{M}\p{N}*#@©®%])\p{L}[\p{L}\p{M}\p{N}]*+[*#@©®%][\p{L}\p{M}\p{N}*#@©®%]*+")
 _RUN_CATEGORIES = frozenset("LMN")
+#: above this many verified hits a scan maps them back to the text in one numpy pass (below, the
+#: pass's fixed cost is more than the per-hit look-ups it saves)
+_BATCH_SPANS = 12
 
 
 def _masked_words(text: str) -> Iterable[regex.Match[str]]:
@@ -580,16 +583,19 @@ class Matcher:
 
     # ----------------------------------------------------------------------------------------
     def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Entry, int, int]]) -> None:
-        self._verify(sk.text, sk.run_length, sk.start_of, sk.end_of, found)
+        self._verify(sk.text, sk.run_length, sk.start_of, sk.end_of, found, spans=sk.spans_of)
 
     def _verify(self, text: str, run_length: Callable[[int], int], start_of: Callable[[int], int],
-                end_of: Callable[[int], int], found: list[tuple[_Entry, int, int]]) -> None:
+                end_of: Callable[[int], int], found: list[tuple[_Entry, int, int]], *,
+                spans: Callable[[list[int]], tuple[list[int], list[int], list[int]]] | None = None) -> None:
         """Scan a padded skeleton-alphabet ``text`` and verify each key hit: inflections, run
         lengths, wildcard sides grown to the word (by binary search over the text's spaces, so
-        a long word full of hits is not walked once per hit)."""
+        a long word full of hits is not walked once per hit). With ``spans`` (the skeleton's
+        batch map), many hits are mapped back to the original text in one numpy pass."""
         assert self._evasive is not None
         size = len(text)
         spaces: list[int] | None = None
+        verified: list[tuple[_Entry, int, int]] = []
         for end, entries in self._evasive.iter(text):
             for e in entries:
                 _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
@@ -614,7 +620,13 @@ class Matcher:
                         first = spaces[bisect_left(spaces, first) - 1] + 1
                     if grow_end:
                         last = spaces[bisect_left(spaces, last)] - 1
-                found.append((e, start_of(first), end_of(last)))
+                verified.append((e, first, last))
+        if spans is not None and len(verified) > _BATCH_SPANS:
+            starts = spans([f for _, f, _ in verified])[0]
+            ends = spans([last for _, _, last in verified])[1]
+            found.extend((e, a, b) for (e, _, _), a, b in zip(verified, starts, ends, strict=True))
+        else:
+            found.extend((e, start_of(first), end_of(last)) for e, first, last in verified)
 
     def _scan_spaced(self, text: str, sk: Skeleton, start: int, end: int,
                      found: list[tuple[_Entry, int, int]]) -> None:
