@@ -37,6 +37,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from forum_guard.engine.actions import Action  # noqa: E402
 from forum_guard.engine.dictionary import default_dictionary, exact_forms  # noqa: E402
 from forum_guard.engine.terms import WordList, load_wordlist  # noqa: E402
 
@@ -72,10 +73,23 @@ PROSE_SENTENCES = 2_600
 CATEGORIES = (
     "case", "leet", "repeats", "separators", "zero_width", "accents",
     "homoglyphs", "styled", "html_split", "inflections",
+    # added with issue 9 and 12 (appended: the categories above keep their seeds and their lines)
+    "masking", "symbol_wrapped", "invisible", "bidi", "confusables",
 )
 
 # --------------------------------------------------------------------------------------------
 # terms
+
+
+def censored_terms(folder: Path = REPO_ROOT / "wordlists") -> frozenset[str]:
+    """The terms of the shipped tiers whose action is censor (mild.txt)."""
+    out: set[str] = set()
+    for name in TIERS:
+        if (folder / name).is_file():
+            wl = load_wordlist(folder / name)
+            if wl.action is Action.CENSOR:
+                out.update(t.text for t in wl.words)
+    return frozenset(out)
 
 
 def corpus_terms(wl: WordList) -> list[str]:
@@ -459,9 +473,94 @@ def _spread(rng: random.Random, terms: Sequence[str], n: int) -> list[str]:
     return out[:n]
 
 
+def t_masking(rng: random.Random, w: str) -> tuple[str, str]:
+    """Letters hidden behind a mask, the way posters write them: the first letter kept, up to
+    about half of the rest hidden (``f*ck``, ``sh*t``, ``f**k``, ``b*tch``, ``f***``). The last
+    letter is hidden only with another one: a lone star after a whole word (``hel*``) is read as
+    emphasis, a glob or a footnote (``*for free*``, ``test*.py``), by design."""
+    if not w.isalpha() or not 4 <= len(w) <= 12:
+        raise ValueError("masking needs one word of 4-12 letters")
+    mask = rng.choice("***#@")
+    k = rng.randint(1, max(1, (len(w) - 1) // 2))
+    hide = set(rng.sample(range(1, len(w)), k))
+    if hide == {len(w) - 1}:
+        hide = {len(w) - 2} if len(w) > 2 else hide
+    return "".join(mask if i in hide else c for i, c in enumerate(w)), f"{k} of {len(w)} with {mask!r}"
+
+
+WRAPS = ("@{}", "#{}", "({})", "¡{}!", '"{}"', "[{}]", "*{}*", "_{}_", "'{}'", "¿{}?")
+
+
+def t_symbol_wrapped(rng: random.Random, w: str) -> tuple[str, str]:
+    wrap = rng.choice(WRAPS)
+    return wrap.format(w), f"wrap={wrap!r}"
+
+
+#: code points a browser draws as nothing that are not in ZERO_WIDTH: unassigned, default-ignorable
+#: and format controls (issue 12: "fu\u2065ck" read "fuck" in Chromium)
+INVISIBLE = {
+    "\u2065": "U+2065 unassigned", "\ufff0": "U+FFF0 unassigned", "\ufff8": "U+FFF8 unassigned",
+    "\U000e0041": "TAG A", "\U000e0100": "VS17", "\u17b4": "KHMER INHERENT AQ", "\u115f": "HANGUL FILLER",
+    "\u3164": "HANGUL FILLER", "\u2061": "FUNCTION APPLICATION", "\u2064": "INVISIBLE PLUS",
+}
+
+
+def t_invisible(rng: random.Random, w: str) -> tuple[str, str]:
+    z = rng.choice(list(INVISIBLE))
+    gaps = set(rng.sample(range(1, len(w)), k=rng.randint(1, len(w) - 1)))
+    return "".join((z if i in gaps else "") + c for i, c in enumerate(w)), INVISIBLE[z]
+
+
+def t_bidi(rng: random.Random, w: str) -> tuple[str, str]:
+    """Written backwards under a right-to-left override: displayed as the word (issue 12)."""
+    end = rng.choice(("\u202c", "", "\u2069"))
+    opener = "\u202e" if end != "\u2069" else "\u2067\u202e"
+    return opener + w[::-1] + end, "RLO" + (" PDF" if end == "\u202c" else " PDI" if end else "")
+
+
+def _confusables() -> dict[str, list[str]]:
+    """ASCII letter → its non-ASCII look-alikes in Unicode's confusables data (UTS #39, from the
+    confusable-homoglyphs package) that the older hand table (HOMOGLYPHS) does not have."""
+    import json as _json
+    from importlib import resources
+
+    raw = _json.loads(resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8"))
+    known = {h for pairs in HOMOGLYPHS.values() for h, _ in pairs}
+    out: dict[str, list[str]] = {}
+    for ch, group in raw.items():
+        if len(ch) != 1 or ch.isascii() or ch in known or not ch.isprintable():
+            continue
+        for entry in group:
+            target = entry["c"]
+            if len(target) == 1 and target.isascii() and target.isalpha():
+                out.setdefault(target.lower(), []).append(ch)
+                break
+    return {k: sorted(v) for k, v in out.items()}
+
+
+_CONFUSABLES: dict[str, list[str]] = {}
+
+
+def t_confusables(rng: random.Random, w: str) -> tuple[str, str]:
+    if not _CONFUSABLES:
+        _CONFUSABLES.update(_confusables())
+    spots = [i for i, c in enumerate(w) if c in _CONFUSABLES]
+    if not spots:
+        raise ValueError("no letter with a look-alike")
+    picked = rng.sample(spots, k=min(len(spots), rng.randint(1, 2)))
+    chars = list(w)
+    used = []
+    for i in picked:
+        chars[i] = rng.choice(_CONFUSABLES[w[i]])
+        used.append(f"U+{ord(chars[i]):04X}={w[i]}")
+    return "".join(chars), " ".join(used)
+
+
 TRANSFORMS: dict[str, Transform] = {
     "case": t_case, "leet": t_leet, "repeats": t_repeats, "separators": t_separators,
     "zero_width": t_zero_width, "accents": t_accents, "homoglyphs": t_homoglyphs, "styled": t_styled,
+    "masking": t_masking, "symbol_wrapped": t_symbol_wrapped, "invisible": t_invisible, "bidi": t_bidi,
+    "confusables": t_confusables,
 }
 
 
@@ -484,6 +583,9 @@ def evasion_cases(wl: WordList, per_category: int = PER_CATEGORY, seed: int = SE
             out[cat] = rows
             continue
         eligible = [t for t in terms if cat != "leet" or any(c in LEET or c == "f" for c in t[:-1] + t[-1])]
+        if cat == "masking":
+            # a masked word of a censor tier (mild: d*mn) is what the censor itself writes: left alone
+            eligible = [t for t in eligible if t not in censored_terms()]
         if cat == "homoglyphs":
             eligible = [t for t in terms if any(c in HOMOGLYPHS for c in t)]
         seen: set[str] = set()
