@@ -240,11 +240,13 @@ class RulesMixin(LimitsMixin):
         forms = (sa.case((sa.and_(evasion, has("l", "L")), 2), else_=1)
                  * sa.case((sa.and_(evasion, has("f", "F")), 2), else_=1)
                  * sa.case((inflect_e, 2), else_=1))
+        # key characters: forms × (length + 2), summed as forms × length plus 2 × forms (SQLAlchemy
+        # 2.0.0 drops the parentheses of ``forms * (length + 2)``)
         row = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(length), 0),
                                      sa.func.coalesce(sa.func.sum(forms), 0),
-                                     sa.func.coalesce(sa.func.sum(forms * (length + 2)), 0))
+                                     sa.func.coalesce(sa.func.sum(forms * length), 0))
                            .select_from(t_terms.join(t_lists, t_lists.c.id == t_terms.c.list_id))).one()
-        return CompileEstimate(int(row[0]), int(row[1]), int(row[2]))
+        return CompileEstimate(int(row[0]), int(row[1]), int(row[2]) + 2 * int(row[1]))
 
     def estimate(self) -> CompileEstimate:
         """What compiling the stored rules costs each worker, estimated (see :func:`estimate_compile`)."""
