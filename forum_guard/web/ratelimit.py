@@ -103,12 +103,22 @@ class DatabaseBuckets:
         self.engine = engine
         self._clock = clock
         self._next_sweep = clock() + self.SWEEP_SECONDS
-        try:
-            t_rate_limits.create(engine, checkfirst=True)
-        except SQLAlchemyError:
-            # another worker created it at the same moment: fine if it is there now
-            if not sa.inspect(engine).has_table(t_rate_limits.name):
-                raise
+        # workers booting together race to create the table: one wins, the others see "already
+        # exists" or, on SQLite, "database is locked" while the winner commits; they try again
+        deadline = time.monotonic() + 15.0
+        while True:
+            try:
+                t_rate_limits.create(engine, checkfirst=True)
+                return
+            except SQLAlchemyError:
+                try:
+                    if sa.inspect(engine).has_table(t_rate_limits.name):
+                        return
+                except SQLAlchemyError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def take(self, key: str, cost: float, capacity: float, per_second: float) -> float:
         now = self._clock()
