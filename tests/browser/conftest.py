@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import close_app, demo_config
+from conftest import close_app, demo_config, write_wordlists
 
 CHROMIUM = os.environ.get("FORUM_GUARD_CHROMIUM", "/usr/bin/chromium")
 
@@ -39,6 +39,20 @@ def serve(app: Any, name: str = "live-server") -> Iterator[str]:
         thread.join(timeout=10)
         server.server_close()
         close_app(app)
+
+
+def host_app(tmp: Path, **config: Any) -> Any:
+    """A bare Flask host with forum_guard plugged in: the test word lists, no store, no live-check
+    rate limit; ``config`` on top."""
+    from flask import Flask
+
+    from forum_guard.web import ForumGuard
+
+    app = Flask(__name__, instance_path=str(tmp / "instance"))
+    app.config.update(SECRET_KEY="test", FORUM_GUARD_WORDLISTS=str(write_wordlists(tmp / "lists")),
+                      FORUM_GUARD_USE_STORE=False, FORUM_GUARD_LIVE_CHECK_RATE=None, **config)
+    ForumGuard(app)
+    return app
 
 
 @pytest.fixture(scope="session")

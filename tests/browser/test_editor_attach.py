@@ -6,16 +6,13 @@ included twice, editor.js loaded once; the live check is told each field's marku
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import close_app, write_wordlists
-from flask import Flask, render_template_string
+from flask import render_template_string
 
-from forum_guard.web import ForumGuard
+from .conftest import host_app, serve
 
 pytestmark = pytest.mark.browser
 
@@ -49,28 +46,10 @@ PAGE = """<!doctype html>
 
 @pytest.fixture(scope="module")
 def host_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    tmp = tmp_path_factory.mktemp("host")
-    app = Flask(__name__, instance_path=str(tmp / "instance"))
-    app.config.update(SECRET_KEY="test", FORUM_GUARD_WORDLISTS=str(write_wordlists(tmp / "lists")),
-                      FORUM_GUARD_USE_STORE=False, FORUM_GUARD_LIVE_CHECK_RATE=None,
-                      FORUM_GUARD_CHECK_DELAY_MS=100)
-    ForumGuard(app)
+    app = host_app(tmp_path_factory.mktemp("host"), FORUM_GUARD_CHECK_DELAY_MS=100)
     app.add_url_rule("/", "index", lambda: render_template_string(PAGE))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        close_app(app)
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture
@@ -144,25 +123,12 @@ def test_a_title_is_checked_live_with_one_notice(host_page: Any) -> None:
 @pytest.fixture(scope="module")
 def markdown_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from conftest import demo_config
-    from werkzeug.serving import make_server
 
     from forum_guard.demo import create_app
 
-    app = create_app(demo_config(tmp_path_factory.mktemp("md"), DEMO_MARKUP="markdown",
-                                 FORUM_GUARD_CHECK_DELAY_MS=100))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        close_app(app)
+    with serve(create_app(demo_config(tmp_path_factory.mktemp("md"), DEMO_MARKUP="markdown",
+                                      FORUM_GUARD_CHECK_DELAY_MS=100))) as url:
+        yield url
 
 
 def test_the_demo_in_markdown_mode_checks_the_reply_as_markdown_while_typing(browser: Any,

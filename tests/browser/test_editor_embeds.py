@@ -5,18 +5,16 @@ and author from the host's resolver; any other link a card with its host and pat
 from __future__ import annotations
 
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import close_app, write_wordlists
-from flask import Flask, render_template_string, request
+from flask import render_template_string, request
 
-from forum_guard.web import ForumGuard
 from forum_guard.web.embed import EmbedCard
+
+from .conftest import host_app, serve
 
 pytestmark = pytest.mark.browser
 
@@ -49,31 +47,13 @@ def resolve(url: str) -> EmbedCard | None:
 
 @pytest.fixture(scope="module")
 def forum_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    tmp = tmp_path_factory.mktemp("embed")
-    app = Flask(__name__, instance_path=str(tmp / "instance"))
-    app.config.update(SECRET_KEY="test", FORUM_GUARD_WORDLISTS=str(write_wordlists(tmp / "lists")),
-                      FORUM_GUARD_USE_STORE=False, FORUM_GUARD_LIVE_CHECK_RATE=None,
-                      FORUM_GUARD_EMBED_RESOLVER=resolve)
-    ForumGuard(app)
+    app = host_app(tmp_path_factory.mktemp("embed"), FORUM_GUARD_EMBED_RESOLVER=resolve)
     posted: list[str] = []
     app.add_url_rule("/", "index", lambda: render_template_string(PAGE))
     app.add_url_rule("/post", "post", lambda: (posted.append(request.form["content"]), "ok")[1], methods=["POST"])
     app.extensions["test_posted"] = posted
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        close_app(app)
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -45,37 +45,33 @@ def submit_and_read_last_post(page: Any) -> str:
     return str(page.inner_html(".posts article:last-child .post__content"))
 
 
-def test_backspace_over_a_highlight_then_type_posts_no_formatting(page: Any) -> None:
-    open_topic(page, 2)
-    page.click(SURFACE)
-    page.keyboard.type("Thanks fucking")
-    wait_highlighted(page, "fucking")
+def _backspace_word(page: Any) -> None:
     for _ in "fucking":
         page.keyboard.press("Backspace")
-    page.keyboard.type("lovely. Thanks!")
-    wait_clean(page)
-    draft = page.input_value("textarea#content")
-    assert draft == "Thanks lovely. Thanks!", draft
-    assert page.inner_html(SURFACE) == "Thanks lovely. Thanks!"
-    posted = submit_and_read_last_post(page)
-    assert "Thanks lovely. Thanks!" in posted
-    assert not STRAY.search(posted), posted
 
 
-def test_select_all_delete_on_a_draft_starting_with_a_highlight_posts_no_formatting(page: Any) -> None:
-    open_topic(page, 2)
-    page.click(SURFACE)
-    page.keyboard.type("fucking great trip")
-    wait_highlighted(page, "fucking")
+def _select_all_delete(page: Any) -> None:
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
-    page.keyboard.type("A great trip")
+
+
+@pytest.mark.parametrize(("typed", "gesture", "then", "draft"), [
+    ("Thanks fucking", _backspace_word, "lovely. Thanks!", "Thanks lovely. Thanks!"),
+    ("fucking great trip", _select_all_delete, "A great trip", "A great trip"),
+], ids=["backspace-over-a-trailing-highlight", "select-all-delete-from-a-leading-highlight"])
+def test_deleting_a_highlight_then_typing_posts_no_formatting(page: Any, typed: str, gesture: Any, then: str,
+                                                              draft: str) -> None:
+    open_topic(page, 2)
+    page.click(SURFACE)
+    page.keyboard.type(typed)
+    wait_highlighted(page, "fucking")
+    gesture(page)
+    page.keyboard.type(then)
     wait_clean(page)
-    draft = page.input_value("textarea#content")
-    assert not STRAY.search(draft), draft
-    assert not STRAY.search(page.inner_html(SURFACE))
+    assert page.input_value("textarea#content") == draft
+    assert page.inner_html(SURFACE) == draft
     posted = submit_and_read_last_post(page)
-    assert "A great trip" in posted
+    assert draft in posted
     assert not STRAY.search(posted), posted
 
 

@@ -13,14 +13,14 @@ The editor's quiet back-off on a 429 from the live check is tested here too (it 
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import MODERATOR_PASSWORD, close_app, demo_config
+from conftest import MODERATOR_PASSWORD, demo_config
 from flask import Flask
+
+from .conftest import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 HIGHLIGHTS = "() => Array.from(CSS.highlights.get('fg-hit') || []).filter((r) => !r.collapsed).length"
@@ -48,8 +48,6 @@ ACTOR = img(14)
 
 @pytest.fixture(scope="module")
 def xss_forum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask, dict[str, int]]]:
-    from werkzeug.serving import make_server
-
     from forum_guard.demo import create_app
 
     app = create_app(demo_config(tmp_path_factory.mktemp("xss"), FORUM_GUARD_CHECK_DELAY_MS=100))
@@ -73,22 +71,8 @@ def xss_forum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, F
     store.record("host.event", "a host's own entry " + img(13), actor=ACTOR, target=breakout(13))
     ids["term"] = store.terms("xss")[0].id
 
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="xss-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app, ids
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        close_app(app)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    with serve(app, "xss-server") as url:
+        yield url, app, ids
 
 
 class Watched:
