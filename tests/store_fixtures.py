@@ -140,3 +140,16 @@ def pg_url_fixture(pg_database: str) -> str:
     """This worker's PostgreSQL database, without the store's tables."""
     drop_tables(pg_database)
     return pg_database
+
+
+#: both backends: SQLite always, PostgreSQL when FORUM_GUARD_TEST_POSTGRES_URL is set
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=needs_postgres)]
+
+
+@pytest.fixture(params=BACKENDS, name="db_url")
+def db_url_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database on each backend: a SQLite file, and this worker's PostgreSQL database
+    without the store's tables."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/fg.sqlite"
+    return request.getfixturevalue("pg_url")  # type: ignore[no-any-return]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from store_fixtures import close_app as close_store_app
 from store_fixtures import (  # noqa: F401 (fixtures)
+    db_url_fixture,
     make_app,
     needs_postgres,
     pg_database_fixture,
@@ -26,15 +27,6 @@ from forum_guard.engine.policy import Guard
 from forum_guard.engine.terms import Term, WordList
 from forum_guard.store import Store, StoreError, StoreSource
 from forum_guard.store.rules import COMPILE_BUDGET_MB, MAX_KEY_CHARS, default_budgets, estimate_compile
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=needs_postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/fg.sqlite"
-    return request.getfixturevalue("pg_url")  # type: ignore[no-any-return]
 
 
 @pytest.fixture

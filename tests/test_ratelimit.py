@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from conftest import close_app, csrf_token, demo_config
 from flask import Flask
 from flask.testing import FlaskClient
-from store_fixtures import needs_postgres, pg_database_fixture, pg_url_fixture  # noqa: F401 (fixtures)
+from store_fixtures import db_url_fixture, pg_database_fixture, pg_url_fixture  # noqa: F401 (fixtures)
 
 from forum_guard.demo import create_app
 from forum_guard.web import ConfigKeys, TooManyChecks
@@ -34,19 +34,6 @@ from forum_guard.web.ratelimit import (
     rate_limit_storage,
     t_rate_limits,
 )
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=needs_postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/rate.sqlite"
-    url: str = request.getfixturevalue("pg_url")
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    t_rate_limits.drop(engine, checkfirst=True)
-    engine.dispose()
-    return url
 
 
 def _engine(url: str) -> sa.Engine:

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from store_fixtures import needs_postgres, pg_database_fixture, pg_url_fixture  # noqa: F401 (fixtures)
+from store_fixtures import (  # noqa: F401 (fixtures)
+    db_url_fixture,
+    needs_postgres,
+    pg_database_fixture,
+    pg_url_fixture,
+)
 
 from forum_guard import Guard, Limits
 from forum_guard.engine.terms import Action, ListKind, Term, WordList, parse_wordlist
@@ -54,18 +59,6 @@ def seed_dir(tmp_path: Path) -> Path:
 
 #: every test that takes ``db_url`` (or ``store``) runs on both; the PostgreSQL runs are skipped without a server
 #: (``eval "$(scripts/test-postgres start)"`` starts a throwaway one and sets the variable)
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=needs_postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh database: a SQLite file, and this worker's PostgreSQL database too when
-    FORUM_GUARD_TEST_POSTGRES_URL is set."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/fg.sqlite"
-    return request.getfixturevalue("pg_url")  # type: ignore[no-any-return]
-
-
 @pytest.fixture
 def store(db_url: str):
     s = Store(db_url)
