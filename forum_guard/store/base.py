@@ -31,18 +31,23 @@ MAX_TERMS = 200_000
 MAX_ROW = 2**63 - 1
 
 
-def default_max_terms() -> int:
-    """``$FORUM_GUARD_MAX_TERMS`` when set (a positive number), else :data:`MAX_TERMS`."""
-    value = os.environ.get("FORUM_GUARD_MAX_TERMS", "").strip()
+def positive_env(name: str, default: int) -> int:
+    """``$name`` as a positive whole number (``_`` allowed between digits), ``default`` when unset."""
+    value = os.environ.get(name, "").strip()
     if not value:
-        return MAX_TERMS
+        return default
     try:
         n = int(value.replace("_", ""))
     except ValueError:
         n = 0
     if n < 1:
-        raise ValueError(f"FORUM_GUARD_MAX_TERMS={value!r} is not a positive number")
+        raise ValueError(f"{name}={value!r} is not a positive number")
     return n
+
+
+def default_max_terms() -> int:
+    """``$FORUM_GUARD_MAX_TERMS`` when set (a positive number), else :data:`MAX_TERMS`."""
+    return positive_env("FORUM_GUARD_MAX_TERMS", MAX_TERMS)
 
 
 def _engine_url(url: str | URL) -> URL:

@@ -40,7 +40,7 @@ from ..engine.terms import (
     parse_wordlist,
 )
 from ..errors import AlreadyExists, NotFound, StoreError, WordlistError
-from .base import MAX_ROW, aware, check_id, clip, like_escape, now, plural
+from .base import MAX_ROW, aware, check_id, clip, like_escape, now, plural, positive_env
 from .limits import LimitsMixin, limits_to_dict, load_limits_file
 from .records import ChangeResult, ImportResult, ListInfo, Snapshot, TermRow
 from .schema import t_lists, t_terms
@@ -80,24 +80,11 @@ _BYTES_PER_KEY_CHAR = 60
 _BYTES_PER_KEY = 160
 
 
-def _positive_env(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        n = int(value.replace("_", ""))
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise ValueError(f"{name}={value!r} is not a positive number")
-    return n
-
-
 def default_budgets() -> tuple[int, int]:
     """``(max key characters, compile budget in MB)``: ``$FORUM_GUARD_MAX_KEY_CHARS`` and
     ``$FORUM_GUARD_COMPILE_BUDGET_MB`` when set, else :data:`MAX_KEY_CHARS` and :data:`COMPILE_BUDGET_MB`."""
-    return (_positive_env("FORUM_GUARD_MAX_KEY_CHARS", MAX_KEY_CHARS),
-            _positive_env("FORUM_GUARD_COMPILE_BUDGET_MB", COMPILE_BUDGET_MB))
+    return (positive_env("FORUM_GUARD_MAX_KEY_CHARS", MAX_KEY_CHARS),
+            positive_env("FORUM_GUARD_COMPILE_BUDGET_MB", COMPILE_BUDGET_MB))
 
 
 @dataclass(frozen=True, slots=True)
