@@ -65,6 +65,21 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     close_app(app)
 
 
+def signed_in(app: Flask, group: str = "moderator") -> FlaskClient:
+    """A test client of the demo forum signed in as its first user of ``group``."""
+    from sqlalchemy import select
+
+    from forum_guard.demo.models import User, db
+
+    client = app.test_client()
+    with app.app_context():
+        user_id = db().scalar(select(User.id).where(User.group == group).order_by(User.id))
+    assert user_id is not None, f"the demo has no {group} user"
+    with client.session_transaction() as session:
+        session["user_id"] = user_id
+    return client
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

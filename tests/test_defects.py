@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import close_app, csrf_token, demo_config
+from conftest import close_app, csrf_token, demo_config, signed_in
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from store_fixtures import csrf_token as form_token
 
 from forum_guard.demo import create_app
-from forum_guard.demo.models import Post, User, db
+from forum_guard.demo.models import Post, db
 
 LIVE = "/forum-guard/check"
 
@@ -30,17 +30,6 @@ def app(tmp_path: Path) -> Iterator[Flask]:
 def _posts(app: Flask) -> int:
     with app.app_context():
         return int(db().scalar(select(func.count(Post.id))) or 0)
-
-
-def _moderator(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    with app.app_context():
-        moderator = db().scalar(select(User).where(User.group == "moderator"))
-        assert moderator is not None
-        moderator_id = moderator.id
-    with client.session_transaction() as session:
-        session["user_id"] = moderator_id
-    return client
 
 
 def _file(text: str) -> tuple[io.BytesIO, str, str]:
@@ -75,7 +64,7 @@ def test_the_live_check_refuses_a_file_part(app: Flask) -> None:
     ("/forum-guard/admin/test", {"content": "what the fuck"}),
 ])
 def test_the_admin_forms_refuse_file_parts_with_a_message(app: Flask, path: str, fields: dict[str, str]) -> None:
-    client = _moderator(app)
+    client = signed_in(app)
     token = form_token(client.get("/forum-guard/admin/lists/profanity").get_data(as_text=True))
     data = {"csrf_token": token, **{k: _file(v) for k, v in fields.items()}}
     r = client.post(path, data=data, content_type="multipart/form-data")

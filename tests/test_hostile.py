@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import close_app, csrf_token, demo_config, write_wordlists
+from conftest import close_app, csrf_token, demo_config, signed_in, write_wordlists
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -451,15 +451,7 @@ def test_a_censor_text_cannot_smuggle_lines_into_an_export(db_url: str, replacem
 
 
 def test_a_10k_term_through_the_admin_form(app: Flask) -> None:
-    from forum_guard.demo.models import User
-
-    client = app.test_client()
-    with app.app_context():
-        moderator = db().scalar(select(User).where(User.group == "moderator"))
-        assert moderator is not None
-        moderator_id = moderator.id
-    with client.session_transaction() as session:
-        session["user_id"] = moderator_id
+    client = signed_in(app)
     token = form_token(client.get("/forum-guard/admin/lists/profanity").get_data(as_text=True))
     r = client.post("/forum-guard/admin/lists/profanity/terms", data={"csrf_token": token, "terms": "q" * 10_000})
     page = r.get_data(as_text=True)
@@ -479,14 +471,7 @@ def test_a_10k_term_through_the_admin_form(app: Flask) -> None:
                                   "/forum-guard/admin/audit?page=99999999999999999999999",
                                   "/forum-guard/admin/lists/profanity?page=99999999999999999999999"])
 def test_ids_and_pages_no_database_can_hold_are_not_a_500(shared: Flask, path: str) -> None:
-    from forum_guard.demo.models import User
-
-    app = shared
-    client = app.test_client()
-    with app.app_context():
-        moderator_id = db().scalar(select(User.id).where(User.group == "moderator"))
-    with client.session_transaction() as session:
-        session["user_id"] = moderator_id
+    client = signed_in(shared)
     assert client.get(path).status_code in (200, 404)
 
 
