@@ -80,6 +80,18 @@ def signed_in(app: Flask, group: str = "moderator") -> FlaskClient:
     return client
 
 
+def assert_maps_into_source(source: str, markup: str, label: str = "") -> None:
+    """A Markdown or BBCode draft is stored as typed, and every character of its text maps to
+    spans inside the source."""
+    from forum_guard.engine.draft import analyze
+
+    draft = analyze(source, markup=markup)
+    assert draft.sanitized == source, label
+    for i in range(len(draft.text)):
+        for s, e in draft.spans(i, i + 1):
+            assert 0 <= s < e <= len(source), label
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

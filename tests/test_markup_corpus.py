@@ -23,6 +23,7 @@ from typing import Any
 
 import pyromark
 import pytest
+from conftest import assert_maps_into_source
 
 from forum_guard import Action, Guard
 from forum_guard.engine.draft import analyze
@@ -111,11 +112,7 @@ def test_reader_sees_the_words_a_renderer_shows(documents: list[tuple[str, str]]
 
 def test_spans_lie_in_the_source_and_drafts_are_stored_as_typed(documents: list[tuple[str, str]]) -> None:
     for name, source in documents:
-        draft = analyze(source, markup="markdown")
-        assert draft.sanitized == source, name
-        for i in range(len(draft.text)):
-            for s, e in draft.spans(i, i + 1):
-                assert 0 <= s < e <= len(source), name
+        assert_maps_into_source(source, "markdown", name)
 
 
 def censor_each(documents: list[tuple[str, str]], markup: str,
@@ -164,11 +161,7 @@ def _bb_tokens(source: str) -> list[tuple[int, str | None]]:
 def test_bbcode_documents_map_into_their_source(bbcode_documents: list[tuple[str, str]]) -> None:
     tags = collections.Counter()
     for name, source in bbcode_documents:
-        draft = analyze(source, markup="bbcode")
-        assert draft.sanitized == source, name
-        for i in range(len(draft.text)):
-            for s, e in draft.spans(i, i + 1):
-                assert 0 <= s < e <= len(source), name
+        assert_maps_into_source(source, "bbcode", name)
         tags.update(re.findall(r"\[/?([A-Za-z*]+)", source))
     assert {"b", "i", "url", "img", "QUOTE", "CODE", "list", "*"} <= set(tags)  # a real mix of tags
 

@@ -7,11 +7,11 @@ import re
 
 import bbcode
 import pyromark
+from conftest import assert_maps_into_source
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forum_guard import Action, Guard
-from forum_guard.engine.draft import analyze
 from forum_guard.engine.draft.bbcode import read_bbcode
 from forum_guard.engine.draft.markdown import read_markdown
 from forum_guard.engine.terms import parse_wordlist
@@ -99,11 +99,7 @@ def _outside_kept(source: str, censored: str, spans: list[tuple[int, int]]) -> b
 @SETTINGS
 @given(st.one_of(markdown_doc, markdownish_text))
 def test_markdown_maps_inside_its_source_and_is_stored_as_typed(source: str) -> None:
-    draft = analyze(source, markup="markdown")
-    assert draft.sanitized == source
-    for i in range(len(draft.text)):
-        for s, e in draft.spans(i, i + 1):
-            assert 0 <= s < e <= len(source)
+    assert_maps_into_source(source, "markdown")
     verdict = GUARD.check(source, markup="markdown")
     for m in verdict.matches:
         assert m.matched == source[m.start:m.end]
@@ -115,11 +111,7 @@ def test_markdown_maps_inside_its_source_and_is_stored_as_typed(source: str) -> 
 @SETTINGS
 @given(st.one_of(bbcode_doc, bbish_text))
 def test_bbcode_maps_inside_its_source_and_is_stored_as_typed(source: str) -> None:
-    draft = analyze(source, markup="bbcode")
-    assert draft.sanitized == source
-    for i in range(len(draft.text)):
-        for s, e in draft.spans(i, i + 1):
-            assert 0 <= s < e <= len(source)
+    assert_maps_into_source(source, "bbcode")
     verdict = GUARD.check(source, markup="bbcode")
     if verdict.action is Action.ALLOW:
         assert content_to_store(verdict) == source
