@@ -31,7 +31,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 
 from .normalize import fold_term
-from .terms import ListKind, Term, WordList, literal_exception
+from .terms import ListKind, Term, WordList, derived_terms, literal_exception
 
 __all__ = ["DICTIONARY_ENV", "DICTIONARY_PATHS", "GUARD_CACHE_ENV", "Dictionary", "Spellings", "default_dictionary", "exact_forms",
            "guarded_lists",
@@ -332,6 +332,10 @@ def _reached_by_list(wl: WordList, dictionary: Dictionary) -> list[str]:
         except (OSError, ValueError):
             pass
     words = [w for t in wl.words if not t.literal for w in _reached(t, wl.inflections, dictionary)]
+    # derived forms (derive:, a phrase run together) are loose too: a dictionary word they spell
+    # is excused unless the list names it (hellish, cocky, hello from hell + o)
+    words += [w for t in wl.words if not t.literal and (wl.derive or " " in t.text)
+              for d in derived_terms(t, wl) if " " not in d.text for w in _reached(d, wl.inflections, dictionary)]
     if cache is not None:
         try:
             os.makedirs(os.path.dirname(cache), exist_ok=True)
@@ -354,9 +358,50 @@ def _guard_cache_file(wl: WordList, dictionary: Dictionary) -> str | None:
     except ImportError:
         return None
     terms = sorted((t.text, t.wildcard_start, t.wildcard_end) for t in wl.words if not t.literal)
-    signature = json.dumps([__version__, dictionary.cache_key, wl.inflections, terms], ensure_ascii=False)
+    signature = json.dumps([__version__, dictionary.cache_key, wl.inflections, list(wl.derive), terms],
+                           ensure_ascii=False)
     key = hashlib.sha256(signature.encode()).hexdigest()[:32]
     return os.path.join(user_cache_dir("forum-guard", appauthor=False), "guard", f"{key}.json")
+
+
+#: the shipped tiers whose words are vulgar in every sense (:func:`vulgar_words`)
+VULGAR_TIERS = ("profanity.txt", "mild.txt", "sexual.txt", "slurs.txt")
+
+
+class _Vulgar:
+    """Words the shipped vulgar tiers spell out (terms, their -s -es -ed -ing forms, what their
+    wildcards continue them with), less what those tiers excuse."""
+
+    def __init__(self, lists: Sequence[WordList]) -> None:
+        self._spellings = [Spellings(wl) for wl in lists]
+        self._excused: set[str] = set()
+        for wl in lists:
+            for t in wl.exceptions:
+                if not (t.wildcard_start or t.wildcard_end):
+                    self._excused.update(exact_forms(t.text.casefold(), wl.inflections))
+
+    def __contains__(self, word: str) -> bool:
+        return word not in self._excused and any(word in sp for sp in self._spellings)
+
+
+@functools.lru_cache(maxsize=1)
+def vulgar_words() -> _Vulgar:
+    """The vulgar vocabulary of English as the shipped tiers spell it (``shitty`` from ``shit*``,
+    ``fucker`` from ``*fuck*``, ``dickhead``, ``crappy``). The dictionary holds these words too,
+    but a list reaching one loosely has not hit an innocent word: the guard never excuses them
+    (``fuck`` catches "fucker", ``shit`` with ``derive: y`` catches "shitty"), while words the
+    tiers leave alone stay excused (hellish, cocky, hello, butter). Read once a process."""
+    from .data import shipped_dir
+    from .terms import load_wordlist
+
+    lists = []
+    folder = shipped_dir()
+    for name in VULGAR_TIERS:
+        try:
+            lists.append(load_wordlist(folder / name))
+        except Exception as exc:  # a broken or missing tier: the guard excuses a little more
+            log.warning("vulgar tier %s not read for the Scunthorpe guard: %s", name, exc)
+    return _Vulgar(lists)
 
 
 def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> list[WordList]:
@@ -383,8 +428,9 @@ def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> l
                     if form not in own and not exact.spells_word(form):  # "!as" must not excuse "ass"
                         implicit[form] = None
         if dictionary is not None and wl.evasion:
+            vulgar = vulgar_words()
             for word in _reached_by_list(wl, dictionary):
-                if word not in exact and word not in own:
+                if word not in exact and word not in own and word not in vulgar:
                     implicit[word] = None
         terms: list[Term] = [Term("", exception=True) if literal_exception(t) else t for t in wl.terms]
         if not implicit and len(terms) == len(wl.terms) and not any(literal_exception(t) for t in wl.terms):

@@ -25,7 +25,7 @@ import regex
 
 from .actions import Action
 from .normalize import _FOLD, SPACED_HINT_RE, SPACED_RUN_RE, Skeleton, blank_edge_symbols, fold, fold_term, plain_fold
-from .terms import ListKind, Term, WordList
+from .terms import ListKind, Term, WordList, derived_terms
 
 __all__ = ["INFLECTIONS", "Matcher", "RawMatch"]
 
@@ -494,6 +494,9 @@ class Matcher:
             for ti, term in enumerate(wl.terms):
                 folded = fold_term(term.text) if wl.evasion else None
                 self.key_count += target.add_term(li, ti, term, wl, evasion=wl.evasion, folded=folded)
+                # derived forms, inflected phrase words, a phrase run together: keys of this term
+                for derived in derived_terms(term, wl) if wl.derive or " " in term.text else ():
+                    self.key_count += target.add_term(li, ti, derived, wl, evasion=wl.evasion)
                 if wl.kind is ListKind.DOMAINS and wl.evasion and "." in term.text:
                     # a host written to dodge link detection: "hopzone(dot)eu", "hopzone dot eu"
                     dotted = replace(term, text=term.text.replace(".", " dot "))
