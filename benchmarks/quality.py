@@ -515,13 +515,18 @@ def innocent_hits(guard: Guard, units: list[str]) -> dict[str, Any]:
     """Every match on the units, sorted by what the list says about the matched word: ``exact``
     (a term as written), ``inflected`` (its -s -es -ed -ing forms), ``wildcard`` (what a ``word*``
     or ``*word`` term continues it with) and ``innocent`` (a word the list does not spell out)."""
-    from forum_guard.engine.dictionary import Spellings
+    from forum_guard.engine.dictionary import Spellings, vulgar_words
     from forum_guard.engine.review import scan_lines
+    from forum_guard.engine.terms import derived_terms
 
     spellings = {wl.name: Spellings(wl) for wl in guard.lists}
     exact = {wl.name: {" ".join(_WORD_RE.findall(t.text.lower())) or t.text.casefold() for t in wl.words}
              for wl in guard.lists}
-    kinds: dict[str, Counter[str]] = {"exact": Counter(), "inflected": Counter(), "wildcard": Counter()}
+    derived = {wl.name: {" ".join(_WORD_RE.findall(d.text)) for t in wl.words for d in derived_terms(t, wl)}
+               for wl in guard.lists}
+    vulgar = vulgar_words()
+    kinds: dict[str, Counter[str]] = {"exact": Counter(), "inflected": Counter(), "wildcard": Counter(),
+                                      "derived": Counter(), "vulgar": Counter()}
     innocent: list[dict[str, Any]] = []
     for i, matches in sorted(scan_lines(guard, units).items()):
         for m in matches:
@@ -533,6 +538,10 @@ def innocent_hits(guard: Guard, units: list[str]) -> dict[str, Any]:
                 kinds["inflected"][word] += 1
             elif word and word in sp:
                 kinds["wildcard"][word] += 1
+            elif word in derived[m.list] or any(word[:-k] in derived[m.list] for k in (1, 2, 3) if len(word) > k):
+                kinds["derived"][word] += 1  # a derived form (derive:), or its -s -es -ed
+            elif word in vulgar:
+                kinds["vulgar"][word] += 1  # a word the shipped vulgar tiers name (fucker from fuck)
             else:
                 text = units[i]
                 context = text[max(0, m.start - 40) : m.end + 40].replace("\n", " ")
@@ -545,19 +554,30 @@ def innocent_hits(guard: Guard, units: list[str]) -> dict[str, Any]:
             "per_10k": 10_000 * units_innocent / len(units) if units else 0.0}
 
 
-def run_innocent(lists_dir: Path, quick: bool) -> dict[str, Any]:
+def run_innocent(lists_dir: Path, quick: bool, derive: str | None = None,
+                 sources: Sequence[str] | None = None) -> dict[str, Any]:
+    """``derive``: every terms list of every source takes this ``derive:`` option (its cost)."""
+    from dataclasses import replace as _replace
+
     from forum_guard.engine.dictionary import default_dictionary
+    from forum_guard.engine.terms import ListKind, parse_derive
 
     corpora = innocent_corpora(quick)
     guard_dictionary = default_dictionary()
     out: dict[str, Any] = {"corpora": {k: len(v) for k, v in corpora.items()}, "sources": {},
                            "guard_dictionary": guard_dictionary.source if guard_dictionary else "none"}
     for name, lists in list_sources(lists_dir):
+        if sources and name not in sources:
+            continue
+        if derive is not None:
+            lists = [_replace(wl, derive=parse_derive(derive)) if wl.kind is ListKind.TERMS else wl for wl in lists]
+            out["derive"] = derive
         t0 = time.perf_counter()
         guard = Guard(lists)
         print(f"innocent text: {name} ({sum(len(wl.words) for wl in lists):,} terms) …", file=sys.stderr)
         out["sources"][name] = {
             "lists": [wl.name for wl in lists], "terms": sum(len(wl.words) for wl in lists),
+            "derive": {wl.name: " ".join(wl.derive) for wl in lists if wl.derive},
             "notes": Counter(n.what for wl in lists for n in wl.notes),
             "corpora": {k: innocent_hits(guard, v) for k, v in corpora.items()},
         }
@@ -567,20 +587,26 @@ def run_innocent(lists_dir: Path, quick: bool) -> dict[str, Any]:
 
 def innocent_markdown(res: dict[str, Any]) -> str:
     out = ["## Innocent text, per list source (hits per 10,000 units)", "",
-           f"The Scunthorpe guard's dictionary: {res.get('guard_dictionary')}.", ""]
+           f"The Scunthorpe guard's dictionary: {res.get('guard_dictionary')}."
+           + (f" Every terms list derives `{res['derive']}`." if res.get("derive") is not None else ""), ""]
     for name, src in res["sources"].items():
         notes = ", ".join(f"{n} {w}" for w, n in sorted(src["notes"].items())) or "none"
-        out += [f"### {name} ({src['terms']:,} terms in {', '.join(src['lists'])}; load notes: {notes})", "",
+        derive = "; ".join(f"{k} derives {v}" for k, v in src.get("derive", {}).items())
+        out += [f"### {name} ({src['terms']:,} terms in {', '.join(src['lists'])}; load notes: {notes}"
+                + (f"; {derive}" if derive else "") + ")", "",
                 "| corpus | units | hits: a term as written | its -s/-ed/-ing forms | wildcard continuations "
-                "| innocent hits | units with one | innocent per 10,000 |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                "| derived forms | vulgar words the shipped tiers name | innocent hits | units with one "
+                "| innocent per 10,000 |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for corpus, r in src["corpora"].items():
             out.append(f"| {corpus} | {r['units']:,} | {r['exact']:,} | {r['inflected']:,} | {r['wildcard']:,} | "
+                       f"{r['derived']:,} | {r['vulgar']:,} | "
                        f"{len(r['innocent']):,} | {r['units_innocent']:,} | {r['per_10k']:.2f} |")
         out.append("")
         for corpus, r in src["corpora"].items():
             for kind, label in (("exact", "terms as written"), ("inflected", "-s/-ed/-ing forms"),
-                                ("wildcard", "wildcard continuations")):
+                                ("wildcard", "wildcard continuations"), ("derived", "derived forms"),
+                                ("vulgar", "vulgar words the shipped tiers name")):
                 words = r[f"{kind}_words"]
                 if words:
                     out.append(f"- {corpus}, {label}: " + ", ".join(f"`{w}` ×{n}" if n > 1 else f"`{w}`"
@@ -633,6 +659,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="innocent text: a fixed sample of each corpus")
     ap.add_argument("--no-innocent", action="store_true", help="skip the innocent-text tables")
     ap.add_argument("--innocent-only", action="store_true", help="only the innocent-text tables")
+    ap.add_argument("--derive", metavar="SUFFIXES",
+                    help="innocent text: every terms list takes this derive: option ('y o ish head'; '' for none)")
+    ap.add_argument("--source", action="append", metavar="NAME",
+                    help="innocent text: only this list source (shipped, better_profanity, glin-profanity, "
+                         "LDNOOBW-shaped); repeatable")
     ap.add_argument("--build-terms", type=int, metavar="N",
                     help="only time Guard builds of N terms with the Scunthorpe guard on and off")
     ap.add_argument("--guard-dictionary", metavar="PATH",
@@ -649,7 +680,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.build_terms:
         print(build_cost(args.build_terms))
         return 0
-    innocent = None if args.no_innocent else run_innocent(Path(args.lists), args.quick)
+    innocent = None if args.no_innocent else run_innocent(Path(args.lists), args.quick, args.derive, args.source)
     if args.innocent_only:
         if innocent is not None:
             print(json.dumps(innocent, ensure_ascii=False, indent=1) if args.json else innocent_markdown(innocent))

@@ -29,6 +29,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 
 from .normalize import fold_term
 from .terms import ListKind, Term, WordList, derived_terms, literal_exception
@@ -427,12 +428,23 @@ def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> l
                 for form in exact_forms(t.text.casefold(), True) | {t.text.casefold() + s for s in ("er", "ers")}:
                     if form not in own and not exact.spells_word(form):  # "!as" must not excuse "ass"
                         implicit[form] = None
+        underived: set[str] = set()
         if dictionary is not None and wl.evasion:
             vulgar = vulgar_words()
             for word in _reached_by_list(wl, dictionary):
                 if word not in exact and word not in own and word not in vulgar:
                     implicit[word] = None
+            # a derived form that spells an innocent word is left out whole: an exception would
+            # excuse "hello" as written, not the "Helllloooooo" its key also reaches
+            for t in wl.words:
+                if t.literal or not (wl.derive or " " in t.text):
+                    continue
+                for d in derived_terms(t, wl):
+                    if " " not in d.text and any(w in implicit for w in _reached(d, False, dictionary)):
+                        underived.add(d.text)
         terms: list[Term] = [Term("", exception=True) if literal_exception(t) else t for t in wl.terms]
+        if underived:
+            wl = replace(wl, underived=frozenset(underived))
         if not implicit and len(terms) == len(wl.terms) and not any(literal_exception(t) for t in wl.terms):
             out.append(wl)
             continue

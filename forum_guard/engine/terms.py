@@ -170,6 +170,9 @@ class WordList:
     #: bitchish), and ``phrase-words`` (each word of a phrase inflected); a derived form that is
     #: an innocent dictionary word is excused by the Scunthorpe guard (see :func:`derived_terms`)
     derive: tuple[str, ...] = ()
+    #: derived forms left out because they spell an innocent dictionary word ("hello" from hell + o,
+    #: "cocky"): set by the Scunthorpe guard when a ruleset is compiled; not part of the format
+    underived: frozenset[str] = field(default=frozenset(), compare=False)
     #: where the list came from (a file path, ``db:NAME``); informational, not part of the format.
     source: str | None = field(default=None, compare=False)
     #: what loading did to lines of the file (:class:`LoadNote`); informational, not part of the format.
@@ -512,7 +515,8 @@ def derived_terms(term: Term, wl: WordList) -> list[Term]:
                 if suffix == PHRASE_WORDS or text.endswith(suffix):
                     continue
                 for form in _with_suffix(text, suffix):
-                    out.setdefault(form, Term(form, wildcard_start=term.wildcard_start))
+                    if form not in wl.underived:
+                        out.setdefault(form, Term(form, wildcard_start=term.wildcard_start))
         return list(out.values())
     if PHRASE_WORDS in wl.derive:
         from .dictionary import exact_forms  # the guard's own spelling of an inflection
@@ -524,7 +528,7 @@ def derived_terms(term: Term, wl: WordList) -> list[Term]:
                 phrase = " ".join(words[:i] + [form] + words[i + 1 :])
                 out.setdefault(phrase, replace(term, text=phrase, replacement=None, note=None))
     joined = "".join(words)
-    if wl.evasion and len(joined) >= 8 and joined.isalpha():
+    if wl.evasion and len(joined) >= 8 and joined.isalpha() and joined not in wl.underived:
         out.setdefault(joined, replace(term, text=joined, replacement=None, note=None))
     return list(out.values())
 
