@@ -76,6 +76,8 @@ class Tool:
     detect: Detect
     #: checks the whole dictionary (fast tools) rather than the peer sample
     full_dictionary: bool = False
+    #: text, is_html, list names -> spans of those lists (forum_guard: the categories that name lists)
+    detect_in: Callable[[str, bool, frozenset[str]], Spans] | None = None
 
 
 @dataclass
@@ -88,6 +90,8 @@ class Case:
     end: int | None
     form: str
     how: str
+    #: the lists the line is measured on (None: the vulgar tiers)
+    lists: frozenset[str] | None = None
 
 
 @dataclass
@@ -99,6 +103,8 @@ class Data:
     traps: list[str]
     profane: set[str]
     sample: list[str] = field(default_factory=list)
+    #: category -> (is HTML, innocent lines no list of the category may match) from tests/data/traps/
+    category_traps: dict[str, tuple[bool, list[str]]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,6 +127,7 @@ def load_data(data_dir: Path) -> Data:
             cases.append(Case(
                 category=path.stem, text=row["text"], term=row["term"], html=bool(row.get("html")),
                 start=row.get("start"), end=row.get("end"), form=row.get("form", ""), how=row.get("how", ""),
+                lists=frozenset(row["lists"]) if row.get("lists") else None,
             ))
     dictionary = [w for w in _lines(DICT_PATH)] if DICT_PATH.exists() else []
     try:
@@ -138,6 +145,9 @@ def load_data(data_dir: Path) -> Data:
         profane={w.lower() for w in _lines(data_dir / "fp" / "dictionary_profane.txt")},
     )
     data.sample = sorted(random.Random(SEED).sample(dictionary, min(PEER_SAMPLE, len(dictionary))))
+    html_categories = {c.category for c in cases if c.html}
+    for path in sorted((data_dir / "traps").glob("*.txt")):
+        data.category_traps[path.stem] = (path.stem in html_categories, _lines(path))
     return data
 
 
@@ -155,7 +165,11 @@ def guard_tool(guard: Guard) -> Tool:
         verdict = guard.check(text, html=html, group="member")
         return [(m.start, m.end) for m in verdict.matches if m.list in VULGAR]
 
-    return Tool("forum_guard", detect, full_dictionary=True)
+    def detect_in(text: str, html: bool, lists: frozenset[str]) -> Spans:
+        verdict = guard.check(text, html=html, group="member")
+        return [(m.start, m.end) for m in verdict.matches if m.list in lists]
+
+    return Tool("forum_guard", detect, full_dictionary=True, detect_in=detect_in)
 
 
 def guard_terms(guard: Guard) -> WordList:
@@ -216,9 +230,16 @@ def peer_tools(wl: WordList) -> list[Tool]:
 def caught(case: Case, found: Spans | bool) -> bool:
     if isinstance(found, bool):
         return found
-    if case.html or case.start is None or case.end is None:
+    if case.start is None or case.end is None:
         return bool(found)
     return any(s < case.end and case.start < e for s, e in found)
+
+
+def exact_span(case: Case, found: Spans | bool) -> bool | None:
+    """Whether a match starts and ends where the labelled span does (None: no span to compare)."""
+    if isinstance(found, bool) or case.start is None or case.end is None:
+        return None
+    return (case.start, case.end) in found
 
 
 #: what replaces the evasive word in a control sentence
@@ -239,12 +260,27 @@ def flagged(found: Spans | bool) -> bool:
 def measure(tool: Tool, data: Data) -> dict[str, Any]:
     t0 = time.perf_counter()
     per_cat: dict[str, list[int]] = {}
+    spans: dict[str, list[int]] = {}
     misses: dict[str, list[dict[str, str]]] = {}
+    inexact: dict[str, list[dict[str, Any]]] = {}
     controls: dict[tuple[str, bool], bool] = {}
     carrier_flagged = 0
+    cat_lists: dict[str, frozenset[str]] = {}
     for case in data.cases:
-        found = tool.detect(case.text, case.html)
+        if case.lists is not None and tool.detect_in is not None:
+            found = tool.detect_in(case.text, case.html, case.lists)
+            cat_lists[case.category] = cat_lists.get(case.category, frozenset()) | case.lists
+        else:
+            found = tool.detect(case.text, case.html)
         ok = caught(case, found)
+        exact = exact_span(case, found)
+        if exact is not None:
+            tally_s = spans.setdefault(case.category, [0, 0])
+            tally_s[0] += exact
+            tally_s[1] += 1
+            if ok and not exact:
+                inexact.setdefault(case.category, []).append({"form": case.form, "found": found, "text": case.text,
+                                                               "span": [case.start, case.end]})
         if ok and isinstance(found, bool):
             # a tool without spans must not get credit for flagging the carrier sentence itself
             key = (control_text(case), case.html)
@@ -259,7 +295,9 @@ def measure(tool: Tool, data: Data) -> dict[str, Any]:
         if not ok:
             misses.setdefault(case.category, []).append({"form": case.form, "how": case.how, "term": case.term,
                                                           "text": case.text})
-    recall = {cat: {"caught": c, "total": n, "recall": c / n if n else 0.0} for cat, (c, n) in sorted(per_cat.items())}
+    recall = {cat: {"caught": c, "total": n, "recall": c / n if n else 0.0,
+                    "spans_exact": spans[cat][0] / spans[cat][1] if spans.get(cat) else None}
+              for cat, (c, n) in sorted(per_cat.items())}
     total_c = sum(c for c, _ in per_cat.values())
     total_n = sum(n for _, n in per_cat.values())
     recall["all"] = {"caught": total_c, "total": total_n, "recall": total_c / total_n if total_n else 0.0}
@@ -277,7 +315,19 @@ def measure(tool: Tool, data: Data) -> dict[str, Any]:
         }
 
     result: dict[str, Any] = {"tool": tool.name, "recall": recall, "misses": misses,
-                              "carrier_flagged": carrier_flagged}
+                              "carrier_flagged": carrier_flagged, "inexact_spans": inexact}
+    # each category's own false-positive traps, checked against the category's lists
+    category_traps: dict[str, Any] = {}
+    for cat, (is_html, traps) in data.category_traps.items():
+        lists = cat_lists.get(cat)
+        hits = []
+        for trap in traps:
+            found = (tool.detect_in(trap, is_html, lists) if lists is not None and tool.detect_in is not None
+                     else tool.detect(trap, is_html))
+            if flagged(found):
+                hits.append(trap)
+        category_traps[cat] = {"traps": len(traps), "flagged": len(hits), "offenders": hits}
+    result["category_traps"] = category_traps
     result["dictionary_sample"] = dictionary_fp(data.sample)
     if tool.full_dictionary:
         result["dictionary"] = dictionary_fp(data.dictionary)
@@ -335,15 +385,22 @@ def guard_details(guard: Guard, words: Iterable[str], profane: set[str]) -> list
 
 def markdown(results: list[dict[str, Any]], data: Data, guard: Guard) -> str:
     names = [r["tool"] for r in results]
-    out = ["## Evasion recall (% of labelled lines caught)", ""]
-    out.append("| category | lines | " + " | ".join(names) + " |")
-    out.append("|---|---:|" + "---:|" * len(names))
+    out = ["## Evasion recall (% of labelled lines caught)", "",
+           "forum_guard's spans exact: % of lines with a span whose match starts and ends where the label "
+           "does; its traps: innocent lines of the category's own (tests/data/traps/) its lists matched.", ""]
+    out.append("| category | lines | " + " | ".join(names) + " | forum_guard spans exact | forum_guard traps hit |")
+    out.append("|---|---:|" + "---:|" * len(names) + "---:|---:|")
     cats = [c for c in results[0]["recall"] if c != "all"] + ["all"]
+    g_traps = results[0].get("category_traps", {})
     for cat in cats:
         n = results[0]["recall"][cat]["total"]
         cells = [f"{100 * r['recall'][cat]['recall']:.1f}" for r in results]
         label = f"**{cat}**" if cat == "all" else cat
-        out.append(f"| {label} | {n} | " + " | ".join(cells) + " |")
+        exact = results[0]["recall"][cat].get("spans_exact")
+        t = g_traps.get(cat)
+        out.append(f"| {label} | {n} | " + " | ".join(cells)
+                   + f" | {'–' if exact is None else f'{100 * exact:.1f}'} | "
+                   + ("–" if t is None else f"{t['flagged']} of {t['traps']}") + " |")
     out += ["", "## False positives", ""]
     out.append("| measure | " + " | ".join(names) + " |")
     out.append("|---|" + "---:|" * len(names))
@@ -401,6 +458,14 @@ def markdown(results: list[dict[str, Any]], data: Data, guard: Guard) -> str:
     if others:
         out.append("- other lists matching prose or traps: "
                    + ", ".join(f"{li}: `{w}` ×{n}" for (li, w), n in others.most_common(20)))
+    for cat, t in g.get("category_traps", {}).items():
+        if t["offenders"]:
+            out.append(f"- {cat} traps matched ({t['flagged']}): " + ", ".join(repr(x) for x in t["offenders"]))
+    if g.get("inexact_spans"):
+        out.append("- caught with a span other than the label's (first examples):")
+        for cat, rows in g["inexact_spans"].items():
+            out.append(f"  - {cat} ({len(rows)}): " + "; ".join(
+                f"{r['form']!r} label {r['span']} found {r['found']}" for r in rows[:4]))
     if g["misses"]:
         out.append("- evasion misses (by category, trick → count; first examples):")
         for cat, rows in g["misses"].items():

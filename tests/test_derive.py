@@ -28,6 +28,7 @@ A = "/forum-guard/admin"
 
 LIST = """# name: rude
 # derive: y o ish head
+clit
 fuck
 shit
 bitch
@@ -40,7 +41,7 @@ dick
 """
 #: a dictionary holding the innocent words derived forms would hit, and some vulgar ones
 WORDS = Dictionary.from_words(["hellish", "hello", "cocky", "butty", "dicky", "shitty", "dickhead", "fucker",
-                               "butter", "good"])
+                               "butter", "good", "jerking", "jerked", "buying", "buys", "shutting", "city"])
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +64,13 @@ def found(guard: Guard, text: str) -> list[tuple[str, str]]:
     ("F.U.C.K.O", "F.U.C.K.O", "fuck"),          # and the evasions
     ("what a shitty day", "shitty", "shit"),     # a dictionary word, but one the shipped tiers name
     ("dickhead", "dickhead", "dick"),
+    ("you c1ity", "c1ity", "clit"),              # a variant spelling reaching "city" leaves clity matched
 ])
 def test_derived_forms_match_as_their_term(guard: Guard, text: str, matched: str, term: str) -> None:
     assert found(guard, text) == [(matched, term)]
 
 
-@pytest.mark.parametrize("text", ["a hellish day", "hello there", "a cocky rooster", "a chip butty", "a dicky bow",
+@pytest.mark.parametrize("text", ["a hellish day", "hello there", "the city centre", "a cocky rooster", "a chip butty", "a dicky bow",
                                   "pass the butter", "good morning"])
 def test_derived_forms_that_are_innocent_dictionary_words_stay_excused(guard: Guard, text: str) -> None:
     assert found(guard, text) == []
@@ -93,6 +95,7 @@ def test_phrase_words_inflect_every_word_of_a_phrase_when_asked() -> None:
     assert found(g, "he is buying followers") == [("buying followers", "buy followers")]
     assert found(g, "buys followers") == [("buys followers", "buy followers")]
     assert found(g, "buy follower") == []
+    assert found(g, "jerks off") == []  # the dictionary has no "jerks": an inflection English lacks is left out
     # function words and one-letter words stay as written: never "shut thing f up"
     assert found(g, "shut thing f up") == [] and found(g, "shutting the f up") == [("shutting the f up",
                                                                                      "shut the f up")]

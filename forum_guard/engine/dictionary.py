@@ -405,6 +405,22 @@ def vulgar_words() -> _Vulgar:
     return _Vulgar(lists)
 
 
+def _runs(word: str) -> list[tuple[str, int]]:
+    return [(m.group(1), len(m.group(0))) for m in re.finditer(r"(.)\1*", word)]
+
+
+def _fits(form: str, word: str) -> bool:
+    """Whether the key of the derived ``form`` would match ``word`` as written: the same letters,
+    each repeated letter of the form at least as often in the word ("hello" fits hello and
+    Helllloooooo; "spiccy" does not fit spicy, so the slur spelled so stays matched). A word
+    reached only through a variant spelling (l written as 1, read as i: "clity" reaches city) does
+    not fit: its implicit exception excuses it as written."""
+    a, b = _runs(form.casefold()), _runs(word.casefold())
+    if [c for c, _ in a] != [c for c, _ in b]:
+        return False
+    return all(n == 1 or m >= n for (_, n), (_, m) in zip(a, b, strict=True))
+
+
 def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> list[WordList]:
     """The lists as the matcher sees them: the term indices of each list unchanged, then its
     implicit exceptions (dictionary words reached only loosely, and the inflections of its own
@@ -439,9 +455,14 @@ def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> l
             for t in wl.words:
                 if t.literal or not (wl.derive or " " in t.text):
                     continue
+                words = t.text.casefold().split(" ")
                 for d in derived_terms(t, wl):
-                    if " " not in d.text and any(w in implicit for w in _reached(d, False, dictionary)):
-                        underived.add(d.text)
+                    if " " not in d.text:
+                        if any(w in implicit and _fits(d.text, w) for w in _reached(d, False, dictionary)):
+                            underived.add(d.text)
+                    elif not all(w in words or w in dictionary.by_skeleton.get(_collapse(w), ())
+                                 for w in d.text.split(" ")):
+                        underived.add(d.text)  # an inflected word English does not have: "fres" from free
         terms: list[Term] = [Term("", exception=True) if literal_exception(t) else t for t in wl.terms]
         if underived:
             wl = replace(wl, underived=frozenset(underived))

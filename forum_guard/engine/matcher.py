@@ -501,6 +501,8 @@ class Matcher:
                     # a host written to dodge link detection: "hopzone(dot)eu", "hopzone dot eu"
                     dotted = replace(term, text=term.text.replace(".", " dot "))
                     self.key_count += target.add_term(li, ti, dotted, wl, evasion=True)
+                    glued = replace(term, text=term.text.replace(".", "dot"))  # "hopzoneDOTeu"
+                    self.key_count += target.add_term(li, ti, glued, wl, evasion=True)
                 if folded is not None and wl.kind is ListKind.TERMS and wl.action.severity > Action.CENSOR.severity:
                     # a masked mild word is censored already by its author: "d***" is left alone
                     masks.add(li, ti, term, wl, folded)

@@ -498,8 +498,9 @@ def derived_terms(term: Term, wl: WordList) -> list[Term]:
       word at a time (``jerk off``: jerking off, jerked off; ``buy followers``: buying
       followers), function words and words of one or two letters left as written (``shut the
       f up`` never becomes "shut thing f up"); the last word only when the list's
-      ``inflections`` are off (else it inflects as any word does). An opt-in: noun compounds
-      would read wrong ("blow job" is not "blowing jobs");
+      ``inflections`` are off (else it inflects as any word does). The guard keeps only forms
+      that are words of its dictionary ("buying", not "fres" from free). An opt-in: noun
+      compounds would read wrong ("blow job" is not "blowing jobs");
     * with ``evasion`` on, a phrase of 8 letters or more with its words run together
       (``crypto giveaway``: cryptogiveaway, as a hashtag or a spelled-out run writes it).
 
@@ -526,7 +527,8 @@ def derived_terms(term: Term, wl: WordList) -> list[Term]:
                 continue
             for form in sorted(exact_forms(word, True) - {word}):
                 phrase = " ".join(words[:i] + [form] + words[i + 1 :])
-                out.setdefault(phrase, replace(term, text=phrase, replacement=None, note=None))
+                if phrase not in wl.underived:
+                    out.setdefault(phrase, replace(term, text=phrase, replacement=None, note=None))
     joined = "".join(words)
     if wl.evasion and len(joined) >= 8 and joined.isalpha() and joined not in wl.underived:
         out.setdefault(joined, replace(term, text=joined, replacement=None, note=None))
