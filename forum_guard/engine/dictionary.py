@@ -320,33 +320,67 @@ def _reached(term: Term, inflections: bool, dictionary: Dictionary) -> list[str]
     return out
 
 
-def _reached_by_list(wl: WordList, dictionary: Dictionary) -> list[str]:
-    """The dictionary words the list's terms reach loosely: from the user's cache when this list
-    (its terms and options) was guarded against this dictionary before, else computed and cached."""
+class _Reach:
+    """What a list's loose keys reach in a dictionary, as cached: the words its terms and derived
+    forms reach; for each derived form, the words it reaches without inflections (to leave out the
+    ones that spell an innocent word); the inflected phrases with a word the dictionary lacks."""
+
+    __slots__ = ("derived", "unknown_phrases", "words")
+
+    def __init__(self, words: list[str], derived: dict[str, list[str]], unknown_phrases: list[str]) -> None:
+        self.words = words
+        self.derived = derived
+        self.unknown_phrases = unknown_phrases
+
+
+def _reach(wl: WordList, dictionary: Dictionary) -> _Reach:
+    words = [w for t in wl.words if not t.literal for w in _reached(t, wl.inflections, dictionary)]
+    derived: dict[str, list[str]] = {}
+    unknown: list[str] = []
+    for t in wl.words:
+        if t.literal or not (wl.derive or " " in t.text):
+            continue
+        own_words = t.text.casefold().split(" ")
+        for d in derived_terms(t, wl):
+            if " " not in d.text:
+                # a derived form is loose too: a dictionary word it spells is excused unless the
+                # list names it (hellish, cocky, hello from hell + o)
+                words += _reached(d, wl.inflections, dictionary)
+                bare = _reached(d, False, dictionary)
+                if bare:
+                    derived[d.text] = bare
+            elif not all(w in own_words or w in dictionary.by_skeleton.get(_collapse(w), ())
+                         for w in d.text.split(" ")):
+                unknown.append(d.text)  # an inflected word English does not have: "fres" from free
+    return _Reach(words, derived, unknown)
+
+
+def _reached_by_list(wl: WordList, dictionary: Dictionary) -> _Reach:
+    """What the list's terms reach loosely: from the user's cache when this list (its terms and
+    options) was guarded against this dictionary before (the dictionary is then never read), else
+    computed and cached."""
     cache = _guard_cache_file(wl, dictionary)
     if cache is not None:
         try:
             with open(cache, encoding="utf-8") as fh:
-                words = json.load(fh)
-            if isinstance(words, list) and all(isinstance(w, str) for w in words):
-                return words
+                data = json.load(fh)
+            if (isinstance(data, dict) and isinstance(data.get("words"), list)
+                    and isinstance(data.get("derived"), dict) and isinstance(data.get("unknown_phrases"), list)):
+                return _Reach(data["words"], data["derived"], data["unknown_phrases"])
         except (OSError, ValueError):
             pass
-    words = [w for t in wl.words if not t.literal for w in _reached(t, wl.inflections, dictionary)]
-    # derived forms (derive:, a phrase run together) are loose too: a dictionary word they spell
-    # is excused unless the list names it (hellish, cocky, hello from hell + o)
-    words += [w for t in wl.words if not t.literal and (wl.derive or " " in t.text)
-              for d in derived_terms(t, wl) if " " not in d.text for w in _reached(d, wl.inflections, dictionary)]
+    reach = _reach(wl, dictionary)
     if cache is not None:
         try:
             os.makedirs(os.path.dirname(cache), exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(cache), suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(words, fh)
+                json.dump({"words": reach.words, "derived": reach.derived, "unknown_phrases": reach.unknown_phrases},
+                          fh)
             os.replace(tmp, cache)  # atomic: another worker may read it now
         except OSError as exc:  # a read-only home: the next process computes it again
             log.debug("guard cache not written (%s): %s", cache, exc)
-    return words
+    return reach
 
 
 def _guard_cache_file(wl: WordList, dictionary: Dictionary) -> str | None:
@@ -426,6 +460,13 @@ def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> l
     implicit exceptions (dictionary words reached only loosely, and the inflections of its own
     exceptions) appended. Exceptions spelled with l33t are blanked: the caller excuses them as
     written (:func:`literal_exception`)."""
+    from .matcher import gc_paused
+
+    with gc_paused():
+        return _guarded_lists(lists, dictionary)
+
+
+def _guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> list[WordList]:
     out = []
     for wl in lists:
         if wl.kind is not ListKind.TERMS:
@@ -447,22 +488,16 @@ def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> l
         underived: set[str] = set()
         if dictionary is not None and wl.evasion:
             vulgar = vulgar_words()
-            for word in _reached_by_list(wl, dictionary):
+            reach = _reached_by_list(wl, dictionary)
+            for word in reach.words:
                 if word not in exact and word not in own and word not in vulgar:
                     implicit[word] = None
             # a derived form that spells an innocent word is left out whole: an exception would
             # excuse "hello" as written, not the "Helllloooooo" its key also reaches
-            for t in wl.words:
-                if t.literal or not (wl.derive or " " in t.text):
-                    continue
-                words = t.text.casefold().split(" ")
-                for d in derived_terms(t, wl):
-                    if " " not in d.text:
-                        if any(w in implicit and _fits(d.text, w) for w in _reached(d, False, dictionary)):
-                            underived.add(d.text)
-                    elif not all(w in words or w in dictionary.by_skeleton.get(_collapse(w), ())
-                                 for w in d.text.split(" ")):
-                        underived.add(d.text)  # an inflected word English does not have: "fres" from free
+            for form, bare in reach.derived.items():
+                if any(w in implicit and _fits(form, w) for w in bare):
+                    underived.add(form)
+            underived.update(reach.unknown_phrases)
         terms: list[Term] = [Term("", exception=True) if literal_exception(t) else t for t in wl.terms]
         if underived:
             wl = replace(wl, underived=frozenset(underived))

@@ -132,7 +132,11 @@ class Term:
     def literal(self) -> bool:
         """Matched character for character (case aside) rather than through the skeleton: terms with
         no letter (``🖕``, ``@$$``) and masked spellings (``f*ck``)."""
-        return self.masked or not any(ch.isalpha() for ch in self.text)
+        text = self.text
+        if "*" in text:
+            return True
+        # a plain word is the common case (a 100k-term compile asks this 300k times)
+        return not (text.isalpha() or any(ch.isalpha() for ch in text))
 
     def to_line(self) -> str:
         line = ("!" if self.exception else "") + _escape(self.pattern)
