@@ -4,7 +4,6 @@ Scunthorpe guard, and kept by the text format, the store, the CLI and the admin 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from store_fixtures import close_app, csrf_token, make_app, store_of
 
 from forum_guard import Guard, parse_wordlist
 from forum_guard.cli.store_commands import cli
@@ -20,9 +20,6 @@ from forum_guard.engine.formats import export_text
 from forum_guard.engine.terms import derived_terms, parse_derive
 from forum_guard.errors import WordlistError
 from forum_guard.store import Store
-
-sys.path.insert(0, str(Path(__file__).parent))
-from store_fixtures import close_app, csrf_token, make_app, store_of  # noqa: E402
 
 A = "/forum-guard/admin"
 

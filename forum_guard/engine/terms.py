@@ -442,7 +442,7 @@ def parse_language(value: str) -> str:
 #: the most suffixes one list derives, and the longest one (each suffix is keys for every term)
 MAX_DERIVE = 12
 MAX_SUFFIX = 8
-_SUFFIX_RE = re.compile(r"^[a-z]{1,%d}$" % MAX_SUFFIX)
+_SUFFIX_RE = re.compile(rf"^[a-z]{{1,{MAX_SUFFIX}}}$")
 #: the ``derive:`` token that inflects every word of a phrase
 PHRASE_WORDS = "phrase-words"
 
@@ -469,12 +469,16 @@ def parse_derive(value: str | Iterable[str]) -> tuple[str, ...]:
 
 _VOWELS = frozenset("aeiou")
 #: words of a phrase that are not inflected (function words: "the" would give "thing")
-_PHRASE_FIXED = frozenset(
-    "a an the and or but nor of to in on at by for from with into onto off up out over down away "
-    "my your yours yourself yourselves ur urself his her hers him himself herself its it itself our ours "
-    "ourselves their theirs them themselves me myself you we they he she i us this that these those "
-    "is are was were be been am do does did has have had will would shall should can could may might "
-    "must not no so as if than then there here what who whom which when where why how all any some".split())
+_PHRASE_FIXED = frozenset((
+    "a", "an", "the", "and", "or", "but", "nor", "of", "to", "in", "on", "at", "by", "for", "from", "with",
+    "into", "onto", "off", "up", "out", "over", "down", "away", "my", "your", "yours", "yourself",
+    "yourselves", "ur", "urself", "his", "her", "hers", "him", "himself", "herself", "its", "it", "itself",
+    "our", "ours", "ourselves", "their", "theirs", "them", "themselves", "me", "myself", "you", "we", "they",
+    "he", "she", "i", "us", "this", "that", "these", "those", "is", "are", "was", "were", "be", "been", "am",
+    "do", "does", "did", "has", "have", "had", "will", "would", "shall", "should", "can", "could", "may",
+    "might", "must", "not", "no", "so", "as", "if", "than", "then", "there", "here", "what", "who", "whom",
+    "which", "when", "where", "why", "how", "all", "any", "some",
+))
 
 
 def _with_suffix(text: str, suffix: str) -> list[str]:
@@ -530,7 +534,7 @@ def derived_terms(term: Term, wl: WordList) -> list[Term]:
             if len(word) < 3 or not word.isalpha() or word in _PHRASE_FIXED:
                 continue
             for form in sorted(exact_forms(word, True) - {word}):
-                phrase = " ".join(words[:i] + [form] + words[i + 1 :])
+                phrase = " ".join([*words[:i], form, *words[i + 1 :]])
                 if phrase not in wl.underived:
                     out.setdefault(phrase, replace(term, text=phrase, replacement=None, note=None))
     joined = "".join(words)
