@@ -38,8 +38,15 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from forum_guard.engine.actions import Action  # noqa: E402
-from forum_guard.engine.dictionary import default_dictionary, exact_forms  # noqa: E402
-from forum_guard.engine.terms import WordList, load_wordlist  # noqa: E402
+from forum_guard.engine.dictionary import Spellings, default_dictionary, exact_forms, vulgar_words  # noqa: E402
+from forum_guard.engine.terms import (  # noqa: E402
+    PHRASE_WORDS,
+    ListKind,
+    WordList,
+    derived_terms,
+    load_wordlist,
+    load_wordlists,
+)
 
 #: the shipped list files the corpus is generated from (harassment and spam are phrases, domains hosts)
 TIERS = ("profanity.txt", "mild.txt", "sexual.txt", "slurs.txt")
@@ -75,7 +82,12 @@ CATEGORIES = (
     "homoglyphs", "styled", "html_split", "inflections",
     # added with issue 9 and 12 (appended: the categories above keep their seeds and their lines)
     "masking", "symbol_wrapped", "invisible", "bidi", "confusables",
+    # issue 9, second part: each names the lists it is measured on ("lists" in its lines)
+    "derived", "phrase_inflections", "separated_phrases", "obfuscated_domains", "attribute_text",
 )
+
+#: the categories whose lines name the lists they are measured on
+NAMED = frozenset({"derived", "phrase_inflections", "separated_phrases", "obfuscated_domains", "attribute_text"})
 
 # --------------------------------------------------------------------------------------------
 # terms
@@ -564,13 +576,191 @@ TRANSFORMS: dict[str, Transform] = {
 }
 
 
-def evasion_cases(wl: WordList, per_category: int = PER_CATEGORY, seed: int = SEED) -> dict[str, list[dict]]:
+# --------------------------------------------------------------------------------------------
+# the categories that name their lists (issue 9): derived forms, phrases, domains, attributes
+
+
+def _innocent_word(form: str) -> bool:
+    """A derived form whose key reaches a dictionary word the shipped vulgar tiers do not name
+    (hellish; wogish, a plain join, reaches woggish): the guard leaves it out by design."""
+    import re as _re
+
+    d = default_dictionary()
+    if d is None:
+        return False
+    skeleton = _re.sub(r"(.)\1+", r"\1", form)
+    runs = [len(m.group(0)) for m in _re.finditer(r"(.)\1*", form)]
+    for word in d.by_skeleton.get(skeleton, ()):
+        if word in vulgar_words():
+            continue
+        other = [len(m.group(0)) for m in _re.finditer(r"(.)\1*", word)]
+        if len(other) == len(runs) and all(n == 1 or m >= n for n, m in zip(runs, other, strict=True)):
+            return True
+    return False
+
+
+def pool_derived(lists: Sequence[WordList]) -> list[tuple[str, str, str, str]]:
+    """(term, derived form, how, list) for each list's ``derive:`` suffixes, without the forms a
+    list names anyway and the innocent dictionary words the guard excuses (hellish, cocky)."""
+    out = []
+    for wl in lists:
+        suffixes = [x for x in wl.derive if x != PHRASE_WORDS]
+        if not suffixes:
+            continue
+        named = Spellings(wl)
+        for t in wl.words:
+            for d in derived_terms(t, wl):
+                form = d.text
+                ends = [x for x in suffixes if form.endswith(x)]
+                if " " in t.text or not ends or form in named or _innocent_word(form):
+                    continue  # a phrase run together is the separated_phrases category's
+                suffix = max(ends, key=len)
+                out.append((t.text, form, f"+{suffix}", wl.name))
+    return out
+
+
+def pool_phrase_inflections(lists: Sequence[WordList]) -> list[tuple[str, str, str, str]]:
+    out = []
+    for wl in lists:
+        if PHRASE_WORDS not in wl.derive:
+            continue
+        named = {" ".join(t.text.lower().split()) for t in wl.terms}
+        for t in wl.words:
+            for d in derived_terms(t, wl):
+                if " " in d.text and d.text not in named:
+                    pairs = list(zip(t.text.split(), d.text.split(), strict=True))
+                    changed = [b for a, b in pairs if a != b]
+                    if pairs[0][0] == pairs[0][1] and pairs[-1][0] == pairs[-1][1]:
+                        continue  # the first word (buying followers) or the last (claim your rewards)
+                    dictionary = default_dictionary()
+                    if dictionary is not None and changed[0] not in _words(dictionary):
+                        continue  # "fres" from free: the guard leaves forms English does not have out
+                    out.append((t.text, d.text, "word+" + changed[0][-3:], wl.name))
+    return out
+
+
+#: how a spelled-out phrase is written: (between letters, between words)
+SPELLINGS = (("-", " "), (".", " "), (" ", "  "), ("_", " "), (" ", " / "), ("-", "  "))
+
+
+def t_separated_phrase(rng: random.Random, phrase: str) -> tuple[str, str]:
+    words = phrase.split()
+    if len("".join(words)) >= 8 and rng.random() < 0.25:
+        # every letter one space apart, no break between the words: "c r y p t o g i v e a w a y"
+        return " ".join("".join(words)), "letters ' ', no word break"
+    within, between = rng.choice(SPELLINGS)
+    return between.join(within.join(w) for w in words), f"letters {within!r}, words {between!r}"
+
+
+def pool_phrases(lists: Sequence[WordList]) -> list[tuple[str, str]]:
+    """(phrase, list) of every evasive phrase of letters (the lists' multi-word terms)."""
+    return [(t.text.lower(), wl.name) for wl in lists if wl.evasion and wl.kind is ListKind.TERMS
+            for t in wl.words if " " in t.text and all(w.isascii() and w.isalpha() for w in t.text.split())]
+
+
+DOTS = ("(dot)", " . ", "[.]", " dot ", "[dot]", "(.)", "{.}", " (dot) ", " [.] ", "DOT")
+DOMAIN_CARRIERS = (
+    "For verified travel tips and real support, visit: {w}",
+    "Cheap deals every day at {w} (trust me)",
+    "Just google {w} and thank me later",
+    "{w} has what you need, DM for a code",
+    "Go to {w} now before the offer ends!",
+    "I found the answer on {w}, worked for me",
+)
+
+
+def t_obfuscated_domain(rng: random.Random, host: str) -> tuple[str, str]:
+    dot = rng.choice(DOTS)
+    form = host.replace(".", dot)
+    if rng.random() < 0.2:
+        form = form.upper()
+    return form, f"dot={dot!r}"
+
+
+ATTRIBUTE_TAGS = (
+    ('<img src="https://example.com/pictures/{n}.png" alt="', '">', "img alt"),
+    ('<img alt="', '" src="https://example.com/pictures/{n}.jpg" width="200">', "img alt first"),
+    ('<img src="https://example.com/pictures/{n}.gif" title="', '">', "img title"),
+    ('<a href="https://example.com/threads/{n}" title="', '">this thread</a>', "a title"),
+    ('<abbr title="', '">IMO</abbr>', "abbr title"),
+)
+
+
+def t_attribute(rng: random.Random, w: str) -> tuple[str, int, int, str]:
+    """An HTML draft with ``w`` in an attribute a reader sees; (html, start, end, how)."""
+    open_, close, how = rng.choice(ATTRIBUTE_TAGS)
+    n = rng.randint(1, 999)
+    open_, close = open_.replace("{n}", str(n)), close.replace("{n}", str(n))
+    value = rng.choice(("{}", "{}", "what a {}", "{} lol", "you {}"))
+    pre, post = value.split("{}")
+    form = rng.choice((w, w, w.upper(), w.capitalize()))
+    before = rng.choice(("<p>", "<p>Look at this: ", "<div>", "<p>see "))
+    after = rng.choice(("</p>", " here</p>", "</div>", " :)</p>"))
+    html_text = before + open_ + pre
+    start = len(html_text)
+    html_text += form + post + close + after
+    return html_text, start, start + len(form), how
+
+
+def named_cases(cat: str, rng: random.Random, wl: WordList, lists: Sequence[WordList],
+                per_category: int) -> list[dict]:
+    """The lines of a category that names its lists (``"lists"`` in each line)."""
+    rows: list[dict] = []
+    seen: set[str] = set()
+
+    def add(text: str, term: str, s: int, e: int, form: str, how: str, names: Sequence[str],
+            html_flag: bool = False) -> None:
+        if text in seen or len(rows) >= per_category:
+            return
+        seen.add(text)
+        assert text[s:e] == form or html_flag
+        row = {"text": text, "term": term, "start": s, "end": e, "form": form, "how": how, "lists": list(names)}
+        if html_flag:
+            row["html"] = True
+        rows.append(row)
+
+    if cat in ("derived", "phrase_inflections"):
+        pool = pool_derived(lists) if cat == "derived" else pool_phrase_inflections(lists)
+        rng.shuffle(pool)
+        for term, form, how, name in (pool * (per_category // max(1, len(pool)) + 2)):
+            text, s, e = carrier(rng, form)
+            add(text, term, s, e, form, how, [name])
+    elif cat == "separated_phrases":
+        phrases = pool_phrases(lists)
+        for _ in range(per_category * 4):
+            phrase, name = rng.choice(phrases)
+            form, how = t_separated_phrase(rng, phrase)
+            text, s, e = carrier(rng, form)
+            add(text, phrase, s, e, form, how, [name])
+    elif cat == "obfuscated_domains":
+        hosts = [(t.text, x.name) for x in lists if x.kind is ListKind.DOMAINS for t in x.words]
+        for _ in range(per_category * 6):
+            host, name = rng.choice(hosts)
+            form, how = t_obfuscated_domain(rng, host)
+            before, after = rng.choice(DOMAIN_CARRIERS).split("{w}")
+            add(before + form + after, host, len(before), len(before) + len(form), form, how, [name])
+    elif cat == "attribute_text":
+        for term in _spread(rng, corpus_terms(wl), per_category * 2):
+            html_text, s, e, how = t_attribute(rng, term)
+            add(html_text, term, s, e, html_text[s:e], how, [x.name for x in lists if x.name + ".txt" in TIERS],
+                html_flag=True)
+    return rows
+
+
+def evasion_cases(wl: WordList, per_category: int = PER_CATEGORY, seed: int = SEED,
+                  lists: Sequence[WordList] = ()) -> dict[str, list[dict]]:
+    """The lines of every category; ``lists`` (every shipped list) for the categories that name
+    their lists."""
     terms = corpus_terms(wl)
     exceptions = exception_texts(wl)
     out: dict[str, list[dict]] = {}
     for cat_no, cat in enumerate(CATEGORIES):
         rng = random.Random(seed * 100 + cat_no)
         rows: list[dict] = []
+        if cat in NAMED:
+            if lists:
+                out[cat] = named_cases(cat, rng, wl, lists, per_category)
+            continue
         if cat == "inflections":
             pool = [
                 (t, form, how) for t in plain_terms(wl) for form, how in inflected_forms(t)
@@ -611,6 +801,10 @@ def evasion_cases(wl: WordList, per_category: int = PER_CATEGORY, seed: int = SE
                 continue
             seen.add(text)
             assert text[s:e] == form
+            if cat in ("symbol_wrapped", "bidi"):
+                # the span is the word a reader sees: not the symbols around it, not the controls
+                inner = form.index(term) if cat == "symbol_wrapped" else form.index(term[::-1])
+                s, e = s + inner, s + inner + len(term)
             rows.append({"text": text, "term": term, "start": s, "end": e, "form": form, "how": how})
         out[cat] = rows
     return out
@@ -752,7 +946,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     wl = load_tiers(Path(args.lists))
     out = Path(args.out)
-    for cat, rows in evasion_cases(wl, args.per_category).items():
+    for cat, rows in evasion_cases(wl, args.per_category, lists=load_wordlists(Path(args.lists))).items():
         n = write_jsonl(out / "evasion" / f"{cat}.jsonl", rows)
         print(f"evasion/{cat}.jsonl: {n} lines")
     lines = prose()

@@ -76,6 +76,8 @@ class Tool:
     detect: Detect
     #: checks the whole dictionary (fast tools) rather than the peer sample
     full_dictionary: bool = False
+    #: text, is_html, list names -> spans of those lists (forum_guard: the categories that name lists)
+    detect_in: Callable[[str, bool, frozenset[str]], Spans] | None = None
 
 
 @dataclass
@@ -88,6 +90,8 @@ class Case:
     end: int | None
     form: str
     how: str
+    #: the lists the line is measured on (None: the vulgar tiers)
+    lists: frozenset[str] | None = None
 
 
 @dataclass
@@ -99,6 +103,8 @@ class Data:
     traps: list[str]
     profane: set[str]
     sample: list[str] = field(default_factory=list)
+    #: category -> (is HTML, innocent lines no list of the category may match) from tests/data/traps/
+    category_traps: dict[str, tuple[bool, list[str]]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,6 +127,7 @@ def load_data(data_dir: Path) -> Data:
             cases.append(Case(
                 category=path.stem, text=row["text"], term=row["term"], html=bool(row.get("html")),
                 start=row.get("start"), end=row.get("end"), form=row.get("form", ""), how=row.get("how", ""),
+                lists=frozenset(row["lists"]) if row.get("lists") else None,
             ))
     dictionary = [w for w in _lines(DICT_PATH)] if DICT_PATH.exists() else []
     try:
@@ -138,6 +145,9 @@ def load_data(data_dir: Path) -> Data:
         profane={w.lower() for w in _lines(data_dir / "fp" / "dictionary_profane.txt")},
     )
     data.sample = sorted(random.Random(SEED).sample(dictionary, min(PEER_SAMPLE, len(dictionary))))
+    html_categories = {c.category for c in cases if c.html}
+    for path in sorted((data_dir / "traps").glob("*.txt")):
+        data.category_traps[path.stem] = (path.stem in html_categories, _lines(path))
     return data
 
 
@@ -155,7 +165,11 @@ def guard_tool(guard: Guard) -> Tool:
         verdict = guard.check(text, html=html, group="member")
         return [(m.start, m.end) for m in verdict.matches if m.list in VULGAR]
 
-    return Tool("forum_guard", detect, full_dictionary=True)
+    def detect_in(text: str, html: bool, lists: frozenset[str]) -> Spans:
+        verdict = guard.check(text, html=html, group="member")
+        return [(m.start, m.end) for m in verdict.matches if m.list in lists]
+
+    return Tool("forum_guard", detect, full_dictionary=True, detect_in=detect_in)
 
 
 def guard_terms(guard: Guard) -> WordList:
@@ -216,9 +230,16 @@ def peer_tools(wl: WordList) -> list[Tool]:
 def caught(case: Case, found: Spans | bool) -> bool:
     if isinstance(found, bool):
         return found
-    if case.html or case.start is None or case.end is None:
+    if case.start is None or case.end is None:
         return bool(found)
     return any(s < case.end and case.start < e for s, e in found)
+
+
+def exact_span(case: Case, found: Spans | bool) -> bool | None:
+    """Whether a match starts and ends where the labelled span does (None: no span to compare)."""
+    if isinstance(found, bool) or case.start is None or case.end is None:
+        return None
+    return (case.start, case.end) in found
 
 
 #: what replaces the evasive word in a control sentence
@@ -239,12 +260,27 @@ def flagged(found: Spans | bool) -> bool:
 def measure(tool: Tool, data: Data) -> dict[str, Any]:
     t0 = time.perf_counter()
     per_cat: dict[str, list[int]] = {}
+    spans: dict[str, list[int]] = {}
     misses: dict[str, list[dict[str, str]]] = {}
+    inexact: dict[str, list[dict[str, Any]]] = {}
     controls: dict[tuple[str, bool], bool] = {}
     carrier_flagged = 0
+    cat_lists: dict[str, frozenset[str]] = {}
     for case in data.cases:
-        found = tool.detect(case.text, case.html)
+        if case.lists is not None and tool.detect_in is not None:
+            found = tool.detect_in(case.text, case.html, case.lists)
+            cat_lists[case.category] = cat_lists.get(case.category, frozenset()) | case.lists
+        else:
+            found = tool.detect(case.text, case.html)
         ok = caught(case, found)
+        exact = exact_span(case, found)
+        if exact is not None:
+            tally_s = spans.setdefault(case.category, [0, 0])
+            tally_s[0] += exact
+            tally_s[1] += 1
+            if ok and not exact:
+                inexact.setdefault(case.category, []).append({"form": case.form, "found": found, "text": case.text,
+                                                               "span": [case.start, case.end]})
         if ok and isinstance(found, bool):
             # a tool without spans must not get credit for flagging the carrier sentence itself
             key = (control_text(case), case.html)
@@ -259,7 +295,9 @@ def measure(tool: Tool, data: Data) -> dict[str, Any]:
         if not ok:
             misses.setdefault(case.category, []).append({"form": case.form, "how": case.how, "term": case.term,
                                                           "text": case.text})
-    recall = {cat: {"caught": c, "total": n, "recall": c / n if n else 0.0} for cat, (c, n) in sorted(per_cat.items())}
+    recall = {cat: {"caught": c, "total": n, "recall": c / n if n else 0.0,
+                    "spans_exact": spans[cat][0] / spans[cat][1] if spans.get(cat) else None}
+              for cat, (c, n) in sorted(per_cat.items())}
     total_c = sum(c for c, _ in per_cat.values())
     total_n = sum(n for _, n in per_cat.values())
     recall["all"] = {"caught": total_c, "total": total_n, "recall": total_c / total_n if total_n else 0.0}
@@ -277,7 +315,19 @@ def measure(tool: Tool, data: Data) -> dict[str, Any]:
         }
 
     result: dict[str, Any] = {"tool": tool.name, "recall": recall, "misses": misses,
-                              "carrier_flagged": carrier_flagged}
+                              "carrier_flagged": carrier_flagged, "inexact_spans": inexact}
+    # each category's own false-positive traps, checked against the category's lists
+    category_traps: dict[str, Any] = {}
+    for cat, (is_html, traps) in data.category_traps.items():
+        lists = cat_lists.get(cat)
+        hits = []
+        for trap in traps:
+            found = (tool.detect_in(trap, is_html, lists) if lists is not None and tool.detect_in is not None
+                     else tool.detect(trap, is_html))
+            if flagged(found):
+                hits.append(trap)
+        category_traps[cat] = {"traps": len(traps), "flagged": len(hits), "offenders": hits}
+    result["category_traps"] = category_traps
     result["dictionary_sample"] = dictionary_fp(data.sample)
     if tool.full_dictionary:
         result["dictionary"] = dictionary_fp(data.dictionary)
@@ -335,15 +385,22 @@ def guard_details(guard: Guard, words: Iterable[str], profane: set[str]) -> list
 
 def markdown(results: list[dict[str, Any]], data: Data, guard: Guard) -> str:
     names = [r["tool"] for r in results]
-    out = ["## Evasion recall (% of labelled lines caught)", ""]
-    out.append("| category | lines | " + " | ".join(names) + " |")
-    out.append("|---|---:|" + "---:|" * len(names))
+    out = ["## Evasion recall (% of labelled lines caught)", "",
+           "forum_guard's spans exact: % of lines with a span whose match starts and ends where the label "
+           "does; its traps: innocent lines of the category's own (tests/data/traps/) its lists matched.", ""]
+    out.append("| category | lines | " + " | ".join(names) + " | forum_guard spans exact | forum_guard traps hit |")
+    out.append("|---|---:|" + "---:|" * len(names) + "---:|---:|")
     cats = [c for c in results[0]["recall"] if c != "all"] + ["all"]
+    g_traps = results[0].get("category_traps", {})
     for cat in cats:
         n = results[0]["recall"][cat]["total"]
         cells = [f"{100 * r['recall'][cat]['recall']:.1f}" for r in results]
         label = f"**{cat}**" if cat == "all" else cat
-        out.append(f"| {label} | {n} | " + " | ".join(cells) + " |")
+        exact = results[0]["recall"][cat].get("spans_exact")
+        t = g_traps.get(cat)
+        out.append(f"| {label} | {n} | " + " | ".join(cells)
+                   + f" | {'–' if exact is None else f'{100 * exact:.1f}'} | "
+                   + ("–" if t is None else f"{t['flagged']} of {t['traps']}") + " |")
     out += ["", "## False positives", ""]
     out.append("| measure | " + " | ".join(names) + " |")
     out.append("|---|" + "---:|" * len(names))
@@ -401,6 +458,14 @@ def markdown(results: list[dict[str, Any]], data: Data, guard: Guard) -> str:
     if others:
         out.append("- other lists matching prose or traps: "
                    + ", ".join(f"{li}: `{w}` ×{n}" for (li, w), n in others.most_common(20)))
+    for cat, t in g.get("category_traps", {}).items():
+        if t["offenders"]:
+            out.append(f"- {cat} traps matched ({t['flagged']}): " + ", ".join(repr(x) for x in t["offenders"]))
+    if g.get("inexact_spans"):
+        out.append("- caught with a span other than the label's (first examples):")
+        for cat, rows in g["inexact_spans"].items():
+            out.append(f"  - {cat} ({len(rows)}): " + "; ".join(
+                f"{r['form']!r} label {r['span']} found {r['found']}" for r in rows[:4]))
     if g["misses"]:
         out.append("- evasion misses (by category, trick → count; first examples):")
         for cat, rows in g["misses"].items():
@@ -515,13 +580,18 @@ def innocent_hits(guard: Guard, units: list[str]) -> dict[str, Any]:
     """Every match on the units, sorted by what the list says about the matched word: ``exact``
     (a term as written), ``inflected`` (its -s -es -ed -ing forms), ``wildcard`` (what a ``word*``
     or ``*word`` term continues it with) and ``innocent`` (a word the list does not spell out)."""
-    from forum_guard.engine.dictionary import Spellings
+    from forum_guard.engine.dictionary import Spellings, vulgar_words
     from forum_guard.engine.review import scan_lines
+    from forum_guard.engine.terms import derived_terms
 
     spellings = {wl.name: Spellings(wl) for wl in guard.lists}
     exact = {wl.name: {" ".join(_WORD_RE.findall(t.text.lower())) or t.text.casefold() for t in wl.words}
              for wl in guard.lists}
-    kinds: dict[str, Counter[str]] = {"exact": Counter(), "inflected": Counter(), "wildcard": Counter()}
+    derived = {wl.name: {" ".join(_WORD_RE.findall(d.text)) for t in wl.words for d in derived_terms(t, wl)}
+               for wl in guard.lists}
+    vulgar = vulgar_words()
+    kinds: dict[str, Counter[str]] = {"exact": Counter(), "inflected": Counter(), "wildcard": Counter(),
+                                      "derived": Counter(), "vulgar": Counter()}
     innocent: list[dict[str, Any]] = []
     for i, matches in sorted(scan_lines(guard, units).items()):
         for m in matches:
@@ -533,6 +603,10 @@ def innocent_hits(guard: Guard, units: list[str]) -> dict[str, Any]:
                 kinds["inflected"][word] += 1
             elif word and word in sp:
                 kinds["wildcard"][word] += 1
+            elif word in derived[m.list] or any(word[:-k] in derived[m.list] for k in (1, 2, 3) if len(word) > k):
+                kinds["derived"][word] += 1  # a derived form (derive:), or its -s -es -ed
+            elif word in vulgar:
+                kinds["vulgar"][word] += 1  # a word the shipped vulgar tiers name (fucker from fuck)
             else:
                 text = units[i]
                 context = text[max(0, m.start - 40) : m.end + 40].replace("\n", " ")
@@ -545,19 +619,30 @@ def innocent_hits(guard: Guard, units: list[str]) -> dict[str, Any]:
             "per_10k": 10_000 * units_innocent / len(units) if units else 0.0}
 
 
-def run_innocent(lists_dir: Path, quick: bool) -> dict[str, Any]:
+def run_innocent(lists_dir: Path, quick: bool, derive: str | None = None,
+                 sources: Sequence[str] | None = None) -> dict[str, Any]:
+    """``derive``: every terms list of every source takes this ``derive:`` option (its cost)."""
+    from dataclasses import replace as _replace
+
     from forum_guard.engine.dictionary import default_dictionary
+    from forum_guard.engine.terms import ListKind, parse_derive
 
     corpora = innocent_corpora(quick)
     guard_dictionary = default_dictionary()
     out: dict[str, Any] = {"corpora": {k: len(v) for k, v in corpora.items()}, "sources": {},
                            "guard_dictionary": guard_dictionary.source if guard_dictionary else "none"}
     for name, lists in list_sources(lists_dir):
+        if sources and name not in sources:
+            continue
+        if derive is not None:
+            lists = [_replace(wl, derive=parse_derive(derive)) if wl.kind is ListKind.TERMS else wl for wl in lists]
+            out["derive"] = derive
         t0 = time.perf_counter()
         guard = Guard(lists)
         print(f"innocent text: {name} ({sum(len(wl.words) for wl in lists):,} terms) …", file=sys.stderr)
         out["sources"][name] = {
             "lists": [wl.name for wl in lists], "terms": sum(len(wl.words) for wl in lists),
+            "derive": {wl.name: " ".join(wl.derive) for wl in lists if wl.derive},
             "notes": Counter(n.what for wl in lists for n in wl.notes),
             "corpora": {k: innocent_hits(guard, v) for k, v in corpora.items()},
         }
@@ -567,20 +652,26 @@ def run_innocent(lists_dir: Path, quick: bool) -> dict[str, Any]:
 
 def innocent_markdown(res: dict[str, Any]) -> str:
     out = ["## Innocent text, per list source (hits per 10,000 units)", "",
-           f"The Scunthorpe guard's dictionary: {res.get('guard_dictionary')}.", ""]
+           f"The Scunthorpe guard's dictionary: {res.get('guard_dictionary')}."
+           + (f" Every terms list derives `{res['derive']}`." if res.get("derive") is not None else ""), ""]
     for name, src in res["sources"].items():
         notes = ", ".join(f"{n} {w}" for w, n in sorted(src["notes"].items())) or "none"
-        out += [f"### {name} ({src['terms']:,} terms in {', '.join(src['lists'])}; load notes: {notes})", "",
+        derive = "; ".join(f"{k} derives {v}" for k, v in src.get("derive", {}).items())
+        out += [f"### {name} ({src['terms']:,} terms in {', '.join(src['lists'])}; load notes: {notes}"
+                + (f"; {derive}" if derive else "") + ")", "",
                 "| corpus | units | hits: a term as written | its -s/-ed/-ing forms | wildcard continuations "
-                "| innocent hits | units with one | innocent per 10,000 |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                "| derived forms | vulgar words the shipped tiers name | innocent hits | units with one "
+                "| innocent per 10,000 |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for corpus, r in src["corpora"].items():
             out.append(f"| {corpus} | {r['units']:,} | {r['exact']:,} | {r['inflected']:,} | {r['wildcard']:,} | "
+                       f"{r['derived']:,} | {r['vulgar']:,} | "
                        f"{len(r['innocent']):,} | {r['units_innocent']:,} | {r['per_10k']:.2f} |")
         out.append("")
         for corpus, r in src["corpora"].items():
             for kind, label in (("exact", "terms as written"), ("inflected", "-s/-ed/-ing forms"),
-                                ("wildcard", "wildcard continuations")):
+                                ("wildcard", "wildcard continuations"), ("derived", "derived forms"),
+                                ("vulgar", "vulgar words the shipped tiers name")):
                 words = r[f"{kind}_words"]
                 if words:
                     out.append(f"- {corpus}, {label}: " + ", ".join(f"`{w}` ×{n}" if n > 1 else f"`{w}`"
@@ -633,6 +724,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="innocent text: a fixed sample of each corpus")
     ap.add_argument("--no-innocent", action="store_true", help="skip the innocent-text tables")
     ap.add_argument("--innocent-only", action="store_true", help="only the innocent-text tables")
+    ap.add_argument("--derive", metavar="SUFFIXES",
+                    help="innocent text: every terms list takes this derive: option ('y o ish head'; '' for none)")
+    ap.add_argument("--source", action="append", metavar="NAME",
+                    help="innocent text: only this list source (shipped, better_profanity, glin-profanity, "
+                         "LDNOOBW-shaped); repeatable")
     ap.add_argument("--build-terms", type=int, metavar="N",
                     help="only time Guard builds of N terms with the Scunthorpe guard on and off")
     ap.add_argument("--guard-dictionary", metavar="PATH",
@@ -649,7 +745,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.build_terms:
         print(build_cost(args.build_terms))
         return 0
-    innocent = None if args.no_innocent else run_innocent(Path(args.lists), args.quick)
+    innocent = None if args.no_innocent else run_innocent(Path(args.lists), args.quick, args.derive, args.source)
     if args.innocent_only:
         if innocent is not None:
             print(json.dumps(innocent, ensure_ascii=False, indent=1) if args.json else innocent_markdown(innocent))

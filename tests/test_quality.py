@@ -22,9 +22,9 @@ VULGAR = {"profanity", "mild", "sexual", "slurs"}
 CATEGORIES = sorted(p.stem for p in (DATA / "evasion").glob("*.jsonl"))
 
 
-def _profanity_spans(text: str, html: bool) -> list[tuple[int, int]]:
+def _profanity_spans(text: str, html: bool, lists: set[str] = VULGAR) -> list[tuple[int, int]]:
     verdict = GUARD.check(text, html=html, group="member")
-    return [(m.start, m.end) for m in verdict.matches if m.list in VULGAR]
+    return [(m.start, m.end) for m in verdict.matches if m.list in lists]
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
@@ -33,12 +33,29 @@ def test_evasion_recall_at_least_95_percent(category: str) -> None:
     assert len(rows) >= 100
     caught = 0
     for row in rows:
-        spans = _profanity_spans(row["text"], bool(row.get("html")))
-        if row.get("html") or row.get("start") is None:
+        spans = _profanity_spans(row["text"], bool(row.get("html")), set(row.get("lists") or VULGAR))
+        if row.get("start") is None:
             caught += bool(spans)
         else:
             caught += any(a < row["end"] and row["start"] < b for a, b in spans)
     assert caught / len(rows) >= 0.95, f"{category}: {caught}/{len(rows)}"
+
+
+NAMED = sorted(p.stem for p in (DATA / "traps").glob("*.txt"))
+
+
+@pytest.mark.parametrize("category", NAMED)
+def test_the_categories_of_issue_9_catch_98_percent_with_exact_spans_and_no_trap(category: str) -> None:
+    rows = [json.loads(line) for line in (DATA / "evasion" / f"{category}.jsonl").read_text("utf-8").splitlines()]
+    lists = {name for row in rows for name in row["lists"]}
+    html = any(row.get("html") for row in rows)
+    exact = sum((row["start"], row["end"]) in _profanity_spans(row["text"], bool(row.get("html")), set(row["lists"]))
+                for row in rows)
+    assert exact / len(rows) >= 0.98, f"{category}: {exact}/{len(rows)} spans exact"
+    traps = [t for t in (DATA / "traps" / f"{category}.txt").read_text("utf-8").splitlines()
+             if t.strip() and not t.startswith("#")]
+    assert len(traps) >= 10
+    assert [t for t in traps if _profanity_spans(t, html, lists)] == []
 
 
 def test_dictionary_false_positives_below_1_in_5000() -> None:

@@ -116,7 +116,8 @@ def show_cmd(list_name: str, search: str | None, database: str | None, as_json: 
         return
     click.echo(f"# name: {info.name}   kind: {info.kind.value}   action: {info.action.value}   "
                f"evasion: {'on' if info.evasion else 'off'}   inflections: {'on' if info.inflections else 'off'}"
-               + (f"   language: {info.language}" if info.language else ""))
+               + (f"   language: {info.language}" if info.language else "")
+               + (f"   derive: {' '.join(info.derive)}" if info.derive else ""))
     if info.replacement:
         click.echo(f"# replacement: {info.replacement}")
     if info.description:
@@ -261,17 +262,21 @@ def remove_cmd(list_name: str, terms: tuple[str, ...], database: str | None, as_
 @click.option("--description", default="")
 @click.option("--language", default="", metavar="CODE",
               help="The terms' language (ru, de, es, fr…): their inflections are matched by stem.")
+@click.option("--derive", default="", metavar="SUFFIXES",
+              help="Derived forms each word also catches, e.g. 'y o ish head' (fucko, cunty; innocent "
+                   "dictionary words such as hellish stay excused); 'phrase-words' inflects every word "
+                   "of a phrase (buying followers).")
 @database_option
 @json_option
 @handle_errors
 def create_list_cmd(name: str, action: str, kind: str, replacement: str | None, evasion: bool,
-                    inflections: bool | None, description: str, language: str, database: str | None,
-                    as_json: bool) -> None:
+                    inflections: bool | None, description: str, language: str, derive: str,
+                    database: str | None, as_json: bool) -> None:
     """Create an empty list (and the store, if there is none yet)."""
     store = open_store(database, create=True)
     version = store.create_list(name, action=action, kind=kind, replacement=replacement, evasion=evasion,
                                 inflections=inflections, description=description, language=language,
-                                actor=os_user(), origin=ORIGIN)
+                                derive=derive, actor=os_user(), origin=ORIGIN)
     changed(f"list.create {name}", version)
     if as_json:
         echo_json({"list": name, "version": version})

@@ -29,9 +29,10 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 
 from .normalize import fold_term
-from .terms import ListKind, Term, WordList, literal_exception
+from .terms import ListKind, Term, WordList, derived_terms, literal_exception
 
 __all__ = ["DICTIONARY_ENV", "DICTIONARY_PATHS", "GUARD_CACHE_ENV", "Dictionary", "Spellings", "default_dictionary", "exact_forms",
            "guarded_lists",
@@ -319,29 +320,67 @@ def _reached(term: Term, inflections: bool, dictionary: Dictionary) -> list[str]
     return out
 
 
-def _reached_by_list(wl: WordList, dictionary: Dictionary) -> list[str]:
-    """The dictionary words the list's terms reach loosely: from the user's cache when this list
-    (its terms and options) was guarded against this dictionary before, else computed and cached."""
+class _Reach:
+    """What a list's loose keys reach in a dictionary, as cached: the words its terms and derived
+    forms reach; for each derived form, the words it reaches without inflections (to leave out the
+    ones that spell an innocent word); the inflected phrases with a word the dictionary lacks."""
+
+    __slots__ = ("derived", "unknown_phrases", "words")
+
+    def __init__(self, words: list[str], derived: dict[str, list[str]], unknown_phrases: list[str]) -> None:
+        self.words = words
+        self.derived = derived
+        self.unknown_phrases = unknown_phrases
+
+
+def _reach(wl: WordList, dictionary: Dictionary) -> _Reach:
+    words = [w for t in wl.words if not t.literal for w in _reached(t, wl.inflections, dictionary)]
+    derived: dict[str, list[str]] = {}
+    unknown: list[str] = []
+    for t in wl.words:
+        if t.literal or not (wl.derive or " " in t.text):
+            continue
+        own_words = t.text.casefold().split(" ")
+        for d in derived_terms(t, wl):
+            if " " not in d.text:
+                # a derived form is loose too: a dictionary word it spells is excused unless the
+                # list names it (hellish, cocky, hello from hell + o)
+                words += _reached(d, wl.inflections, dictionary)
+                bare = _reached(d, False, dictionary)
+                if bare:
+                    derived[d.text] = bare
+            elif not all(w in own_words or w in dictionary.by_skeleton.get(_collapse(w), ())
+                         for w in d.text.split(" ")):
+                unknown.append(d.text)  # an inflected word English does not have: "fres" from free
+    return _Reach(words, derived, unknown)
+
+
+def _reached_by_list(wl: WordList, dictionary: Dictionary) -> _Reach:
+    """What the list's terms reach loosely: from the user's cache when this list (its terms and
+    options) was guarded against this dictionary before (the dictionary is then never read), else
+    computed and cached."""
     cache = _guard_cache_file(wl, dictionary)
     if cache is not None:
         try:
             with open(cache, encoding="utf-8") as fh:
-                words = json.load(fh)
-            if isinstance(words, list) and all(isinstance(w, str) for w in words):
-                return words
+                data = json.load(fh)
+            if (isinstance(data, dict) and isinstance(data.get("words"), list)
+                    and isinstance(data.get("derived"), dict) and isinstance(data.get("unknown_phrases"), list)):
+                return _Reach(data["words"], data["derived"], data["unknown_phrases"])
         except (OSError, ValueError):
             pass
-    words = [w for t in wl.words if not t.literal for w in _reached(t, wl.inflections, dictionary)]
+    reach = _reach(wl, dictionary)
     if cache is not None:
         try:
             os.makedirs(os.path.dirname(cache), exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(cache), suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(words, fh)
+                json.dump({"words": reach.words, "derived": reach.derived, "unknown_phrases": reach.unknown_phrases},
+                          fh)
             os.replace(tmp, cache)  # atomic: another worker may read it now
         except OSError as exc:  # a read-only home: the next process computes it again
             log.debug("guard cache not written (%s): %s", cache, exc)
-    return words
+    return reach
 
 
 def _guard_cache_file(wl: WordList, dictionary: Dictionary) -> str | None:
@@ -354,9 +393,71 @@ def _guard_cache_file(wl: WordList, dictionary: Dictionary) -> str | None:
     except ImportError:
         return None
     terms = sorted((t.text, t.wildcard_start, t.wildcard_end) for t in wl.words if not t.literal)
-    signature = json.dumps([__version__, dictionary.cache_key, wl.inflections, terms], ensure_ascii=False)
+    signature = json.dumps([__version__, dictionary.cache_key, wl.inflections, list(wl.derive), terms],
+                           ensure_ascii=False)
     key = hashlib.sha256(signature.encode()).hexdigest()[:32]
     return os.path.join(user_cache_dir("forum-guard", appauthor=False), "guard", f"{key}.json")
+
+
+#: the shipped tiers whose words are vulgar in every sense (:func:`vulgar_words`)
+VULGAR_TIERS = ("profanity.txt", "mild.txt", "sexual.txt", "slurs.txt")
+
+
+class _Vulgar:
+    """Words the shipped vulgar tiers spell out (terms, their -s -es -ed -ing forms, what their
+    wildcards continue them with), less what those tiers excuse."""
+
+    def __init__(self, lists: Sequence[WordList]) -> None:
+        self._spellings = [Spellings(wl) for wl in lists]
+        self._excused: set[str] = set()
+        for wl in lists:
+            for t in wl.exceptions:
+                if not (t.wildcard_start or t.wildcard_end):
+                    self._excused.update(exact_forms(t.text.casefold(), wl.inflections))
+
+    def __contains__(self, word: str) -> bool:
+        return word not in self._excused and any(word in sp for sp in self._spellings)
+
+
+@functools.lru_cache(maxsize=1)
+def vulgar_words() -> _Vulgar:
+    """The vulgar vocabulary of English as the shipped tiers spell it (``shitty`` from ``shit*``,
+    ``fucker`` from ``*fuck*``, ``dickhead``, ``crappy``). The dictionary holds these words too,
+    but a list reaching one loosely has not hit an innocent word: the guard never excuses them
+    (``fuck`` catches "fucker", ``shit`` with ``derive: y`` catches "shitty"), while words the
+    tiers leave alone stay excused (hellish, cocky, hello, butter). Read once a process."""
+    from .data import shipped_dir
+    from .terms import load_wordlist
+
+    lists: list[WordList] = []
+    try:
+        folder = shipped_dir()
+    except Exception as exc:  # forum_guard imported from a tree without its data package
+        log.warning("shipped tiers not found for the Scunthorpe guard (%s): every dictionary word a "
+                    "list reaches loosely is excused", exc)
+        return _Vulgar(lists)
+    for name in VULGAR_TIERS:
+        try:
+            lists.append(load_wordlist(folder / name))
+        except Exception as exc:  # a broken or missing tier: the guard excuses a little more
+            log.warning("vulgar tier %s not read for the Scunthorpe guard: %s", name, exc)
+    return _Vulgar(lists)
+
+
+def _runs(word: str) -> list[tuple[str, int]]:
+    return [(m.group(1), len(m.group(0))) for m in re.finditer(r"(.)\1*", word)]
+
+
+def _fits(form: str, word: str) -> bool:
+    """Whether the key of the derived ``form`` would match ``word`` as written: the same letters,
+    each repeated letter of the form at least as often in the word ("hello" fits hello and
+    Helllloooooo; "spiccy" does not fit spicy, so the slur spelled so stays matched). A word
+    reached only through a variant spelling (l written as 1, read as i: "clity" reaches city) does
+    not fit: its implicit exception excuses it as written."""
+    a, b = _runs(form.casefold()), _runs(word.casefold())
+    if [c for c, _ in a] != [c for c, _ in b]:
+        return False
+    return all(n == 1 or m >= n for (_, n), (_, m) in zip(a, b, strict=True))
 
 
 def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> list[WordList]:
@@ -364,6 +465,13 @@ def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> l
     implicit exceptions (dictionary words reached only loosely, and the inflections of its own
     exceptions) appended. Exceptions spelled with l33t are blanked: the caller excuses them as
     written (:func:`literal_exception`)."""
+    from .matcher import gc_paused
+
+    with gc_paused():
+        return _guarded_lists(lists, dictionary)
+
+
+def _guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> list[WordList]:
     out = []
     for wl in lists:
         if wl.kind is not ListKind.TERMS:
@@ -382,11 +490,22 @@ def guarded_lists(lists: Sequence[WordList], dictionary: Dictionary | None) -> l
                 for form in exact_forms(t.text.casefold(), True) | {t.text.casefold() + s for s in ("er", "ers")}:
                     if form not in own and not exact.spells_word(form):  # "!as" must not excuse "ass"
                         implicit[form] = None
+        underived: set[str] = set()
         if dictionary is not None and wl.evasion:
-            for word in _reached_by_list(wl, dictionary):
-                if word not in exact and word not in own:
+            vulgar = vulgar_words()
+            reach = _reached_by_list(wl, dictionary)
+            for word in reach.words:
+                if word not in exact and word not in own and word not in vulgar:
                     implicit[word] = None
+            # a derived form that spells an innocent word is left out whole: an exception would
+            # excuse "hello" as written, not the "Helllloooooo" its key also reaches
+            for form, bare in reach.derived.items():
+                if any(w in implicit and _fits(form, w) for w in bare):
+                    underived.add(form)
+            underived.update(reach.unknown_phrases)
         terms: list[Term] = [Term("", exception=True) if literal_exception(t) else t for t in wl.terms]
+        if underived:
+            wl = replace(wl, underived=frozenset(underived))
         if not implicit and len(terms) == len(wl.terms) and not any(literal_exception(t) for t in wl.terms):
             out.append(wl)
             continue

@@ -11,11 +11,13 @@ A second, rare view joins runs of single letters separated by spaces or punctuat
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any, NamedTuple
@@ -25,7 +27,7 @@ import regex
 
 from .actions import Action
 from .normalize import _FOLD, SPACED_HINT_RE, SPACED_RUN_RE, Skeleton, blank_edge_symbols, fold, fold_term, plain_fold
-from .terms import ListKind, Term, WordList
+from .terms import ListKind, Term, WordList, derived_terms
 
 __all__ = ["INFLECTIONS", "Matcher", "RawMatch"]
 
@@ -95,8 +97,27 @@ def _runs_ok(run_length, first: int, runs: tuple[int, ...]) -> bool:  # type: ig
     return True
 
 
+_DOUBLE_RE = re.compile(r"(.)\1")
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a compile allocates its millions of small tuples and
+    lists, none of them in a cycle (refcounting frees them): it would otherwise walk them again and
+    again, about a third of a 100k-term build. Back on after, unless the host had it off."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _collapse(chars: str, runs: Sequence[int]) -> tuple[str, tuple[int, ...]]:
     """Merge neighbouring equal characters, adding their run requirements."""
+    if not _DOUBLE_RE.search(chars):  # most variants ("l" as "i") make no new pair: nothing to merge
+        return chars, tuple(runs)
     out: list[str] = []
     out_runs: list[int] = []
     prev = ""
@@ -482,6 +503,10 @@ class Matcher:
     """All lists compiled once; immutable and safe to share between threads."""
 
     def __init__(self, lists: Sequence[WordList]) -> None:
+        with gc_paused():
+            self._compile(lists)
+
+    def _compile(self, lists: Sequence[WordList]) -> None:
         self.lists = tuple(lists)
         evasive = _Automaton()
         plain = _Automaton()
@@ -494,10 +519,15 @@ class Matcher:
             for ti, term in enumerate(wl.terms):
                 folded = fold_term(term.text) if wl.evasion else None
                 self.key_count += target.add_term(li, ti, term, wl, evasion=wl.evasion, folded=folded)
+                # derived forms, inflected phrase words, a phrase run together: keys of this term
+                for derived in derived_terms(term, wl) if wl.derive or " " in term.text else ():
+                    self.key_count += target.add_term(li, ti, derived, wl, evasion=wl.evasion)
                 if wl.kind is ListKind.DOMAINS and wl.evasion and "." in term.text:
                     # a host written to dodge link detection: "hopzone(dot)eu", "hopzone dot eu"
                     dotted = replace(term, text=term.text.replace(".", " dot "))
                     self.key_count += target.add_term(li, ti, dotted, wl, evasion=True)
+                    glued = replace(term, text=term.text.replace(".", "dot"))  # "hopzoneDOTeu"
+                    self.key_count += target.add_term(li, ti, glued, wl, evasion=True)
                 if folded is not None and wl.kind is ListKind.TERMS and wl.action.severity > Action.CENSOR.severity:
                     # a masked mild word is censored already by its author: "d***" is left alone
                     masks.add(li, ti, term, wl, folded)

@@ -8,6 +8,10 @@ The format, one term a line (see the README for the full description)::
     # replacement: ***         censor text for the whole list (optional)
     # evasion: on              see through l33t, homoglyphs, separators, repeats
     # inflections: on          a plain `word` also catches -s -es -ed -ing -er -ers
+    # derive: y o ish head     also the word + these suffixes (fucko, cunty, twattish), unless
+    #                          that is an innocent dictionary word (hellish, cocky, hello);
+    #                          `phrase-words`: each word of a phrase takes -s -es -ed -ing
+    #                          ("buying followers" from "buy followers")
     # description: Strong English profanity
     fuck*                      word and any continuation
     *hole                      any word ending in it
@@ -43,16 +47,19 @@ from .actions import Action
 
 __all__ = [
     "MAX_TERM_LENGTH",
+    "PHRASE_WORDS",
     "Action",
     "ListKind",
     "LiteralTerms",
     "LoadNote",
     "Term",
     "WordList",
+    "derived_terms",
     "dump_wordlist",
     "literal_exception",
     "load_wordlist",
     "load_wordlists",
+    "parse_derive",
     "parse_wordlist",
 ]
 
@@ -125,7 +132,11 @@ class Term:
     def literal(self) -> bool:
         """Matched character for character (case aside) rather than through the skeleton: terms with
         no letter (``🖕``, ``@$$``) and masked spellings (``f*ck``)."""
-        return self.masked or not any(ch.isalpha() for ch in self.text)
+        text = self.text
+        if "*" in text:
+            return True
+        # a plain word is the common case (a 100k-term compile asks this 300k times)
+        return not (text.isalpha() or any(ch.isalpha() for ch in text))
 
     def to_line(self) -> str:
         line = ("!" if self.exception else "") + _escape(self.pattern)
@@ -159,6 +170,13 @@ class WordList:
     #: the language of the terms (ISO 639-1): other than English, each word's inflections are
     #: matched through its Snowball stem (:mod:`forum_guard.engine.stemming`); "" is English
     language: str = ""
+    #: suffixes each plain one-word term also takes (``derive: y o ish head``: fucko, cunty,
+    #: bitchish), and ``phrase-words`` (each word of a phrase inflected); a derived form that is
+    #: an innocent dictionary word is excused by the Scunthorpe guard (see :func:`derived_terms`)
+    derive: tuple[str, ...] = ()
+    #: derived forms left out because they spell an innocent dictionary word ("hello" from hell + o,
+    #: "cocky"): set by the Scunthorpe guard when a ruleset is compiled; not part of the format
+    underived: frozenset[str] = field(default=frozenset(), compare=False)
     #: where the list came from (a file path, ``db:NAME``); informational, not part of the format.
     source: str | None = field(default=None, compare=False)
     #: what loading did to lines of the file (:class:`LoadNote`); informational, not part of the format.
@@ -180,7 +198,8 @@ class WordList:
 # parsing
 
 _HEADER_RE = re.compile(r"^#\s*([A-Za-z_][A-Za-z0-9_-]*)\s*:\s*(.*?)\s*$")
-_HEADER_KEYS = ("name", "kind", "action", "replacement", "evasion", "inflections", "language", "description")
+_HEADER_KEYS = ("name", "kind", "action", "replacement", "evasion", "inflections", "language", "derive",
+                "description")
 _TRUE = {"on", "yes", "true", "1"}
 _FALSE = {"off", "no", "false", "0"}
 _NAME_RE = re.compile(r"^[\w][\w .-]*$")
@@ -386,12 +405,16 @@ def parse_wordlist(text: str, *, name: str | None = None, source: str | None = N
     inflections = header_value("inflections", _parse_bool, kind is ListKind.TERMS)
     replacement = header.get("replacement") or None
     language = header_value("language", parse_language, "")
+    derive = header_value("derive", parse_derive, ())
+    if derive and kind is not ListKind.TERMS:
+        raise WordlistError("header 'derive': only a list of terms derives forms", source=src,
+                            line=_header_line(text, "derive"))
 
     terms, notes = read_terms(term_lines, kind, source=src)
     return WordList(
         name=list_name, terms=tuple(terms), action=action, kind=kind, replacement=replacement,
         evasion=evasion, inflections=inflections, description=header.get("description", ""), source=source,
-        language=language,
+        language=language, derive=derive,
         notes=tuple(notes),
     )
 
@@ -416,6 +439,110 @@ def parse_language(value: str) -> str:
     return code
 
 
+#: the most suffixes one list derives, and the longest one (each suffix is keys for every term)
+MAX_DERIVE = 12
+MAX_SUFFIX = 8
+_SUFFIX_RE = re.compile(rf"^[a-z]{{1,{MAX_SUFFIX}}}$")
+#: the ``derive:`` token that inflects every word of a phrase
+PHRASE_WORDS = "phrase-words"
+
+
+def parse_derive(value: str | Iterable[str]) -> tuple[str, ...]:
+    """A list's ``derive:`` option: suffixes separated by spaces or commas, each 1-8 ASCII letters,
+    an optional leading ``-`` (``y o ish head``, ``-y, -ish``), and ``phrase-words``; ``off``,
+    ``none`` or empty for none. ``ValueError`` says what is wrong."""
+    tokens = value.replace(",", " ").split() if isinstance(value, str) else [str(v) for v in value]
+    if [t.lower() for t in tokens] in (["off"], ["none"], ["no"]):
+        return ()
+    out: dict[str, None] = {}
+    for token in tokens:
+        suffix = token.strip().lower()
+        suffix = suffix if suffix == PHRASE_WORDS else suffix.removeprefix("-")
+        if suffix != PHRASE_WORDS and not _SUFFIX_RE.match(suffix):
+            raise ValueError(f"suffix {token!r}: 1-{MAX_SUFFIX} letters a-z, as in 'derive: y o ish head', "
+                             f"or {PHRASE_WORDS}")
+        out[suffix] = None
+    if len(out) > MAX_DERIVE:
+        raise ValueError(f"{len(out)} suffixes; the most a list derives is {MAX_DERIVE}")
+    return tuple(out)
+
+
+_VOWELS = frozenset("aeiou")
+#: words of a phrase that are not inflected (function words: "the" would give "thing")
+_PHRASE_FIXED = frozenset((
+    "a", "an", "the", "and", "or", "but", "nor", "of", "to", "in", "on", "at", "by", "for", "from", "with",
+    "into", "onto", "off", "up", "out", "over", "down", "away", "my", "your", "yours", "yourself",
+    "yourselves", "ur", "urself", "his", "her", "hers", "him", "himself", "herself", "its", "it", "itself",
+    "our", "ours", "ourselves", "their", "theirs", "them", "themselves", "me", "myself", "you", "we", "they",
+    "he", "she", "i", "us", "this", "that", "these", "those", "is", "are", "was", "were", "be", "been", "am",
+    "do", "does", "did", "has", "have", "had", "will", "would", "shall", "should", "can", "could", "may",
+    "might", "must", "not", "no", "so", "as", "if", "than", "then", "there", "here", "what", "who", "whom",
+    "which", "when", "where", "why", "how", "all", "any", "some",
+))
+
+
+def _with_suffix(text: str, suffix: str) -> list[str]:
+    """``text`` + ``suffix`` as English spells it: the final consonant doubled after one short
+    vowel before a suffix that starts with a vowel or y (shitty, crappy, snobbish; never before
+    -o: fucko, wacko), a final e dropped before one (whory), and the plain join besides (shity,
+    whorey: how posters write them)."""
+    forms = [text + suffix]
+    if suffix[0] in "aeiuy":
+        if (len(text) >= 3 and text[-1] not in _VOWELS and text[-1] not in "wxy" and text[-2] in _VOWELS
+                and text[-3] not in _VOWELS):
+            forms.insert(0, text + text[-1] + suffix)
+        elif text.endswith("e") and len(text) > 2:
+            forms.append(text[:-1] + suffix)
+    return forms
+
+
+def derived_terms(term: Term, wl: WordList) -> list[Term]:
+    """The other spellings a term stands for under its list's options, matched as the term itself
+    (same list, same term) and guarded like its loose forms (:mod:`forum_guard.engine.dictionary`):
+
+    * ``derive:`` suffixes, for a one-word term of letters with no wildcard at its end
+      (``shit`` + y: shitty and shity; ``fuck`` + o: fucko; ``dick`` + head: dickhead);
+    * with ``derive: phrase-words``, each word of a phrase in its -s -es -ed -ing forms, one
+      word at a time (``jerk off``: jerking off, jerked off; ``buy followers``: buying
+      followers), function words and words of one or two letters left as written (``shut the
+      f up`` never becomes "shut thing f up"); the last word only when the list's
+      ``inflections`` are off (else it inflects as any word does). The guard keeps only forms
+      that are words of its dictionary ("buying", not "fres" from free). An opt-in: noun
+      compounds would read wrong ("blow job" is not "blowing jobs");
+    * with ``evasion`` on, a phrase of 8 letters or more with its words run together
+      (``crypto giveaway``: cryptogiveaway, as a hashtag or a spelled-out run writes it).
+
+    Exceptions, literal terms and domain lists derive nothing."""
+    if term.exception or term.literal or wl.kind is not ListKind.TERMS or not term.text:
+        return []
+    text = term.text.casefold()
+    words = text.split(" ")
+    out: dict[str, Term] = {}
+    if len(words) == 1:
+        if wl.derive and not term.wildcard_end and text.isalpha() and len(text) >= 3:
+            for suffix in wl.derive:
+                if suffix == PHRASE_WORDS or text.endswith(suffix):
+                    continue
+                for form in _with_suffix(text, suffix):
+                    if form not in wl.underived:
+                        out.setdefault(form, Term(form, wildcard_start=term.wildcard_start))
+        return list(out.values())
+    if PHRASE_WORDS in wl.derive:
+        from .dictionary import exact_forms  # the guard's own spelling of an inflection
+
+        for i, word in enumerate(words if not wl.inflections else words[:-1]):
+            if len(word) < 3 or not word.isalpha() or word in _PHRASE_FIXED:
+                continue
+            for form in sorted(exact_forms(word, True) - {word}):
+                phrase = " ".join([*words[:i], form, *words[i + 1 :]])
+                if phrase not in wl.underived:
+                    out.setdefault(phrase, replace(term, text=phrase, replacement=None, note=None))
+    joined = "".join(words)
+    if wl.evasion and len(joined) >= 8 and joined.isalpha() and joined not in wl.underived:
+        out.setdefault(joined, replace(term, text=joined, replacement=None, note=None))
+    return list(out.values())
+
+
 def dump_wordlist(wordlist: WordList) -> str:
     """Write a list in the text format (canonical: header, then terms in their order)."""
     lines = [f"# name: {wordlist.name}"]
@@ -430,6 +557,8 @@ def dump_wordlist(wordlist: WordList) -> str:
         lines.append(f"# inflections: {'on' if wordlist.inflections else 'off'}")
     if wordlist.language:
         lines.append(f"# language: {wordlist.language}")
+    if wordlist.derive:
+        lines.append(f"# derive: {' '.join(wordlist.derive)}")
     if wordlist.description:
         lines.append(f"# description: {' '.join(wordlist.description.split())}")
     lines.append("")

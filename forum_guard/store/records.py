@@ -31,10 +31,13 @@ class ListInfo:
     updated_by: str | None
     #: ISO 639-1 code of a non-English list ("" for English), see :mod:`forum_guard.engine.stemming`
     language: str = ""
+    #: suffixes (and ``phrase-words``) the list derives forms with, see :mod:`forum_guard.engine.terms`
+    derive: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "language": self.language, "name": self.name, "kind": self.kind.value, "action": self.action.value,
+            "language": self.language, "derive": list(self.derive), "name": self.name, "kind": self.kind.value,
+            "action": self.action.value,
             "replacement": self.replacement, "evasion": self.evasion, "inflections": self.inflections,
             "description": self.description, "size": self.size, "exceptions": self.exceptions,
             "created_at": self.created_at.isoformat(), "updated_at": self.updated_at.isoformat(),

@@ -36,6 +36,7 @@ from ..engine.terms import (
     WordList,
     dump_wordlist,
     load_wordlists,
+    parse_derive,
     parse_language,
     parse_wordlist,
 )
@@ -274,6 +275,7 @@ class RulesMixin(LimitsMixin):
             name=row.name, terms=tuple(terms), action=Action(row.action), kind=ListKind(row.kind),
             replacement=row.replacement, evasion=bool(row.evasion), inflections=bool(row.inflections),
             description=row.description or "", source=f"db:{row.name}", language=_language_of(row),
+            derive=_derive_of(row),
         )
 
     def _load_lists(self, conn: Connection, names: Sequence[str] | None) -> list[WordList]:
@@ -339,7 +341,7 @@ class RulesMixin(LimitsMixin):
                 replacement=row.replacement, evasion=bool(row.evasion), inflections=bool(row.inflections),
                 description=row.description or "", size=int(row.size or 0), exceptions=int(row.exceptions or 0),
                 created_at=aware(row.created_at), updated_at=aware(row.updated_at),
-                updated_by=row.updated_by, language=_language_of(row),
+                updated_by=row.updated_by, language=_language_of(row), derive=_derive_of(row),
             ))
         return out
 
@@ -354,11 +356,15 @@ class RulesMixin(LimitsMixin):
 
     def create_list(self, name: str, *, action: Action | str = Action.BLOCK, kind: ListKind | str = ListKind.TERMS,
                     replacement: str | None = None, evasion: bool = True, inflections: bool | None = None,
-                    description: str = "", language: str = "", actor: str | None = None,
-                    origin: str = "api") -> int:
-        """Create an empty list; returns the new ruleset version."""
+                    description: str = "", language: str = "", derive: str | Sequence[str] = (),
+                    actor: str | None = None, origin: str = "api") -> int:
+        """Create an empty list; returns the new ruleset version. ``derive``: the list's derived
+        forms (``"y o ish head"``, ``["y", "phrase-words"]``; see :func:`~forum_guard.engine.terms.derived_terms`)."""
         name = self._check_name(name)
         language = check_language(language)
+        derived = check_derive(derive)
+        if derived and (ListKind(kind) if isinstance(kind, str) else kind) is not ListKind.TERMS:
+            raise StoreError("only a list of terms derives forms")
         action = Action.parse(action) if isinstance(action, str) else action
         kind = ListKind(kind) if isinstance(kind, str) else kind
         if action is Action.ALLOW:
@@ -375,7 +381,7 @@ class RulesMixin(LimitsMixin):
             conn.execute(t_lists.insert().values(
                 name=name, kind=kind.value, action=action.value, replacement=replacement or None, evasion=evasion,
                 inflections=inflections, description=" ".join(description.split()),
-                options={"language": language} if language else {},
+                options=_options({}, language, derived),
                 created_at=at, updated_at=at, updated_by=actor,
             ))
             version = self._bump(conn)
@@ -383,15 +389,17 @@ class RulesMixin(LimitsMixin):
                         summary=f"created list {name} ({kind.value}, {action.value})",
                         detail={"kind": kind.value, "action": action.value, "evasion": evasion,
                                 "inflections": inflections, "replacement": replacement,
-                                "description": description, "language": language}, version=version)
+                                "description": description, "language": language, "derive": list(derived)},
+                        version=version)
         return version
 
     def update_list(self, name: str, *, new_name: str | None = None, action: Action | str | None = None,
                     replacement: str | Literal[False] | None = False, evasion: bool | None = None,
                     inflections: bool | None = None, description: str | None = None,
-                    language: str | None = None, actor: str | None = None, origin: str = "api") -> int:
+                    language: str | None = None, derive: str | Sequence[str] | None = None,
+                    actor: str | None = None, origin: str = "api") -> int:
         """Rename a list or change its action/options (``replacement=None`` clears it; the default
-        ``False`` leaves it). Returns the new ruleset version."""
+        ``False`` leaves it; ``derive=""`` clears the derived forms). Returns the new ruleset version."""
         values: dict[str, Any] = {}
         if new_name is not None and new_name.strip() != name:
             values["name"] = self._check_name(new_name)
@@ -411,8 +419,12 @@ class RulesMixin(LimitsMixin):
         with self._write() as conn:
             self._lock_rules(conn)
             row = self._list_row(conn, name)
-            if language is not None and check_language(language) != _language_of(row):
-                values["options"] = _with_language(row, check_language(language))
+            new_language = _language_of(row) if language is None else check_language(language)
+            new_derive = _derive_of(row) if derive is None else check_derive(derive)
+            if new_derive and row.kind != ListKind.TERMS.value:
+                raise StoreError("only a list of terms derives forms")
+            if new_language != _language_of(row) or new_derive != _derive_of(row):
+                values["options"] = _options(row.options, new_language, new_derive)
             changes = {k: {"from": getattr(row, k), "to": v} for k, v in values.items() if getattr(row, k) != v}
             if not changes:
                 return self._version(conn)
@@ -421,7 +433,7 @@ class RulesMixin(LimitsMixin):
                 raise AlreadyExists(f"a list named {values['name']!r} exists already")
             conn.execute(t_lists.update().where(t_lists.c.id == row.id)
                          .values(**{k: values[k] for k in changes}, updated_at=now(), updated_by=actor))
-            if "evasion" in changes or "inflections" in changes:
+            if "evasion" in changes or "inflections" in changes or "options" in changes:
                 self._check_budgets(conn)  # evasion gives each term up to eight keys
             version = self._bump(conn)
             desc = ", ".join(f"{k} {c['from']!r} → {c['to']!r}" for k, c in changes.items())
@@ -652,7 +664,8 @@ class RulesMixin(LimitsMixin):
                 first = names[wl.name]
                 wl = WordList(name=first.name, terms=first.terms + wl.terms, action=first.action, kind=first.kind,
                               replacement=first.replacement, evasion=first.evasion, inflections=first.inflections,
-                              description=first.description, source=first.source, language=first.language)
+                              description=first.description, source=first.source, language=first.language,
+                              derive=first.derive)
             names[wl.name] = wl
         with self._write() as conn:
             self._lock_rules(conn)
@@ -673,7 +686,8 @@ class RulesMixin(LimitsMixin):
                        "evasion": wl.evasion, "inflections": wl.inflections, "description": wl.description}
             if row is None:
                 inserted = conn.execute(t_lists.insert().values(
-                    name=wl.name, options={"language": wl.language} if wl.language else {}, created_at=at, updated_at=at, updated_by=actor, **options,
+                    name=wl.name, options=_options({}, wl.language, wl.derive), created_at=at, updated_at=at,
+                    updated_by=actor, **options,
                 )).inserted_primary_key
                 assert inserted is not None
                 list_id = inserted[0]
@@ -685,7 +699,7 @@ class RulesMixin(LimitsMixin):
                 upd: dict[str, Any] = {"updated_at": at, "updated_by": actor}
                 if update_options:
                     upd.update(options)
-                    upd["options"] = _with_language(row, wl.language)
+                    upd["options"] = _options(row.options, wl.language, wl.derive)
                 conn.execute(t_lists.update().where(t_lists.c.id == list_id).values(**upd))
             removed = 0
             if mode == "replace" and not created:
@@ -740,7 +754,8 @@ class RulesMixin(LimitsMixin):
             if list_name:
                 wl = WordList(name=list_name, terms=wl.terms, action=wl.action, kind=wl.kind,
                               replacement=wl.replacement, evasion=wl.evasion, inflections=wl.inflections,
-                              description=wl.description, source=wl.source, language=wl.language)
+                              description=wl.description, source=wl.source, language=wl.language,
+                              derive=wl.derive)
             if fmt != "text" and action is None:
                 keep_options = False
             parsed.append(wl)
@@ -813,10 +828,32 @@ def _language_of(row: sa.Row[Any]) -> str:
     return str(options.get("language") or "")
 
 
-def _with_language(row: sa.Row[Any], language: str) -> dict[str, Any]:
-    options = dict(row.options) if isinstance(row.options, dict) else {}
-    if language:
-        options["language"] = language
-    else:
-        options.pop("language", None)
+def check_derive(derive: str | Sequence[str] | None) -> tuple[str, ...]:
+    """A list's derived forms as stored (suffixes and ``phrase-words``); a bad one is a
+    :class:`StoreError` saying why."""
+    try:
+        return parse_derive(derive or "")
+    except ValueError as exc:
+        raise StoreError(f"derive: {exc}") from None
+
+
+def _derive_of(row: sa.Row[Any]) -> tuple[str, ...]:
+    options = row.options if isinstance(row.options, dict) else {}
+    value = options.get("derive")
+    if not isinstance(value, list):
+        return ()
+    try:
+        return parse_derive([str(v) for v in value])
+    except ValueError:  # written by hand into the database: ignored rather than failing every load
+        return ()
+
+
+def _options(current: Any, language: str, derive: Sequence[str]) -> dict[str, Any]:
+    """The ``lists.options`` JSON with the language and derived forms set (empty ones removed)."""
+    options = dict(current) if isinstance(current, dict) else {}
+    for key, value in (("language", language), ("derive", list(derive))):
+        if value:
+            options[key] = value
+        else:
+            options.pop(key, None)
     return options

@@ -62,6 +62,9 @@ class ListForm(FlaskForm):
                                                                        for code, name in LANGUAGES.items()),
                                                                       key=lambda c: c[1])]),
                            default="")
+    derive = StringField("Derived forms: suffixes each word also takes, e.g. “y o ish head” (innocent "
+                         "dictionary words such as hellish stay excused); “phrase-words” inflects every word of "
+                         "a phrase", validators=[Optional(), Length(max=200)])
     description = StringField("Description", validators=[Optional(), Length(max=500)])
     submit = SubmitField("Save")
 

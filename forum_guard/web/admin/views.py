@@ -65,9 +65,9 @@ def lists() -> ResponseReturnValue:
                 replacement=form.replacement.data or None, evasion=form.evasion.data,
                 inflections=form.inflections.data and form.kind.data == "terms",
                 description=form.description.data or "", language=form.language.data or "",
-                actor=actor(), origin="admin")
+                derive=form.derive.data or "", actor=actor(), origin="admin")
         except StoreError as exc:
-            form.name.errors.append(str(exc))
+            (form.derive if str(exc).startswith("derive") else form.name).errors.append(str(exc))
         else:
             return _list_saved(form, version, f"list.create {form.name.data}", "Created")
     status = 400 if form.is_submitted() else 200
@@ -82,16 +82,16 @@ def list_settings(name: str) -> ResponseReturnValue:
     form = ListForm(obj=None, data={"name": info.name, "action": info.action.value, "kind": info.kind.value,
                                     "replacement": info.replacement or "", "evasion": info.evasion,
                                     "inflections": info.inflections, "description": info.description,
-                                    "language": info.language})
+                                    "language": info.language, "derive": " ".join(info.derive)})
     if form.validate_on_submit():
         try:
             version = store.update_list(
                 name, new_name=form.name.data, action=form.action.data, replacement=form.replacement.data or None,
                 evasion=form.evasion.data, inflections=form.inflections.data,
                 description=form.description.data or "", language=form.language.data or "",
-                actor=actor(), origin="admin")
+                derive=form.derive.data or "", actor=actor(), origin="admin")
         except StoreError as exc:
-            form.name.errors.append(str(exc))
+            (form.derive if str(exc).startswith("derive") else form.name).errors.append(str(exc))
         else:
             return _list_saved(form, version, f"list.update {name}", "Saved")
     status = 400 if form.is_submitted() else 200
