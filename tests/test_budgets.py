@@ -55,6 +55,19 @@ def test_the_database_estimate_is_the_python_one(store: Store) -> None:
     assert store.estimate() == estimate_compile(store.lists())
 
 
+def test_derived_forms_and_dodged_domains_count_in_both_estimates(store: Store) -> None:
+    store.create_list("derived", action=Action.BLOCK, derive="y ish head phrase-words")
+    store.add_terms("derived", ["snark", "grotbag", "buy followers", "crypto giveaway", "!snarky", "zonk*"])
+    store.create_list("hosts", kind="domains", action=Action.BLOCK)
+    store.add_terms("hosts", ["hopzone.eu", "spam.example.com", "!ok.example.com"])
+    before = estimate_compile([])
+    assert store.estimate() == estimate_compile(store.lists()) != before
+    for wl in store.lists():
+        if wl.name in ("derived", "hosts"):
+            keys = Matcher([wl]).key_count
+            assert 2 * len(wl.terms) < keys <= estimate_compile([wl]).keys <= 1.2 * keys, wl.name
+
+
 def test_the_estimate_follows_the_compiled_matcher() -> None:
     shipped = Guard.shipped()
     est = estimate_compile(shipped.lists)

@@ -34,6 +34,7 @@ from ..engine.terms import (
     ListKind,
     Term,
     WordList,
+    derived_terms,
     dump_wordlist,
     load_wordlists,
     parse_derive,
@@ -112,17 +113,45 @@ def _forms(text: str, evasion: bool, inflect_e: bool) -> int:
     return forms * 2 if inflect_e and text[-1:] in ("e", "E") else forms
 
 
+def _derived_cost(term: Term, wl: WordList, inflect: bool) -> tuple[int, int]:
+    """Keys and key characters of the other forms the matcher compiles for ``term``: what it
+    derives under its list's options (:func:`~forum_guard.engine.terms.derived_terms`: ``derive:``
+    suffixes, phrase-words, phrases run together), or a domain's dodging spellings ("hopzone dot
+    eu", "hopzonedoteu"), each as many keys as its own spellings."""
+    if wl.kind is ListKind.DOMAINS:
+        forms = [term.text.replace(".", " dot "), term.text.replace(".", "dot")] if "." in term.text else []
+    else:
+        forms = [d.text for d in derived_terms(term, wl)]
+    keys = key_chars = 0
+    for form in forms:
+        n = _forms(form, wl.evasion, inflect)
+        keys += n
+        key_chars += n * (len(form) + 2)
+    return keys, key_chars
+
+
+def _may_derive(wl: WordList) -> bool:
+    """Whether the matcher compiles forms other than the listed terms for ``wl``."""
+    return wl.evasion or (wl.kind is ListKind.TERMS and bool(wl.derive))
+
+
 def estimate_compile(lists: Iterable[WordList]) -> CompileEstimate:
-    """The cost of compiling ``lists`` (the same estimate the store checks in SQL before a change
-    commits): each term is ``len + 2`` characters a key, times its spellings."""
+    """The cost of compiling ``lists`` (the same estimate the store checks before a change
+    commits): each term is ``len + 2`` characters a key, times its spellings, and so is each
+    form it derives."""
     chars = keys = key_chars = 0
     for wl in lists:
         inflect = wl.evasion and wl.inflections and wl.kind is ListKind.TERMS
+        derives = _may_derive(wl)
         for t in wl.terms:
             n = _forms(t.text, wl.evasion, inflect and not t.exception)
             chars += len(t.text)
             keys += n
             key_chars += n * (len(t.text) + 2)
+            if derives:
+                dk, dc = _derived_cost(t, wl, inflect)
+                keys += dk
+                key_chars += dc
     return CompileEstimate(chars, keys, key_chars)
 
 
@@ -234,7 +263,28 @@ class RulesMixin(LimitsMixin):
                                      sa.func.coalesce(sa.func.sum(forms), 0),
                                      sa.func.coalesce(sa.func.sum(forms * length), 0))
                            .select_from(t_terms.join(t_lists, t_lists.c.id == t_terms.c.list_id))).one()
-        return CompileEstimate(int(row[0]), int(row[1]), int(row[2]) + 2 * int(row[1]))
+        keys, key_chars = int(row[1]), int(row[2]) + 2 * int(row[1])
+        # derived forms: read in Python, through the function the matcher uses, for the lists that
+        # derive (their terms) or run phrases together (their phrases) — not every stored term
+        lists = {r.id: self._wordlist(r, ()) for r in conn.execute(sa.select(t_lists))}
+        lists = {i: wl for i, wl in lists.items() if _may_derive(wl)}
+        if lists:
+            whole = [i for i, wl in lists.items() if wl.derive and wl.kind is ListKind.TERMS]
+            phrases = [i for i, wl in lists.items() if not wl.derive and wl.kind is ListKind.TERMS]
+            hosts = [i for i, wl in lists.items() if wl.kind is ListKind.DOMAINS]
+            q = (sa.select(t_terms.c.list_id, t_terms.c.text, t_terms.c.wildcard_start, t_terms.c.wildcard_end,
+                           t_terms.c.exception)
+                 .where(sa.or_(sa.and_(t_terms.c.exception == sa.false(),
+                                       sa.or_(t_terms.c.list_id.in_(whole),
+                                              sa.and_(t_terms.c.list_id.in_(phrases), text.like("% %")))),
+                               sa.and_(t_terms.c.list_id.in_(hosts), text.like("%.%")))))
+            for list_id, term_text, ws, we, exc in conn.execute(q):
+                wl = lists[list_id]
+                dk, dc = _derived_cost(Term(term_text, bool(ws), bool(we), bool(exc)), wl,
+                                       wl.evasion and wl.inflections and wl.kind is ListKind.TERMS)
+                keys += dk
+                key_chars += dc
+        return CompileEstimate(int(row[0]), keys, key_chars)
 
     def estimate(self) -> CompileEstimate:
         """What compiling the stored rules costs each worker, estimated (see :func:`estimate_compile`)."""
