@@ -5,6 +5,7 @@ the poster's own Markdown/BBCode)."""
 from __future__ import annotations
 
 import enum
+import operator
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -96,7 +97,7 @@ class OffsetMap:
         kinds: tuple[int, ...] = tuple(map(int, seg_kind)) if seg_kind and any(seg_kind) else ()
         by_h: tuple[int, ...] = ()
         h_sorted: tuple[int, ...] = ()
-        if any(seg_h[i] > seg_h[i + 1] for i in range(len(seg_h) - 1)):
+        if not all(map(operator.le, seg_h, seg_h[1:])):
             order = sorted(range(len(seg_h)), key=seg_h.__getitem__)
             by_h = tuple(order)
             h_sorted = tuple(seg_h[i] for i in order)
