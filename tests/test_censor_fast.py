@@ -124,7 +124,7 @@ marks_of = st.sampled_from([("l", "fg-term", None), ("other", "fg-term fg-censor
 @given(drafts_with_spans(html=True), st.lists(marks_of, min_size=12, max_size=12))
 def test_highlight_html_as_the_long_way(case, looks) -> None:
     draft, spans = case
-    marks = [Mark(s, name, css, title) for s, (name, css, title) in zip(spans, looks)]
+    marks = [Mark(s, name, css, title) for s, (name, css, title) in zip(spans, looks, strict=False)]
     assert highlight(draft, marks) == slow_highlight(draft, marks)
 
 
@@ -132,7 +132,7 @@ def test_highlight_html_as_the_long_way(case, looks) -> None:
 @given(drafts_with_spans(html=False), st.lists(marks_of, min_size=12, max_size=12))
 def test_highlight_text_as_the_long_way(case, looks) -> None:
     draft, spans = case
-    marks = [Mark(s, name, css, title) for s, (name, css, title) in zip(spans, looks)]
+    marks = [Mark(s, name, css, title) for s, (name, css, title) in zip(spans, looks, strict=False)]
     assert highlight(draft, marks) == slow_highlight(draft, marks)
 
 
@@ -144,7 +144,7 @@ replacement_text = st.sampled_from(["***", "d***", "", "<b>", "&", "x y", "'\""]
        st.lists(replacement_text, min_size=12, max_size=12))
 def test_censor_as_the_long_way(case, texts) -> None:
     draft, spans = case
-    replacements = [(s, t) for s, t in zip(spans, texts) if s]
+    replacements = [(s, t) for s, t in zip(spans, texts, strict=False) if s]
     assert censor(draft, replacements) == slow_censor(draft, replacements)
 
 
@@ -257,7 +257,7 @@ def test_a_censor_flood_is_not_read_again(markup: str) -> None:
     calls = []
     real = type(draft._renderer).__call__
 
-    def spy(self, text):  # noqa: ANN001, ANN202
+    def spy(self, text):
         calls.append(len(text))
         return real(self, text)
 

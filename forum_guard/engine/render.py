@@ -14,7 +14,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 from markupsafe import Markup, escape
@@ -80,7 +80,7 @@ def _slices(draft: Draft, bounds: np.ndarray) -> list[str]:
             for point, more in _ESCAPE_EXTRA:
                 extra[1:][points == point] = more
             cuts = (bounds + np.cumsum(extra)[bounds]).tolist()
-    return [text[a:b] for a, b in zip(cuts, cuts[1:])]
+    return [text[a:b] for a, b in pairwise(cuts)]
 
 
 def _interleave(chunks: list[str], inserts: list[str]) -> str:
@@ -115,7 +115,7 @@ def highlight(draft: Draft, marks: Sequence[Mark]) -> Markup:
     whole = draft.whole_pieces(starts, ends, inside_tags=False).whole
     if not whole.all():
         rest = [(ps, pe, o) for s, e, o in zip(starts[~whole].tolist(), ends[~whole].tolist(),
-                                               orders[~whole].tolist()) for ps, pe in draft.clip(s, e)]
+                                               orders[~whole].tolist(), strict=True) for ps, pe in draft.clip(s, e)]
         extra = np.array(rest, dtype=np.int64).reshape(-1, 3)
         starts = np.concatenate([starts[whole], extra[:, 0]])
         ends = np.concatenate([ends[whole], extra[:, 1]])

@@ -47,11 +47,11 @@ class _Parts:
 
     @classmethod
     def of(cls, rows: list[_Part]) -> _Parts:
-        columns = [list(c) for c in zip(*rows)] if rows else [[] for _ in range(6)]
+        columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(6)]
         return cls(*columns)
 
     def rows(self) -> list[_Part]:
-        return list(zip(self.starts, self.ends, self.t_starts, self.t_ends, self.kinds, self.texts))
+        return list(zip(self.starts, self.ends, self.t_starts, self.t_ends, self.kinds, self.texts, strict=True))
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -69,8 +69,8 @@ def _plan(draft: Draft, replacements: Sequence[tuple[Spans, str]]) -> _Parts:
             # every replacement is one piece and none overlaps another (a censor list hitting
             # every word): each goes whole into its piece, found without a loop per match
             texts = [text for _, text in replacements]
-            columns = pieces[by].T.tolist()
-            return _Parts(*columns, [texts[o] for o in by.tolist()])
+            starts, ends, t_starts, t_ends, kinds = pieces[by].T.tolist()
+            return _Parts(starts, ends, t_starts, t_ends, kinds, [texts[o] for o in by.tolist()])
     items = []
     for order, (spans, text) in enumerate(replacements):
         pieces_of = sorted({p for s, e in spans for p in stored_pieces(m, s, e)})
@@ -130,13 +130,13 @@ def _apply(draft: Draft, parts: _Parts, escape_part: Callable[[str, int], str]) 
     """The source with the parts in and the relabels of the links they touch, and whether any
     link was relabelled."""
     source = draft.sanitized
-    keys = list(zip(parts.texts, parts.kinds))
+    keys = list(zip(parts.texts, parts.kinds, strict=True))
     escaped = {key: escape_part(*key) for key in set(keys)}
     starts, ends, texts = parts.starts, parts.ends, [escaped[key] for key in keys]
     relabels = draft._rendered.relabels if draft._rendered is not None else ()
     relabelled = False
     if relabels:
-        edits = list(zip(starts, ends, texts))
+        edits = list(zip(starts, ends, texts, strict=True))
         for link_s, link_e, edit_s, edit_e, text in relabels:
             i = bisect_left(parts.starts, link_s)
             if i < len(parts.starts) and parts.starts[i] < link_e:
@@ -144,9 +144,9 @@ def _apply(draft: Draft, parts: _Parts, escape_part: Callable[[str, int], str]) 
                 relabelled = True
         if relabelled:
             edits.sort(key=lambda edit: (edit[0], edit[1]))
-            starts, ends, texts = (list(c) for c in zip(*edits))
+            starts, ends, texts = (list(c) for c in zip(*edits, strict=True))
     out: list[str] = [""] * (2 * len(starts) + 1)
-    out[0::2] = [source[a:b] for a, b in zip([0, *ends], [*starts, len(source)])]
+    out[0::2] = [source[a:b] for a, b in zip([0, *ends], [*starts, len(source)], strict=True)]
     out[1::2] = texts
     return "".join(out), relabelled
 
@@ -202,8 +202,8 @@ def _reads_unchanged(draft: Draft, parts: _Parts) -> bool:
     if type(draft._renderer) not in (MarkdownRenderer, BBCodeRenderer) or not len(parts) or any(parts.kinds):
         return False
     source, text = draft.sanitized, draft.text
-    written = "\x00".join([source[s:e] for s, e in zip(parts.starts, parts.ends)])
-    if written != "\x00".join([text[ts:te] for ts, te in zip(parts.t_starts, parts.t_ends)]):
+    written = "\x00".join([source[s:e] for s, e in zip(parts.starts, parts.ends, strict=True)])
+    if written != "\x00".join([text[ts:te] for ts, te in zip(parts.t_starts, parts.t_ends, strict=True)]):
         return False  # read as something else than written
     replaced = "\x00".join(parts.texts)
     if len(replaced) != len(written) or written.count("\x00") != replaced.count("\x00"):
