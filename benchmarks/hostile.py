@@ -153,6 +153,8 @@ SHAPES: tuple[Shape, ...] = (
           note="matches × exception spans"),
     Shape("censor-many-matches", "censor", lambda n: repeat_to("darn ", n), guard="censor",
           note="a censor list, every word a match (posts up to the cap allowed: censored, not refused)"),
+    Shape("censor-flood-shipped", "censor", lambda n: repeat_to("damn ", n),
+          note="the shipped mild list (censor) hit by every word, default limits (refused over 50,000)"),
     Shape("censor-next-to-markup", "censor", lambda n: repeat_to("*darn*, ", n), guard="censor",
           note="every censored word touching emphasis and punctuation (Markdown: read again after censoring)"),
     Shape("separator-run", "normalize", lambda n: repeat_to("a.", n), note="a.a.a.a…"),

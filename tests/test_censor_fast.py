@@ -267,3 +267,34 @@ def test_a_censor_flood_is_not_read_again(markup: str) -> None:
         out = markup_censor.censor_markup(flood, reps)
     assert calls == []
     assert "darn" not in out and "heck" in out
+
+
+# --------------------------------------------------------------------------------------------
+# text_to_html's one-segment shortcut
+
+
+def slow_text_to_html(m, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    for i in range(len(m.seg_t)):
+        t, tl, h, hl = m.seg_t[i], m.seg_tl[i], m.seg_h[i], m.seg_hl[i]
+        if t < end and t + tl > start and start < end:
+            s, e = (h + max(start - t, 0), h + min(end, t + tl) - t) if hl == tl else (h, h + hl)
+            if out and out[-1][1] == s:
+                out[-1] = (out[-1][0], e)
+            else:
+                out.append((s, e))
+    if m.by_h and len(out) > 1:
+        out.sort()
+    return tuple(out)
+
+
+@SETTINGS
+@given(st.one_of(html_doc.map(lambda d: (d, "html")), md_doc.map(lambda d: (d, "markdown")),
+                 bb_doc.map(lambda d: (d, "bbcode"))), st.data())
+def test_spans_as_the_long_way(doc, data) -> None:
+    draft = analyze(doc[0], markup=doc[1])
+    n = len(draft.text)
+    for _ in range(10):
+        s = data.draw(st.integers(-1, n + 1))
+        e = data.draw(st.integers(-1, n + 2))
+        assert draft.spans(s, e) == slow_text_to_html(draft._map, s, e)

@@ -196,9 +196,14 @@ def text_to_html(m: OffsetMap, start: int, end: int) -> tuple[tuple[int, int], .
     seg_t, seg_h, seg_tl, seg_hl = m.seg_t, m.seg_h, m.seg_tl, m.seg_hl
     if start >= end or not seg_t:
         return ()
-    out: list[tuple[int, int]] = []
     i = max(bisect_right(seg_t, start) - 1, 0)
     n_seg = len(seg_t)
+    t, tl = seg_t[i], seg_tl[i]
+    if t <= start and end <= t + tl and (i + 1 == n_seg or seg_t[i + 1] >= end):
+        # the range lies in one segment (a word between tags or markup): what the loop gives
+        h, hl = seg_h[i], seg_hl[i]
+        return ((h + start - t, h + end - t),) if hl == tl else ((h, h + hl),)
+    out: list[tuple[int, int]] = []
     while i < n_seg and seg_t[i] < end:
         t = seg_t[i]
         tl = seg_tl[i]
