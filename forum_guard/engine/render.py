@@ -140,6 +140,7 @@ def highlight(draft: Draft, marks: Sequence[Mark]) -> Markup:
 
 
 def _whole(draft: Draft) -> Markup:
+    """The draft as it is, as markup: what a rendering with nothing to change gives."""
     return Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized)
 
 
