@@ -8,18 +8,23 @@
     python benchmarks/hostile.py --attack         # an ordinary client's latency while two clients attack
 
 Each shape is one draft an anonymous guest can send (issue 12 and what was found since), checked
-with ``Guard.check`` in each markup it makes sense in (html, markdown, bbcode). For each size the
-CPU time of one check (``time.process_time``, best of ``--repeat``) and the peak memory it added
+with ``Guard.check`` in each markup it makes sense in (html, markdown, bbcode), and rendered as a
+request renders it: the verdict as JSON and the highlighted draft (what the live check answers and
+a refused post shows), and the censored draft when the action is censor (what a reply stores). The
+renderings are lazy on the verdict; a benchmark of ``check`` alone would leave them out. For each
+size the CPU time of that work (``time.process_time``, best of ``--repeat``, the garbage collector
+off: its steps are not the algorithm's) and the peak memory it added
 (VmHWM over the RSS before it) are printed, with the growth factor per doubling of the size
 (against the largest size n1 ≤ n2/2: (t2/t1) ** (log 2 / log(n2/n1)); 2.0 is linear). Doublings whose
 larger time is under ``--floor`` seconds are noise and never fail.
 
 The exit status is 1 when any doubling costs more than ``--max-growth`` (default 2.5), or any shape
-costs more than ``--target`` seconds (default 0.25) at the cap (quick: already at 40k); a shape that
+costs more than ``--target`` seconds (default 0.25) at the cap — measured both ways there, the
+target holding for the garbage collector on as in a request (quick: already at 40k); a shape that
 already costs more than ``--give-up`` seconds at one size is not grown further (its row says so).
 
-``--attack`` measures something else: the demo forum under gunicorn (``--workers`` sync workers, the
-default configuration, so the default rate limits) on 127.0.0.1, one ordinary guest sending a live
+``--attack`` measures something else: the demo forum under gunicorn (``--workers`` sync workers, or
+``--worker-class gthread`` with ``--threads`` each; the default configuration, so the default rate limits) on 127.0.0.1, one ordinary guest sending a live
 check of a short draft every ``--interval`` seconds, first alone and then while two other guests (from
 127.0.0.2 and 127.0.0.3, so they are two clients to the limits) send ``--attack-shape`` at the cap as
 fast as they are answered, to the live check and as replies. It prints the ordinary client's
@@ -29,6 +34,7 @@ latency percentiles in both phases and what the attackers got (200, 429, …).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import importlib.util
 import json
@@ -86,10 +92,14 @@ def _guards() -> dict[str, Callable[[], Guard]]:
         return Guard.shipped()
 
     def censor() -> Guard:
+        # a forum that lets posts be as long as the cap (the shipped limits refuse more than 50,000
+        # characters, and a refused post is never censored): the censored draft is rendered too
         base = Guard.shipped()
         mild = WordList(name="hostile-censor", action=Action.CENSOR,
                         terms=(Term("darn"), Term("heck"), Term("frick*")))
-        return Guard((*base.lists, mild), base.limits)
+        limits = dataclasses.replace(base.limits, groups={
+            name: dataclasses.replace(group, max_length=None) for name, group in base.limits.groups.items()})
+        return Guard((*base.lists, mild), limits)
 
     def domains(count: int) -> Callable[[], Guard]:
         def build() -> Guard:
@@ -142,7 +152,11 @@ SHAPES: tuple[Shape, ...] = (
     Shape("shiitake-fuck", "matcher", lambda n: repeat_to("shiitake fuck ", n),
           note="matches × exception spans"),
     Shape("censor-many-matches", "censor", lambda n: repeat_to("darn ", n), guard="censor",
-          note="a censor list, every word a match"),
+          note="a censor list, every word a match (posts up to the cap allowed: censored, not refused)"),
+    Shape("censor-flood-shipped", "censor", lambda n: repeat_to("damn ", n),
+          note="the shipped mild list (censor) hit by every word, default limits (refused over 50,000)"),
+    Shape("censor-next-to-markup", "censor", lambda n: repeat_to("*darn*, ", n), guard="censor",
+          note="every censored word touching emphasis and punctuation (Markdown: read again after censoring)"),
     Shape("separator-run", "normalize", lambda n: repeat_to("a.", n), note="a.a.a.a…"),
     Shape("spaced-letters", "normalize", lambda n: repeat_to("a ", n), note="a a a a…"),
     Shape("mixed-separators", "normalize", lambda n: repeat_to("a.-_ ", n)),
@@ -191,21 +205,45 @@ class Row:
     seconds: dict[int, float] = field(default_factory=dict)
     peak_mb: dict[int, float] = field(default_factory=dict)
     growth: dict[int, float] = field(default_factory=dict)  # keyed by the larger size
+    #: at the cap, with the garbage collector running as in a request (full runs)
+    cap_with_gc: float | None = None
     gave_up_after: int | None = None
     failed: list[str] = field(default_factory=list)
 
 
-def measure(guard: Guard, text: str, markup: str, repeat: int) -> tuple[float, float]:
-    """Best CPU seconds of ``repeat`` checks, and the most memory one of them added (MB)."""
+def serve(guard: Guard, text: str, markup: str) -> None:
+    """What one request does with a draft, not only the check: the renderings of a verdict are
+    lazy, and a request forces them. The live check answers with ``verdict_json`` (``to_dict()``
+    and ``highlighted_html``); a post that is refused shows the highlighted draft on its 422
+    page; a post that is censored stores ``censored_html`` (``content_to_store``)."""
+    verdict = guard.check(text, markup=markup, group="guest")
+    verdict.to_dict()
+    verdict.highlighted_html  # noqa: B018 (lazy: rendered on first access)
+    if verdict.action is Action.CENSOR:
+        verdict.censored_html  # noqa: B018
+
+
+def measure(guard: Guard, text: str, markup: str, repeat: int, collect: bool = False) -> tuple[float, float]:
+    """Best CPU seconds of ``repeat`` requests' work on ``text`` (:func:`serve`: the check and
+    the renderings the request makes), and the most memory one of them added (MB).
+
+    The garbage collector is off while the work runs (``collect=False``): its collections come
+    when the number of live objects crosses thresholds, not in proportion to the work, and would
+    put steps into the curves that are not the algorithm's. With ``collect=True`` it runs as in
+    a request (a draft with 20,000 matches makes some 200,000 objects, and collecting them is
+    part of what it costs): that is the figure the cap's target is held to. Either way each run
+    starts from a full collection, so that no run pays for the garbage of the one before."""
     best = math.inf
     peak = 0.0
     for _ in range(repeat):
+        gc.collect()
         trim_heap()
         before = status_bytes("VmRSS") or 0
         can_peak = reset_peak()
-        gc.disable()
+        if not collect:
+            gc.disable()
         started = time.process_time()
-        guard.check(text, markup=markup, group="guest")
+        serve(guard, text, markup)
         spent = time.process_time() - started
         gc.enable()
         best = min(best, spent)
@@ -234,7 +272,7 @@ def run(args: argparse.Namespace) -> list[Row]:
         guard = guards[shape.guard]
         for markup in shape.markups:
             row = Row(shape.name, markup, shape.owner)
-            guard.check(shape.build(1_000), markup=markup, group="guest")  # warm: imports, caches
+            serve(guard, shape.build(1_000), markup)  # warm: imports, caches
             for n in sizes:
                 text = shape.build(n)
                 seconds, peak = measure(guard, text, markup, args.repeat)
@@ -259,8 +297,11 @@ def run(args: argparse.Namespace) -> list[Row]:
                 if seconds > args.give_up and n != sizes[-1]:
                     row.gave_up_after = n
                     break
-            if not args.quick and CAP in row.seconds and row.seconds[CAP] > args.target:
-                row.failed.append(f"{row.seconds[CAP]:.2f} s at the cap")
+            if not args.quick and CAP in row.seconds:
+                row.cap_with_gc = measure(guard, shape.build(CAP), markup, args.repeat, collect=True)[0]
+                at_cap = max(row.seconds[CAP], row.cap_with_gc)
+                if at_cap > args.target:
+                    row.failed.append(f"{at_cap:.2f} s at the cap")
             largest = max(row.seconds)
             if args.quick and not row.failed and row.seconds[largest] > args.target:
                 # linear from here would still be over the target at the cap
@@ -276,12 +317,17 @@ def run(args: argparse.Namespace) -> list[Row]:
 
 def report(rows: list[Row], args: argparse.Namespace) -> None:
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
-    head = ["shape", "markup", "owner"] + [f"{n // 1000}k s" for n in sizes] + ["×/doubling (max)", "peak MB", "verdict"]
+    head = ["shape", "markup", "owner"] + [f"{n // 1000}k s" for n in sizes]
+    if not args.quick:
+        head.append(f"{CAP // 1000}k s, gc on")
+    head += ["×/doubling (max)", "peak MB", "verdict"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for row in rows:
         cells = [row.shape, row.markup, row.owner]
         cells += [f"{row.seconds[n]:.3f}" if n in row.seconds else "—" for n in sizes]
+        if not args.quick:
+            cells.append("—" if row.cap_with_gc is None else f"{row.cap_with_gc:.3f}")
         worst = [g for n, g in row.growth.items() if row.seconds[n] >= args.floor]
         cells.append(f"{max(worst):.2f}" if worst else "(< floor)")
         cells.append(f"{max(row.peak_mb.values()):.1f}")
@@ -294,8 +340,9 @@ def report(rows: list[Row], args: argparse.Namespace) -> None:
           + ("" if args.quick else f", ≤ {args.target} s at {CAP:,} characters") + ").")
     reached = [r for r in rows if CAP in r.seconds]
     if reached and not args.quick:
-        worst = max(reached, key=lambda r: r.seconds[CAP])
-        print(f"Worst at the cap: {worst.shape} ({worst.markup}), {worst.seconds[CAP]:.3f} s.")
+        worst = max(reached, key=lambda r: max(r.seconds[CAP], r.cap_with_gc or 0.0))
+        print(f"Worst at the cap: {worst.shape} ({worst.markup}), {worst.seconds[CAP]:.3f} s "
+              f"({worst.cap_with_gc or 0.0:.3f} s with the garbage collector on).")
     stopped = sorted({r.shape for r in rows if r.gave_up_after is not None})
     if stopped:
         print(f"Not grown to the cap (over --give-up {args.give_up} s earlier): {', '.join(stopped)}.")
@@ -352,7 +399,7 @@ def _attack(args: argparse.Namespace) -> int:
         instance.mkdir()
         (instance / "config.py").write_text("SECRET_KEY = 'hostile-attack-benchmark'\nDEMO_ANNOUNCE = False\n",
                                             encoding="utf-8")
-        server = load.start_server("attack", instance, args.workers, "sync", 1)
+        server = load.start_server("attack", instance, args.workers, args.worker_class, args.threads)
         try:
             port = server.port
             cookie, token = guest(port, "127.0.0.1")
@@ -421,7 +468,9 @@ def _attack(args: argparse.Namespace) -> int:
                 t.join(timeout=180)
         finally:
             load.stop_server(server)
-    print(f"gunicorn, {args.workers} sync workers, default rate limits; attack shape {shape.name} ({markup}) "
+    workers = f"{args.workers} sync workers" if args.worker_class == "sync" else \
+        f"{args.workers} {args.worker_class} workers × {args.threads} threads"
+    print(f"gunicorn, {workers}, default rate limits; attack shape {shape.name} ({markup}) "
           f"at {CAP:,} characters; an ordinary live check (~2 KB) every {args.interval} s")
     print()
     print("| ordinary client | checks | p50 ms | p90 ms | p99 ms | max ms |")
@@ -451,6 +500,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=0.6, help="seconds between ordinary checks "
                         "(0.6: 100 a minute, under the default 120)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"), help="gunicorn's (--attack)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (--attack)")
     args = parser.parse_args(argv)
     if args.attack:
         return _attack(args)

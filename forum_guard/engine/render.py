@@ -9,14 +9,18 @@ is escaped; the result is :class:`markupsafe.Markup`.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain, pairwise
 
+import numpy as np
 from markupsafe import Markup, escape
 
 from .draft import Draft
+from .draft.model import disjoint_order, single_pieces
 
 __all__ = ["Mark", "censor", "default_censor_text", "highlight"]
 
@@ -31,6 +35,7 @@ def _open_tag(css_class: str, list_name: str, title: str | None) -> Markup:
     return Markup(tag + ">")
 
 _CLOSE = Markup("</mark>")
+_SPANS = operator.attrgetter("spans")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +54,41 @@ class Mark:
         return _open_tag(self.css_class, self.list, self.title)
 
 
-def _chunk(draft: Draft, start: int, end: int) -> Markup:
-    """A slice of the draft as markup: sanitized HTML is markup already, plain text is escaped."""
-    piece = draft.sanitized[start:end]
-    return Markup(piece) if draft.is_html else escape(piece)
+# what markupsafe.escape writes for each character it escapes, less the character itself
+_ESCAPE_EXTRA = ((ord("&"), 4), (ord("<"), 3), (ord(">"), 3), (ord('"'), 4), (ord("'"), 4))
+
+
+def _slices(draft: Draft, bounds: np.ndarray) -> list[str]:
+    """The draft as markup cut at ``bounds`` (offsets into :attr:`Draft.sanitized`, ascending,
+    first 0 and last its length): ``len(bounds) - 1`` pieces.
+
+    Sanitized HTML is markup already. Plain text is escaped once, whole, and cut where the
+    offsets fall in the escaped text: escaping is one character at a time, so each piece is
+    exactly the escape of the same slice of the text, and no cut falls inside an entity. One
+    escape and one join instead of a Markup object per piece (20,000 matches: 40,001 pieces)."""
+    source = draft.sanitized
+    if draft.is_html:
+        text = source
+        cuts = bounds.tolist()
+    else:
+        text = str(escape(source))
+        if len(text) == len(source):
+            cuts = bounds.tolist()
+        else:
+            points = np.frombuffer(source.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            extra = np.zeros(len(source) + 1, dtype=np.int64)
+            for point, more in _ESCAPE_EXTRA:
+                extra[1:][points == point] = more
+            cuts = (bounds + np.cumsum(extra)[bounds]).tolist()
+    return [text[a:b] for a, b in pairwise(cuts)]
+
+
+def _interleave(chunks: list[str], inserts: list[str]) -> str:
+    """``chunks[0] + inserts[0] + chunks[1] + …`` (one more chunk than inserts)."""
+    out: list[str] = [""] * (len(chunks) + len(inserts))
+    out[0::2] = chunks
+    out[1::2] = inserts
+    return "".join(out)
 
 
 def highlight(draft: Draft, marks: Sequence[Mark]) -> Markup:
@@ -62,30 +98,50 @@ def highlight(draft: Draft, marks: Sequence[Mark]) -> Markup:
     overlapping or touching pieces of different marks become one mark, with the attributes of
     the one that starts first (the earlier in ``marks`` on a tie). Plain text is escaped, its
     newlines kept (show it with ``white-space: pre-wrap``).
+
+    Linear, and cheap per mark: the spans are clipped to text in a few numpy passes (only those
+    :meth:`Draft.clip` would change are clipped one by one), merged with a running maximum, and
+    the result is one escape and one join.
     """
-    pieces: list[tuple[int, int, int]] = []
-    for order, mark in enumerate(marks):
-        for s, e in mark.spans:
-            for ps, pe in draft.clip(s, e):
-                pieces.append((ps, order, pe))
-    pieces.sort()
+    size = len(draft.sanitized)
+    spans_of = list(map(_SPANS, marks))
+    counts = np.fromiter(map(len, spans_of), dtype=np.int64, count=len(spans_of))
+    total = int(counts.sum())
+    if not total:
+        return _whole(draft)
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(spans_of)), dtype=np.int64, count=2 * total)
+    starts, ends = flat[0::2], flat[1::2]
+    orders = np.repeat(np.arange(len(spans_of), dtype=np.int64), counts)
+    whole = draft.whole_pieces(starts, ends, inside_tags=False).whole
+    if not whole.all():
+        rest = [(ps, pe, o) for s, e, o in zip(starts[~whole].tolist(), ends[~whole].tolist(),
+                                               orders[~whole].tolist(), strict=True) for ps, pe in draft.clip(s, e)]
+        extra = np.array(rest, dtype=np.int64).reshape(-1, 3)
+        starts = np.concatenate([starts[whole], extra[:, 0]])
+        ends = np.concatenate([ends[whole], extra[:, 1]])
+        orders = np.concatenate([orders[whole], extra[:, 2]])
+        if not len(starts):
+            return _whole(draft)
+    # by start, then mark order, then end; a piece that starts at or before the end of all the
+    # pieces before it joins their mark
+    by = np.lexsort((ends, orders, starts))
+    starts, ends, orders = starts[by], ends[by], orders[by]
+    reach = np.maximum.accumulate(ends)
+    first = np.flatnonzero(np.concatenate(([True], starts[1:] > reach[:-1])))
+    last = np.append(first[1:] - 1, len(starts) - 1)
+    bounds = np.empty(2 * len(first) + 2, dtype=np.int64)
+    bounds[0], bounds[-1] = 0, size
+    bounds[1:-1:2] = starts[first]
+    bounds[2:-1:2] = reach[last]
+    chunks = _slices(draft, bounds)
+    inserts: list[str] = [_CLOSE] * (2 * len(first))
+    inserts[0::2] = [marks[order].open_tag() for order in orders[first].tolist()]
+    return Markup(_interleave(chunks, inserts))  # every piece is markup already: no second escape pass
 
-    merged: list[tuple[int, int, Mark]] = []
-    for s, order, e in pieces:
-        if merged and s <= merged[-1][1]:
-            ms, me, mark = merged[-1]
-            if e > me:
-                merged[-1] = (ms, e, mark)
-        else:
-            merged.append((s, e, marks[order]))
 
-    out: list[Markup] = []
-    pos = 0
-    for s, e, mark in merged:
-        out += (_chunk(draft, pos, s), mark.open_tag(), _chunk(draft, s, e), _CLOSE)
-        pos = e
-    out.append(_chunk(draft, pos, len(draft.sanitized)))
-    return Markup("".join(out))  # every piece is Markup already: no second escape pass
+def _whole(draft: Draft) -> Markup:
+    """The draft as it is, as markup: what a rendering with nothing to change gives."""
+    return Markup(draft.sanitized) if draft.is_html else escape(draft.sanitized)
 
 
 class _Covered:
@@ -132,7 +188,44 @@ def censor(draft: Draft, replacements: Sequence[tuple[tuple[tuple[int, int], ...
     them stays as it was. Where matches overlap, the one that starts first (the longer on a tie)
     is replaced whole and the others only where they reach beyond it: no matched character is
     left showing. The replacement text is escaped.
+
+    When every match is one piece of text and none overlaps another (a censor list hitting every
+    word of a draft), that is found in a few numpy passes and the edits are the spans as they are.
     """
+    edits = _disjoint_edits(draft, replacements)
+    if edits is None:
+        edits = _covering_edits(draft, replacements)
+    starts, ends, texts = edits
+    if not starts:
+        return _whole(draft)
+    bounds = np.empty(2 * len(starts) + 2, dtype=np.int64)
+    bounds[0], bounds[-1] = 0, len(draft.sanitized)
+    bounds[1:-1:2] = starts
+    bounds[2:-1:2] = ends
+    chunks = _slices(draft, bounds)[0::2]
+    escaped = {text: str(escape(text)) for text in set(texts)}
+    return Markup(_interleave(chunks, [escaped[text] for text in texts]))  # all escaped already
+
+
+# edits as three lists, in source order: starts, ends, replacement texts
+_Edits = tuple[list[int], list[int], list[str]]
+
+
+def _disjoint_edits(draft: Draft, replacements: Sequence[tuple[tuple[tuple[int, int], ...], str]]) -> _Edits | None:
+    """The edits when every replacement is one whole piece and none overlaps another, else None."""
+    pieces = single_pieces(draft, [spans for spans, _ in replacements], inside_tags=True)
+    if pieces is None:
+        return None
+    by = disjoint_order(pieces[:, 0], pieces[:, 1])
+    if by is None:
+        return None
+    texts = [text for _, text in replacements]
+    return pieces[by, 0].tolist(), pieces[by, 1].tolist(), [texts[o] for o in by.tolist()]
+
+
+def _covering_edits(draft: Draft, replacements: Sequence[tuple[tuple[tuple[int, int], ...], str]]) -> _Edits:
+    """The edits in general: each match clipped to text, the earlier (the longer on a tie)
+    replaced first, each later one only where it reaches beyond what is replaced already."""
     items: list[tuple[int, int, int, list[tuple[int, int]], str]] = []
     for order, (spans, text) in enumerate(replacements):
         pieces = sorted({p for s, e in spans for p in draft.clip(s, e, inside_tags=True)})
@@ -151,20 +244,14 @@ def censor(draft: Draft, replacements: Sequence[tuple[tuple[tuple[int, int], ...
         for s, e in remaining:
             covered.add(s, e)
     edits.sort()
-
-    out: list[Markup] = []
-    pos = 0
-    for s, e, text in edits:
-        out += (_chunk(draft, pos, s), escape(text))
-        pos = e
-    out.append(_chunk(draft, pos, len(draft.sanitized)))
-    return Markup("".join(out))  # every piece is Markup already: no second escape pass
+    return [s for s, _, _ in edits], [e for _, e, _ in edits], [text for _, _, text in edits]
 
 
 _KEEP_RE = re.compile(r"[^\W_]")
 _STAR_RE = re.compile(r"\S")
 
 
+@functools.lru_cache(maxsize=4096)
 def default_censor_text(matched: str) -> str:
     """Censor text for a match: everything up to and including the first letter or digit is
     kept, every later non-space character becomes ``*``, spaces stay.

@@ -283,15 +283,23 @@ class _Reader:
     def read(self, events: Any) -> RenderedMarkup:
         in_code_block = 0
         html_block: list[tuple[str, int, int]] = []
+        offsets = self.offsets
+        builder_text = self.b.text
         for event, span in events:
-            start, end = self.char(span["start"]), self.char(span["end"])
+            if offsets is None:
+                start, end = span["start"], span["end"]
+            else:
+                start, end = offsets[span["start"]], offsets[span["end"]]
             if isinstance(event, str):  # SoftBreak, HardBreak, Rule
                 if not self.image_depth:
                     self.b.gap()
                 continue
-            kind, value = next(iter(event.items()))
+            ((kind, value),) = event.items()
             if kind == "Text":
-                self.text(value, start, end, self.text_kind(in_code_block))
+                if in_code_block or self.links or self.image_depth or end - start != len(value):
+                    self.text(value, start, end, self.text_kind(in_code_block))
+                else:  # plain text where it says it is: what text() would do, without its checks
+                    builder_text(value, start, end, _TEXT)
             elif kind == "Code":
                 self.code(value, start, end)
             elif kind == "InlineHtml":  # exactly one tag (or comment)

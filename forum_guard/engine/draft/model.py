@@ -5,14 +5,18 @@ the poster's own Markdown/BBCode)."""
 from __future__ import annotations
 
 import enum
+import operator
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     from .markup import MarkupRenderer, RenderedMarkup
 
-__all__ = ["Draft", "Link", "OffsetMap", "PastedImage", "SegmentKind", "text_to_html"]
+__all__ = ["Draft", "Link", "OffsetMap", "PastedImage", "SegmentKind", "WholePieces", "text_to_html"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +97,7 @@ class OffsetMap:
         kinds: tuple[int, ...] = tuple(map(int, seg_kind)) if seg_kind and any(seg_kind) else ()
         by_h: tuple[int, ...] = ()
         h_sorted: tuple[int, ...] = ()
-        if any(seg_h[i] > seg_h[i + 1] for i in range(len(seg_h) - 1)):
+        if not all(map(operator.le, seg_h, seg_h[1:])):
             order = sorted(range(len(seg_h)), key=seg_h.__getitem__)
             by_h = tuple(order)
             h_sorted = tuple(seg_h[i] for i in order)
@@ -101,6 +105,18 @@ class OffsetMap:
 
     def kind(self, i: int) -> int:
         return self.seg_kind[i] if self.seg_kind else 0
+
+
+@dataclass(frozen=True, slots=True)
+class WholePieces:
+    """Which of many stored ranges :meth:`Draft.clip` gives back as they are (one piece, the range
+    itself), with the text range each of those reads as and its segment kind (numpy arrays, one
+    entry per range; ``t_start``, ``t_end`` and ``kind`` are meaningful where ``whole`` is)."""
+
+    whole: np.ndarray
+    t_start: np.ndarray
+    t_end: np.ndarray
+    kind: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +179,12 @@ class Draft:
             return _clamp(start, end, len(self.sanitized))
         return _clip_html(self._map, start, end, inside_tags)
 
+    def whole_pieces(self, starts: np.ndarray, ends: np.ndarray, *, inside_tags: bool = False) -> WholePieces:
+        """:meth:`clip` of many ranges at once, for the common case: which ranges it gives back as
+        they are, found in a few numpy passes (a draft with 20,000 matches pays no Python loop
+        per match). The renderings clip only the other ranges one by one."""
+        return whole_pieces(self._map, len(self.sanitized), starts, ends, inside_tags)
+
 
 def _clamp(start: int, end: int, n: int) -> tuple[tuple[int, int], ...]:
     start, end = max(start, 0), min(end, n)
@@ -174,9 +196,14 @@ def text_to_html(m: OffsetMap, start: int, end: int) -> tuple[tuple[int, int], .
     seg_t, seg_h, seg_tl, seg_hl = m.seg_t, m.seg_h, m.seg_tl, m.seg_hl
     if start >= end or not seg_t:
         return ()
-    out: list[tuple[int, int]] = []
     i = max(bisect_right(seg_t, start) - 1, 0)
     n_seg = len(seg_t)
+    t, tl = seg_t[i], seg_tl[i]
+    if t <= start and end <= t + tl and (i + 1 == n_seg or seg_t[i + 1] >= end):
+        # the range lies in one segment (a word between tags or markup): what the loop gives
+        h, hl = seg_h[i], seg_hl[i]
+        return ((h + start - t, h + end - t),) if hl == tl else ((h, h + hl),)
+    out: list[tuple[int, int]] = []
     while i < n_seg and seg_t[i] < end:
         t = seg_t[i]
         tl = seg_tl[i]
@@ -232,6 +259,42 @@ def stored_pieces(m: OffsetMap, start: int, end: int, inside_tags: bool = True) 
     return out
 
 
+def whole_pieces(m: OffsetMap | None, size: int, starts: np.ndarray, ends: np.ndarray,
+                 inside_tags: bool = True) -> WholePieces:
+    """Which ``[start, end)`` ranges of the stored text :func:`stored_pieces` gives back as one
+    piece equal to the range: the range lies in one segment, and is all of it when the segment
+    is indivisible (an entity, an escape) — with the text range it reads as. Without a map (plain
+    text) the text is its own: a range is whole when it lies inside it."""
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    if m is None or not m.seg_h:
+        whole = (starts >= 0) & (starts < ends) & (ends <= size) if m is None else np.zeros(len(starts), bool)
+        return WholePieces(whole, starts, ends, np.zeros(len(starts), np.int64))
+    if m.by_h:
+        order = np.asarray(m.by_h, dtype=np.int64)
+        keys = np.asarray(m.h_sorted, dtype=np.int64)
+    else:
+        order = None
+        keys = np.asarray(m.seg_h, dtype=np.int64)
+    # the segment stored_pieces starts from, and the key of the one after it (where it stops)
+    j = np.maximum(np.searchsorted(keys, starts, side="right") - 1, 0)
+    following = np.append(keys[1:], np.iinfo(np.int64).max)[j]
+    i = j if order is None else order[j]
+    h = keys[j]
+    hl = np.asarray(m.seg_hl, dtype=np.int64)[i]
+    t = np.asarray(m.seg_t, dtype=np.int64)[i]
+    tl = np.asarray(m.seg_tl, dtype=np.int64)[i]
+    kind = np.asarray(m.seg_kind, dtype=np.int64)[i] if m.seg_kind else np.zeros(len(starts), np.int64)
+    plain = hl == tl
+    whole = (starts < ends) & (h <= starts) & (ends <= h + hl) & (following >= ends)
+    whole &= plain | ((starts == h) & (ends == h + hl))
+    if not inside_tags:
+        whole &= (kind & _ATTRIBUTE) == 0
+    t_start = np.where(plain, t + starts - h, t)
+    t_end = np.where(plain, t + ends - h, t + tl)
+    return WholePieces(whole, t_start, t_end, kind)
+
+
 def _clip_html(m: OffsetMap, start: int, end: int, inside_tags: bool = False) -> tuple[tuple[int, int], ...]:
     out: list[tuple[int, int]] = []
     for s, e, _, _, _ in stored_pieces(m, start, end, inside_tags):
@@ -240,3 +303,26 @@ def _clip_html(m: OffsetMap, start: int, end: int, inside_tags: bool = False) ->
         else:
             out.append((s, e))
     return tuple(out)
+
+
+def single_pieces(draft: Draft, spans_of: Sequence[tuple[tuple[int, int], ...]],
+                  inside_tags: bool) -> np.ndarray | None:
+    """``(start, end, t_start, t_end, kind)`` rows, one per replacement, when every replacement
+    has one span that :meth:`Draft.clip` keeps whole (and gives back as it is); None otherwise."""
+    if not spans_of or set(map(len, spans_of)) != {1}:
+        return None
+    first = np.array([spans[0] for spans in spans_of], dtype=np.int64).reshape(-1, 2)
+    found = draft.whole_pieces(first[:, 0], first[:, 1], inside_tags=inside_tags)
+    if not found.whole.all():
+        return None
+    return np.column_stack((first[:, 0], first[:, 1], found.t_start, found.t_end, found.kind))
+
+
+def disjoint_order(starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+    """The order replacements are applied in (by start, the longer first, then as given) when no
+    two of them overlap (touching is not overlapping); None when some do."""
+    by = np.lexsort((np.arange(len(starts)), starts - ends, starts))
+    s, e = starts[by], ends[by]
+    if len(by) > 1 and (s[1:] < np.maximum.accumulate(e)[:-1]).any():
+        return None
+    return by
