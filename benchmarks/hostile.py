@@ -23,8 +23,9 @@ costs more than ``--target`` seconds (default 0.25) at the cap — measured both
 target holding for the garbage collector on as in a request (quick: already at 40k); a shape that
 already costs more than ``--give-up`` seconds at one size is not grown further (its row says so).
 
-``--attack`` measures something else: the demo forum under gunicorn (``--workers`` sync workers, or
-``--worker-class gthread`` with ``--threads`` each; the default configuration, so the default rate limits) on 127.0.0.1, one ordinary guest sending a live
+``--attack`` measures something else: the demo forum under gunicorn (``--workers`` gthread workers with
+``--threads`` each, as docs/PRODUCTION.md runs it, or ``--worker-class sync`` to compare; the default
+configuration, so the default rate limits) on 127.0.0.1, one ordinary guest sending a live
 check of a short draft every ``--interval`` seconds, first alone and then while two other guests (from
 127.0.0.2 and 127.0.0.3, so they are two clients to the limits) send ``--attack-shape`` at the cap as
 fast as they are answered, to the live check and as replies. It prints the ordinary client's
@@ -500,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=0.6, help="seconds between ordinary checks "
                         "(0.6: 100 a minute, under the default 120)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"), help="gunicorn's (--attack)")
+    parser.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"),
+                        help="gunicorn's (--attack); gthread as docs/PRODUCTION.md runs it, sync to compare")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (--attack)")
     args = parser.parse_args(argv)
     if args.attack:
