@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -309,41 +308,48 @@ class _CodeTable:
     """The fold as arrays of code points, so a whole text folds in one numpy gather.
 
     The Basic Multilingual Plane and plane 1 (emoji, mathematical letters) are one 128k-entry
-    array filled lazily (``_UNKNOWN`` until a character is first seen), so a text folds in one
-    gather; the other planes (rare) go through a dict.
-    Characters whose fold is several characters are ``_EXPANDS`` and take the slow path.
+    array filled lazily (``UNKNOWN`` until a character is first seen), so a text folds in one
+    gather; the other planes (rare) go through a dict. The table's values above every code point
+    mark what needs more than the gather: a deleted character (``DELETE``), one whose fold is
+    several characters (``EXPANDS``), one not seen yet (``UNKNOWN``), and the last entry
+    (U+1FFFF, a noncharacter) is ``ASTRAL``: the gather clips every code past the table to it.
+    So one ``max`` of the gathered codes tells whether a text is the common case (none of these).
     """
 
-    UNKNOWN = np.uint32(0xFFFFFFFF)
+    DELETE = np.uint32(0xFFFFFFFC)
+    ASTRAL = np.uint32(0xFFFFFFFD)
     EXPANDS = np.uint32(0xFFFFFFFE)
+    UNKNOWN = np.uint32(0xFFFFFFFF)
 
     def __init__(self) -> None:
         self.ascii_bytes = bytes(ord(fold_char(chr(c))) for c in range(128)) + bytes(range(128, 256))
         self.bmp = np.full(_TABLE_SIZE, self.UNKNOWN, dtype=np.uint32)
+        self.bmp[_TABLE_SIZE - 1] = self.ASTRAL
         self.astral: dict[int, int] = {}
 
     def _value(self, code: int) -> int:
         folded = fold_char(chr(code))
-        return ord(folded) if len(folded) == 1 else int(self.EXPANDS)
+        if len(folded) != 1:
+            return int(self.EXPANDS)
+        return int(self.DELETE) if folded == _NUL else ord(folded)
 
-    def fold(self, codes: np.ndarray) -> np.ndarray:
-        """The folded code of every code (``EXPANDS`` where the fold is several characters)."""
+    def fold(self, codes: np.ndarray) -> tuple[np.ndarray, int]:
+        """The folded code of every code (``DELETE`` where the character is deleted, ``EXPANDS``
+        where its fold is several characters) and the largest of them: below ``DELETE`` in the
+        common case, where a text folds with one gather and one ``max``."""
         bmp = self.bmp
-        high: np.ndarray | None = None
-        if codes.max(initial=0) >= _TABLE_SIZE:
-            # characters past plane 1 are few: look them up one by one, gather the rest
-            high = np.flatnonzero(codes >= _TABLE_SIZE)
-            low_codes = codes.copy()
-            low_codes[high] = 0
-        else:
-            low_codes = codes
-        out = bmp[low_codes]
-        if out.max(initial=0) == self.UNKNOWN:  # first sight of some character: fill it in
+        out = bmp.take(codes, mode="clip")
+        top = int(out.max(initial=0))
+        if top <= self.DELETE:
+            return out, top
+        if top == self.UNKNOWN:  # first sight of some character: fill it in
             unknown = out == self.UNKNOWN
-            for code in np.unique(low_codes[unknown]).tolist():
+            for code in np.unique(codes[unknown]).tolist():
                 bmp[code] = self._value(code)
-            out = bmp[low_codes]
-        if high is not None:
+            out = bmp.take(codes, mode="clip")
+        if (out == self.ASTRAL).any():
+            # characters past plane 1 (and U+1FFFF itself) are few: look them up one by one
+            high = np.flatnonzero(codes >= _TABLE_SIZE - 1)
             astral = self.astral
             values = []
             for code in codes[high].tolist():
@@ -354,31 +360,48 @@ class _CodeTable:
                         astral[code] = value
                 values.append(value)
             out[high] = values
-        return out
+        return out, int(out.max(initial=0))
 
 
 _CODES = _CodeTable()
 _SPACE = 32
 
 
-@dataclass(frozen=True, slots=True)
 class Skeleton:
     """A folded, collapsed, space-padded view of a text with the map back to it.
 
     Skeleton character ``i`` (``0 < i < len(text) - 1``) stands for the original characters
     ``[start_of(i), end_of(i))``: a whole run for a collapsed repeat. Index 0 and the last index
-    are the padding. The maps are only read for candidate matches, so they stay numpy arrays:
-    ``heads[i]`` is where skeleton character ``i`` starts in the folded, padded array, and
-    ``origin[j]`` the original index of folded position ``j`` (None: the identity).
+    are the padding. The maps are only read for candidate matches, so they stay numpy arrays
+    and ``heads`` is made on first use: ``heads[i]`` is where skeleton character ``i`` starts in
+    the folded, padded array (None: nothing collapsed), and ``origin[j]`` the original index of
+    folded position ``j`` (None: the identity).
     """
 
-    text: str
-    #: length of the original text
-    length: int
-    heads: np.ndarray | None = None
-    origin: np.ndarray | None = None
-    #: length of the folded, padded array (after deletions)
-    folded_length: int = 0
+    __slots__ = ("_heads", "_mask", "folded_length", "length", "origin", "text")
+
+    def __init__(self, text: str, length: int, heads: np.ndarray | None = None, origin: np.ndarray | None = None,
+                 folded_length: int = 0, *, mask: np.ndarray | None = None) -> None:
+        self.text = text
+        #: length of the original text
+        self.length = length
+        self._heads = heads
+        #: where runs start in the folded, padded array (True), when ``heads`` is not made yet
+        self._mask = mask
+        self.origin = origin
+        #: length of the folded, padded array (after deletions)
+        self.folded_length = folded_length
+
+    @property
+    def heads(self) -> np.ndarray | None:
+        heads = self._heads
+        if heads is None and self._mask is not None:
+            heads = self._heads = np.flatnonzero(self._mask)
+            self._mask = None
+        return heads
+
+    def __repr__(self) -> str:
+        return f"Skeleton({self.text!r}, length={self.length})"
 
     def _orig(self, j: int) -> int:
         if self.origin is None:
@@ -386,11 +409,12 @@ class Skeleton:
         return int(self.origin[j])
 
     def _head(self, i: int) -> int:
-        if self.heads is None:
+        heads = self.heads
+        if heads is None:
             return i
-        if i >= len(self.heads):
+        if i >= len(heads):
             return self.folded_length
-        return int(self.heads[i])
+        return int(heads[i])
 
     def start_of(self, i: int) -> int:
         return min(max(0, self._orig(self._head(i))), self.length)
@@ -412,10 +436,11 @@ class Skeleton:
         """``start_of``, ``end_of`` and ``run_length`` of many skeleton indices at once (numpy),
         for the views that read every letter of a long run."""
         i = np.asarray(idx, dtype=np.int64)
-        if self.heads is None:
+        heads = self.heads
+        if heads is None:
             head, nxt = i, i + 1
         else:
-            ext = np.append(self.heads, self.folded_length)
+            ext = np.append(heads, self.folded_length)
             head, nxt = ext[np.minimum(i, len(ext) - 1)], ext[np.minimum(i + 1, len(ext) - 1)]
 
         def orig(j: np.ndarray) -> np.ndarray:
@@ -496,11 +521,11 @@ def fold(text: str) -> Skeleton:
     """The skeleton of ``text`` (see the module docstring)."""
     n = len(text)
     origin: np.ndarray | None = None
+    orig_of: np.ndarray | None = None
     if text.isascii():
         # no expansions are possible; deletions only for control characters (rare)
         padded = _fold_ascii(text)
         arr = np.frombuffer(padded, dtype=np.uint8)
-        orig_of = None
         if b"\x00" in padded:
             keep = arr != 0
             arr = arr[keep]
@@ -509,10 +534,27 @@ def fold(text: str) -> Skeleton:
     else:
         blanks = _trailing_symbols(text) if ("!" in text or "|" in text or "+" in text) else ()
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        folded = _CODES.fold(codes)
+        folded, top = _CODES.fold(codes)
         if blanks:
             folded[blanks] = _SPACE
-        if folded.max(initial=0) == _CodeTable.EXPANDS:
+        if top < _CodeTable.DELETE:
+            # the common case: every character folds to one, none is deleted; an ASCII fold
+            # (accents, curly quotes, look-alikes) collapses and decodes as bytes
+            arr = np.empty(n + 2, dtype=np.uint8 if top < 128 else np.uint32)
+            arr[0] = arr[-1] = _SPACE
+            arr[1:-1] = folded
+        elif top == _CodeTable.DELETE:
+            # deletions, no expansion (an emoji's variation selector, combining accents)
+            kept_at = np.flatnonzero(folded != _CodeTable.DELETE)
+            size = len(kept_at) + 2
+            arr = np.empty(size, dtype=np.uint32)
+            arr[0] = arr[-1] = _SPACE
+            arr[1:-1] = folded[kept_at]
+            orig_of = np.empty(size, dtype=np.int64)
+            orig_of[0] = -1
+            orig_of[1:-1] = kept_at
+            orig_of[-1] = n
+        else:
             if blanks:
                 chars = list(text)
                 for i in blanks:
@@ -521,26 +563,26 @@ def fold(text: str) -> Skeleton:
             expanded, origin_list = _expand(text)
             folded = np.frombuffer(expanded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             origin = np.asarray(origin_list, dtype=np.int64)
-        arr = np.empty(len(folded) + 2, dtype=np.uint32)
-        arr[0] = arr[-1] = _SPACE
-        arr[1:-1] = folded
-        if not arr.all():
-            keep = arr != 0
-            arr = arr[keep]
-            orig_of = np.flatnonzero(keep) - 1 if origin is None else np.concatenate(([-1], origin, [n]))[keep]
-        elif origin is not None:
-            orig_of = np.concatenate(([-1], origin, [n]))
-        else:
-            orig_of = None
-        if orig_of is not None:
+            arr = np.empty(len(folded) + 2, dtype=np.uint32)
+            arr[0] = arr[-1] = _SPACE
+            arr[1:-1] = folded
+            if not arr.all():
+                keep = arr != 0
+                arr = arr[keep]
+                orig_of = np.concatenate(([-1], origin, [n]))[keep]
+            else:
+                orig_of = np.concatenate(([-1], origin, [n]))
             orig_of[-1] = n
-    heads_mask = np.empty(len(arr), dtype=bool)
-    heads_mask[0] = True
-    np.not_equal(arr[1:], arr[:-1], out=heads_mask[1:])
-    heads = np.flatnonzero(heads_mask)
-    if len(heads) == len(arr):
-        return Skeleton(_decode(arr), n, None, orig_of, len(arr))
-    return Skeleton(_decode(arr[heads]), n, heads, orig_of, len(arr))
+    # collapse runs: a character survives where it differs from the one before; where the runs
+    # start (``heads``) is only worked out when a candidate needs the map
+    size = len(arr)
+    mask = np.empty(size, dtype=bool)
+    mask[0] = True
+    np.not_equal(arr[1:], arr[:-1], out=mask[1:])
+    collapsed = arr[mask]
+    if len(collapsed) == size:
+        return Skeleton(_decode(collapsed), n, None, orig_of, size)
+    return Skeleton(_decode(collapsed), n, None, orig_of, size, mask=mask)
 
 
 def _decode(arr: np.ndarray) -> str:
