@@ -16,7 +16,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import accumulate
 from typing import Any, NamedTuple
 
@@ -40,9 +40,8 @@ _MODEL_CODE_RE = re.compile(r"[^\W\d_]{1,2}\d{2,}")
 _SPACE_RE = re.compile(" ")
 
 
-@dataclass(frozen=True, slots=True)
-class RawMatch:
-    """A verified match in the coordinates of the scanned text."""
+class RawMatch(NamedTuple):
+    """A verified match in the coordinates of the scanned text (a tuple: a dense text has many)."""
 
     list_index: int
     term_index: int
@@ -706,42 +705,54 @@ class Matcher:
         self._verify(word, run_length, start_of, end_of, found)
 
     def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[RawMatch]:
-        hits: dict[tuple[int, int, int, int], None] = {}
-        exceptions: dict[int, list[tuple[int, int]]] = {}
-        seen: set[tuple[int, int, int, int]] = set()
+        hits: dict[tuple[int, int, int, int], bool] = {}  # each span once: plausible or not
+        exceptions: dict[int, list[tuple[int, int]]] | None = None
+        edge = 2 * _PLAUSIBLE_EDGE
         for e, start, end in found:
             if start >= end:
                 continue
-            if e.exception:
-                exceptions.setdefault(e.list_index, []).append((start, end))
+            if e[2]:  # an exception
+                if exceptions is None:
+                    exceptions = {}
+                exceptions.setdefault(e[0], []).append((start, end))
                 continue
-            key = (e.list_index, e.term_index, start, end)
-            if key in seen:
+            key = (e[0], e[1], start, end)
+            if key in hits:
                 continue
-            seen.add(key)
-            if not _plausible(text, start, end):
-                continue
-            hits[key] = None
-        covers = {li: _Cover(spans) for li, spans in exceptions.items()}
-        result = []
-        for li, ti, start, end in hits:
-            cover = covers.get(li)
-            if cover is not None and cover.covers(start, end):
-                continue
-            result.append(RawMatch(li, ti, start, end))
+            # a short span of letters is plausible at once (what _plausible tells first)
+            hits[key] = (end - start <= edge and text[start:end].isalpha()) or _plausible(text, start, end)
+        if exceptions is None:
+            result = [key for key, ok in hits.items() if ok]
+        else:
+            covers = {li: _Cover(spans) for li, spans in exceptions.items()}
+            result = []
+            for key, ok in hits.items():
+                if not ok:
+                    continue
+                cover = covers.get(key[0])
+                if cover is not None and cover.covers(key[2], key[3]):
+                    continue
+                result.append(key)
         return _drop_nested(result)
 
 
-def _drop_nested(result: list[RawMatch]) -> list[RawMatch]:
-    """Within one list, the longest of nested matches; sorted by position."""
-    result.sort(key=lambda m: (m.list_index, m.start, -(m.end - m.start)))
-    kept: list[RawMatch] = []
-    for m in result:
-        if kept and kept[-1].list_index == m.list_index and m.end <= kept[-1].end:
-            continue
-        kept.append(m)
-    kept.sort(key=lambda m: (m.start, m.end, m.list_index))
-    return kept
+def _drop_nested(result: Sequence[tuple[int, int, int, int]]) -> list[RawMatch]:
+    """Within one list, the longest of nested matches (of equal ones, the first); sorted by
+    position. ``result`` holds (list_index, term_index, start, end) tuples or RawMatches."""
+    if len(result) < 2:
+        return [RawMatch(*m) for m in result]
+    # by start, longest first; the index keeps equal spans in their order (a stable sort)
+    order = sorted([(m[2], -m[3], m[0], i) for i, m in enumerate(result)])
+    ends: dict[int, int] = {}  # list → the furthest end kept so far
+    kept: list[tuple[int, int, int, int]] = []
+    for start, neg_end, li, i in order:
+        end = -neg_end
+        if end <= ends.get(li, -1):
+            continue  # inside a longer (or equal, earlier) match of the same list
+        ends[li] = end
+        kept.append((start, end, li, result[i][1]))
+    kept.sort()  # (start, end, list) is unique among the kept
+    return [RawMatch(li, ti, start, end) for start, end, li, ti in kept]
 
 
 #: what ends a bidi override or embedding: PDF, an isolate's end, a paragraph's end

@@ -57,6 +57,9 @@ class Guard:
         self.matcher = Matcher([without_literals(wl) for wl in compiled] if self._literals else compiled)
         #: inflections of the lists that name a language other than English (Snowball stems)
         self.stems = StemIndex(self.lists)
+        self._has_stems = bool(self.stems)
+        #: (list_index, term_index) → what a Match of that term says (``_term_facts``)
+        self._facts: dict[tuple[int, int], tuple[str, str, Action, str | None]] = {}
         self.build_seconds = time.perf_counter() - started
 
     @classmethod
@@ -122,7 +125,7 @@ class Guard:
         t1 = time.perf_counter()
         timings["analyze"] = t1 - t0
         raw = self.matcher.scan(draft.text)
-        if self.stems:
+        if self._has_stems:
             raw = _with_stems(raw, self.stems.scan(draft.text))
         if self._literals:
             raw += [RawMatch(*hit) for hit in self._literals.scan(draft.text)]
@@ -180,28 +183,40 @@ class Guard:
         return self._plain(draft) if censored is None else censored
 
     # ---------------------------------------------------------------------------------------
+    def _term_facts(self, list_index: int, term_index: int) -> tuple[str, str, Action, str | None]:
+        """(list name, term as written, action, replacement) of a term, kept once read: a
+        match is then one dict look-up away from its :class:`Match`."""
+        key = (list_index, term_index)
+        facts = self._facts.get(key)
+        if facts is None:
+            wl = self.lists[list_index]
+            term = wl.terms[term_index]
+            facts = self._facts[key] = (wl.name, term.pattern, wl.action, term.replacement or wl.replacement)
+        return facts
+
     def _matches(self, draft: draft_mod.Draft, raw: list[RawMatch]) -> list[Match]:
         out = []
         source = draft.sanitized
-        lists = self.lists
+        facts_of = self._facts.get
         # a draft without a map (plain text) is its own text: a span is the range, clamped
         spans_of = draft.spans if draft._map is not None else None
         size = len(source)
-        for r in raw:
-            wl = lists[r.list_index]
-            term = wl.terms[r.term_index]
+        for li, ti, start, end in raw:
+            facts = facts_of((li, ti)) or self._term_facts(li, ti)
             if spans_of is None:
-                start, end = max(r.start, 0), min(r.end, size)
+                if start < 0:
+                    start = 0
+                if end > size:
+                    end = size
                 if start >= end:
                     continue
                 spans: tuple[tuple[int, int], ...] = ((start, end),)
             else:
-                spans = spans_of(r.start, r.end)
+                spans = spans_of(start, end)
                 if not spans:
                     continue
                 start, end = spans[0][0], spans[-1][1]
-            out.append(Match(wl.name, term.pattern, start, end, source[start:end], wl.action, spans,
-                             term.replacement or wl.replacement))
+            out.append(Match(facts[0], facts[1], start, end, source[start:end], facts[2], spans, facts[3]))
         return out
 
     def _link_matches(self, draft: draft_mod.Draft, found: list[Match]) -> list[Match]:
