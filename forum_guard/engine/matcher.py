@@ -142,6 +142,11 @@ def _inflection_end(text: str, pos: int, suffixes: frozenset[str]) -> int:
     return stop - 1
 
 
+def _doubled(run_length: Callable[[int], int], start: int, stop: int) -> bool:
+    """Whether a character in ``[start, stop)`` is doubled (a run of exactly two)."""
+    return any(run_length(k) == 2 for k in range(start, stop))
+
+
 def _spaceless(ch: str) -> bool:
     return bool(_SPACELESS.match(ch))
 
@@ -513,19 +518,23 @@ class Matcher:
 
         Text under a right-to-left override or embedding (U+202E, U+202B) is also read in the
         order a reader sees it: "\u202ekcuf" displays as "fuck" and is matched as such."""
+        return [RawMatch(*m) for m in self.find(text)]
+
+    def find(self, text: str) -> list[tuple[int, int, int, int]]:
+        """What :meth:`scan` finds, as plain ``(list_index, term_index, start, end)`` tuples
+        (a check reads them once: no object a match)."""
         result = self._scan_view(text)
         if "\u202e" in text or "\u202b" in text:
             extra = []
             for start, end in _rtl_runs(text):
                 length = end - start
-                for m in self._scan_view(text[start:end][::-1]):
-                    extra.append(RawMatch(m.list_index, m.term_index, start + length - m.end,
-                                          start + length - m.start))
+                for li, ti, a, b in self._scan_view(text[start:end][::-1]):
+                    extra.append((li, ti, start + length - b, start + length - a))
             if extra:
                 result = _drop_nested(list(dict.fromkeys(result + extra)))
         return result
 
-    def _scan_view(self, text: str) -> list[RawMatch]:
+    def _scan_view(self, text: str) -> list[tuple[int, int, int, int]]:
         found: list[tuple[_Entry, int, int]] = []
         if self._evasive is not None:
             self._scan_evasive(text, found)
@@ -552,7 +561,7 @@ class Matcher:
             masked: list[tuple[int, int, int, int]] = []
             self._masks.scan(text, masked)
             if masked:
-                result = _drop_nested(list(dict.fromkeys(result + [RawMatch(*m) for m in masked])))
+                result = _drop_nested(list(dict.fromkeys(result + masked)))
         return result
 
     def _scan_evasive(self, text: str, found: list[tuple[_Entry, int, int]]) -> None:
@@ -582,11 +591,11 @@ class Matcher:
 
     # ----------------------------------------------------------------------------------------
     def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Entry, int, int]]) -> None:
-        self._verify(sk.text, sk.run_length, sk.start_of, sk.end_of, found, spans=sk.spans_of)
+        self._verify(sk.text, sk.run_lengths(), sk.start_of, sk.end_of, found, spans=sk.map_spans)
 
     def _verify(self, text: str, run_length: Callable[[int], int], start_of: Callable[[int], int],
                 end_of: Callable[[int], int], found: list[tuple[_Entry, int, int]], *,
-                spans: Callable[[list[int]], tuple[list[int], list[int], list[int]]] | None = None) -> None:
+                spans: Callable[[list[int], list[int]], tuple[list[int], list[int]]] | None = None) -> None:
         """Scan a padded skeleton-alphabet ``text`` and verify each key hit: inflections, run
         lengths, wildcard sides grown to the word (by binary search over the text's spaces, so
         a long word full of hits is not walked once per hit). With ``spans`` (the skeleton's
@@ -602,14 +611,17 @@ class Matcher:
                 last = end - trail
                 if inflect:
                     after = last + 1
-                    if after >= size or text[after] != " " or inflect == _DROPPED_E:
-                        stop = _inflection_end(text, after, _AFTER_DROPPED_E_SET if inflect == _DROPPED_E
-                                               else _INFLECTION_SET)
+                    if inflect == _DROPPED_E or after >= size or text[after] != " ":
+                        # the rest of the word must be an inflection (``_inflection_end``)
+                        stop = text.find(" ", after, after + 5)
+                        if stop < 0 or text[after:stop] not in (_AFTER_DROPPED_E_SET if inflect == _DROPPED_E
+                                                                else _INFLECTION_SET):
+                            continue
                         # an inflection's letters are single, or repeated evasively (3+), never
                         # doubled: "assess" is not ass + es
-                        if stop < 0 or any(run_length(k) == 2 for k in range(after, stop + 1)):
+                        if _doubled(run_length, after, stop):
                             continue
-                        last = stop
+                        last = stop - 1
                 if runs is not None and not _runs_ok(run_length, first, runs):
                     continue
                 if grow_start or grow_end:
@@ -621,8 +633,7 @@ class Matcher:
                         last = spaces[bisect_left(spaces, last)] - 1
                 verified.append((e, first, last))
         if spans is not None and len(verified) > _BATCH_SPANS:
-            starts = spans([f for _, f, _ in verified])[0]
-            ends = spans([last for _, _, last in verified])[1]
+            starts, ends = spans([f for _, f, _ in verified], [last for _, _, last in verified])
             found.extend((e, a, b) for (e, _, _), a, b in zip(verified, starts, ends, strict=True))
         else:
             found.extend((e, start_of(first), end_of(last)) for e, first, last in verified)
@@ -704,7 +715,7 @@ class Matcher:
 
         self._verify(word, run_length, start_of, end_of, found)
 
-    def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[RawMatch]:
+    def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[tuple[int, int, int, int]]:
         hits: dict[tuple[int, int, int, int], bool] = {}  # each span once: plausible or not
         exceptions: dict[int, list[tuple[int, int]]] | None = None
         edge = 2 * _PLAUSIBLE_EDGE
@@ -736,23 +747,39 @@ class Matcher:
         return _drop_nested(result)
 
 
-def _drop_nested(result: Sequence[tuple[int, int, int, int]]) -> list[RawMatch]:
+def _drop_nested(result: Sequence[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """Within one list, the longest of nested matches (of equal ones, the first); sorted by
-    position. ``result`` holds (list_index, term_index, start, end) tuples or RawMatches."""
+    position. ``result`` holds (list_index, term_index, start, end) tuples."""
     if len(result) < 2:
-        return [RawMatch(*m) for m in result]
-    # by start, longest first; the index keeps equal spans in their order (a stable sort)
-    order = sorted([(m[2], -m[3], m[0], i) for i, m in enumerate(result)])
+        return list(result)
     ends: dict[int, int] = {}  # list → the furthest end kept so far
+    # the common case: found in order of start, each start once (the scan walks the text in
+    # order): one sweep keeps the order, and that order is (start, end, list) already
     kept: list[tuple[int, int, int, int]] = []
+    previous = -1
+    for m in result:
+        li, _ti, start, end = m
+        if start <= previous:
+            break
+        previous = start
+        if end <= ends.get(li, -1):
+            continue  # inside a longer match of the same list
+        ends[li] = end
+        kept.append(m)
+    else:
+        return kept
+    # otherwise by start, longest first; the index keeps equal spans in their order (stable)
+    order = sorted([(m[2], -m[3], m[0], i) for i, m in enumerate(result)])
+    ends = {}
+    ordered: list[tuple[int, int, int, int]] = []
     for start, neg_end, li, i in order:
         end = -neg_end
         if end <= ends.get(li, -1):
             continue  # inside a longer (or equal, earlier) match of the same list
         ends[li] = end
-        kept.append((start, end, li, result[i][1]))
-    kept.sort()  # (start, end, list) is unique among the kept
-    return [RawMatch(li, ti, start, end) for start, end, li, ti in kept]
+        ordered.append((start, end, li, result[i][1]))
+    ordered.sort()  # (start, end, list) is unique among the kept
+    return [(li, ti, start, end) for start, end, li, ti in ordered]
 
 
 #: what ends a bidi override or embedding: PDF, an isolate's end, a paragraph's end

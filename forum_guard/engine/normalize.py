@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
@@ -367,6 +368,10 @@ _CODES = _CodeTable()
 _SPACE = 32
 
 
+def _one(_i: int) -> int:
+    return 1
+
+
 class Skeleton:
     """A folded, collapsed, space-padded view of a text with the map back to it.
 
@@ -406,7 +411,7 @@ class Skeleton:
     def _orig(self, j: int) -> int:
         if self.origin is None:
             return j - 1
-        return int(self.origin[j])
+        return int(self.origin.item(j))
 
     def _head(self, i: int) -> int:
         heads = self.heads
@@ -414,7 +419,7 @@ class Skeleton:
             return i
         if i >= len(heads):
             return self.folded_length
-        return int(heads[i])
+        return int(heads.item(i))
 
     def start_of(self, i: int) -> int:
         return min(max(0, self._orig(self._head(i))), self.length)
@@ -431,6 +436,37 @@ class Skeleton:
         if self.heads is None:
             return 1
         return self._head(i + 1) - self._head(i)
+
+    def run_lengths(self) -> Callable[[int], int]:
+        """``run_length`` as a closure over the map, for the many look-ups of one scan."""
+        heads = self.heads
+        if heads is None:
+            return _one
+        item = heads.item
+        last = len(heads) - 1
+        folded_length = self.folded_length
+
+        def run_length(i: int) -> int:
+            if i < last:
+                return int(item(i + 1) - item(i))
+            return folded_length - int(item(i)) if i == last else 0
+
+        return run_length
+
+    def map_spans(self, firsts: list[int], lasts: list[int]) -> tuple[list[int], list[int]]:
+        """``start_of`` of each of ``firsts`` and ``end_of`` of each of ``lasts``, in one numpy
+        pass (a dense text's many matches)."""
+        m = len(firsts)
+        n = self.length
+        pos = np.array(firsts + lasts + lasts, dtype=np.intp)
+        pos[2 * m :] += 1  # the character after each last
+        heads = self.heads
+        h = pos if heads is None else np.append(heads, self.folded_length).take(pos, mode="clip")
+        o = h - 1 if self.origin is None else self.origin.take(h, mode="clip").astype(np.int64)
+        starts = np.minimum(np.maximum(o[: 2 * m], 0), n)
+        ends = np.where(h[2 * m :] >= self.folded_length - 1, n, o[2 * m :])
+        ends = np.minimum(np.maximum(ends, starts[m:] + 1), n)
+        return starts[:m].tolist(), ends.tolist()
 
     def spans_of(self, idx: list[int]) -> tuple[list[int], list[int], list[int]]:
         """``start_of``, ``end_of`` and ``run_length`` of many skeleton indices at once (numpy),

@@ -18,7 +18,7 @@ from .actions import Action
 from .data import shipped_dir
 from .dictionary import Dictionary, default_dictionary, guarded_lists
 from .limits import Limits
-from .matcher import Matcher, RawMatch
+from .matcher import Matcher
 from .rules import DEFAULT_RULES, LimitRule, run_rules
 from .stemming import StemIndex, StemMatch
 from .terms import ListKind, LiteralTerms, WordList, load_wordlists, without_literals
@@ -124,13 +124,14 @@ class Guard:
         draft = draft_mod.analyze(text, markup=language, renderer=renderer)
         t1 = time.perf_counter()
         timings["analyze"] = t1 - t0
-        raw = self.matcher.scan(draft.text)
+        # (list_index, term_index, start, end) of each match
+        raw = self.matcher.find(draft.text)
         if self._has_stems:
             raw = _with_stems(raw, self.stems.scan(draft.text))
         if self._literals:
-            raw += [RawMatch(*hit) for hit in self._literals.scan(draft.text)]
-            raw = [r for r in raw if not self._literals.excused(r.list_index, draft.text[r.start : r.end])]
-            raw.sort(key=lambda r: (r.start, r.end, r.list_index))
+            raw += self._literals.scan(draft.text)
+            raw = [r for r in raw if not self._literals.excused(r[0], draft.text[r[2] : r[3]])]
+            raw.sort(key=lambda r: (r[2], r[3], r[0]))
         matches = self._matches(draft, raw) if raw else []
         if self._domain_lists and (draft.links or draft.image_sources):
             matches += self._link_matches(draft, matches)
@@ -194,7 +195,7 @@ class Guard:
             facts = self._facts[key] = (wl.name, term.pattern, wl.action, term.replacement or wl.replacement)
         return facts
 
-    def _matches(self, draft: draft_mod.Draft, raw: list[RawMatch]) -> list[Match]:
+    def _matches(self, draft: draft_mod.Draft, raw: list[tuple[int, int, int, int]]) -> list[Match]:
         out = []
         source = draft.sanitized
         facts_of = self._facts.get
@@ -272,13 +273,13 @@ class Guard:
         return render.censor(draft, replacements)
 
 
-def _with_stems(raw: list[RawMatch], stemmed: list[StemMatch]) -> list[RawMatch]:
+def _with_stems(raw: list[tuple[int, int, int, int]], stemmed: list[StemMatch]) -> list[tuple[int, int, int, int]]:
     """The automaton's matches plus the stemmed words it did not already cover for the same term."""
     if not stemmed:
         return raw
     taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for r in raw:
-        taken.setdefault((r.list_index, r.term_index), []).append((r.start, r.end))
-    extra = [RawMatch(s.list_index, s.term_index, s.start, s.end) for s in stemmed
+    for li, ti, start, end in raw:
+        taken.setdefault((li, ti), []).append((start, end))
+    extra = [(s.list_index, s.term_index, s.start, s.end) for s in stemmed
              if not any(a < s.end and s.start < b for a, b in taken.get((s.list_index, s.term_index), ()))]
-    return sorted(raw + extra, key=lambda r: (r.start, r.end)) if extra else raw
+    return sorted(raw + extra, key=lambda r: (r[2], r[3])) if extra else raw
