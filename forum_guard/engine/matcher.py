@@ -220,9 +220,6 @@ _MASK_SET = frozenset(MASKS)
 _MASKED_WORD_RE = regex.compile(
     r"(?<![\p{L}\p{M}\p{N}*#@©®%])\p{L}[\p{L}\p{M}\p{N}]*+[*#@©®%][\p{L}\p{M}\p{N}*#@©®%]*+")
 _RUN_CATEGORIES = frozenset("LMN")
-#: above this many verified hits a scan maps them back to the text in one numpy pass (below, the
-#: pass's fixed cost is more than the per-hit look-ups it saves)
-_BATCH_SPANS = 12
 
 
 def _masked_words(text: str) -> Iterable[regex.Match[str]]:
@@ -253,6 +250,8 @@ def _masked_words(text: str) -> Iterable[regex.Match[str]]:
         run_end = e
         if i - j > limit or e - i > limit:
             continue  # longer than any word: left alone, as the pattern's length check would
+        if text[j] < "\x80" and not text[j].isalpha():
+            continue  # the run starts with a digit or a mask ("74%"): the pattern needs a letter
         m = _MASKED_WORD_RE.match(text, j)
         if m is not None:
             yield m
@@ -266,6 +265,8 @@ def _closing_star(word: str) -> bool:
 
 
 def _in_run(ch: str) -> bool:
+    if ch < "\x80":  # ASCII: letters and digits are L and N
+        return ch.isalnum() or ch in _MASK_SET
     return ch in _MASK_SET or unicodedata.category(ch)[0] in _RUN_CATEGORIES
 
 
@@ -599,7 +600,8 @@ class Matcher:
         """Scan a padded skeleton-alphabet ``text`` and verify each key hit: inflections, run
         lengths, wildcard sides grown to the word (by binary search over the text's spaces, so
         a long word full of hits is not walked once per hit). With ``spans`` (the skeleton's
-        batch map), many hits are mapped back to the original text in one numpy pass."""
+        ``map_spans``), the hits are mapped back to the original text in one call (many in one
+        numpy pass)."""
         assert self._evasive is not None
         size = len(text)
         spaces: list[int] | None = None
@@ -632,7 +634,9 @@ class Matcher:
                     if grow_end:
                         last = spaces[bisect_left(spaces, last)] - 1
                 verified.append((e, first, last))
-        if spans is not None and len(verified) > _BATCH_SPANS:
+        if not verified:
+            return
+        if spans is not None:
             starts, ends = spans([f for _, f, _ in verified], [last for _, _, last in verified])
             found.extend((e, a, b) for (e, _, _), a, b in zip(verified, starts, ends, strict=True))
         else:

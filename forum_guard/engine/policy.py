@@ -22,7 +22,7 @@ from .matcher import Matcher
 from .rules import DEFAULT_RULES, LimitRule, run_rules
 from .stemming import StemIndex, StemMatch
 from .terms import ListKind, LiteralTerms, WordList, load_wordlists, without_literals
-from .verdict import Match, Verdict, Violation, ViolationKind
+from .verdict import Match, Renderer, Verdict, Violation, ViolationKind
 
 __all__ = ["Guard"]
 
@@ -140,29 +140,25 @@ class Guard:
         violations = run_rules(self.rules, draft, group_limits, messages)
         if matches:
             violations = self._term_violations(matches) + violations
-        action = Action.strongest(v.action for v in violations) if violations else Action.ALLOW
+        action = Action.ALLOW
+        for v in violations:  # the strongest (Action.strongest, without a generator a check)
+            if v.action.severity > action.severity:
+                action = v.action
         exempt = group_limits.exempt
         exempt_action = None
         if exempt:
             exempt_action, action = action, Action.ALLOW
         timings["verdict"] = time.perf_counter() - t2
-        # both HTML views are rendered on first access: most checks never read them
-        return Verdict(
-            action=action,
-            matches=tuple(matches),
-            violations=tuple(violations),
-            group=group,
-            is_html=html,
-            sanitized=draft.sanitized,
-            highlighted_html=functools.partial(self._highlighted, draft, matches, mark_all),
-            censored_html=functools.partial(self._censored, draft, matches),
-            emoji_count=draft.emoji_count,
-            emoji_limit=group_limits.max_emoji,
-            exempt=exempt,
-            exempt_action=exempt_action,
-            timings=timings,
-            markup=draft.markup,
-        )
+        # both HTML views are rendered on first access: most checks never read them (a clean
+        # draft's two views are the same plain rendering)
+        if matches:
+            highlighted: Renderer = functools.partial(self._highlighted, draft, matches, mark_all)
+            censored: Renderer = functools.partial(self._censored, draft, matches)
+        else:
+            highlighted = censored = functools.partial(self._plain, draft)
+        return Verdict(action, tuple(matches), tuple(violations), group, html, draft.sanitized, highlighted,
+                       censored, draft.emoji_count, group_limits.max_emoji, exempt, exempt_action, timings,
+                       draft.markup)
 
     # ---------------------------------------------------------------------------------------
     @staticmethod
