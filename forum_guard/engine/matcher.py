@@ -78,10 +78,11 @@ _WHOLE, _INFLECTED, _DROPPED_E = 0, 1, 2
 SUFFIX = 0
 
 
-def _runs_ok(run_length, first: int, runs: tuple[int, ...]) -> bool:  # type: ignore[no-untyped-def]
-    for k, need in enumerate(runs):
-        if need == 1:
-            continue
+def _runs_ok(run_length: Callable[[int], int], first: int, runs: tuple[int, ...]) -> bool:
+    checks = _RUN_CHECKS.get(runs)
+    if checks is None:
+        checks = _run_checks(runs)
+    for k, need in checks:
         have = run_length(first + k)
         if need > 1:
             if have < need:
@@ -92,6 +93,18 @@ def _runs_ok(run_length, first: int, runs: tuple[int, ...]) -> bool:  # type: ig
         elif have != -need:
             return False
     return True
+
+
+#: a key's run requirements → (offset, requirement) of those that are not 1 (the letters to read)
+_RUN_CHECKS: dict[tuple[int, ...], tuple[tuple[int, int], ...]] = {}
+
+
+def _run_checks(runs: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    checks = tuple((k, need) for k, need in enumerate(runs) if need != 1)
+    if len(_RUN_CHECKS) >= 50_000:
+        _RUN_CHECKS.clear()
+    _RUN_CHECKS[runs] = checks
+    return checks
 
 
 def _collapse(chars: str, runs: Sequence[int]) -> tuple[str, tuple[int, ...]]:
@@ -838,8 +851,8 @@ def _plausible(text: str, start: int, end: int) -> bool:
         span = text[start : start + _PLAUSIBLE_EDGE] + text[end - _PLAUSIBLE_EDGE : end]
     else:
         span = text[start:end]
-    if span.isalpha():
-        return True
+    if span.isalpha() or (" " in span and span.replace(" ", "").isalpha()):
+        return True  # letters (a phrase: letters and spaces), no digit
     if not any(ch.isalpha() or ch > "\x7f" for ch in span):  # styled letters (ⓢ, 𝐬) are symbols
         return False
     if any(ch.isdigit() for ch in span):
