@@ -144,6 +144,8 @@ _AFTER_DROPPED_E = ("ed", "ing", "er", "ers", "es")
 
 _INFLECTION_SET = frozenset(INFLECTIONS)
 _AFTER_DROPPED_E_SET = frozenset(_AFTER_DROPPED_E)
+#: the first letter of every inflection
+_INFLECTION_FIRST = frozenset(s[0] for s in INFLECTIONS + _AFTER_DROPPED_E)
 
 
 def _inflection_end(text: str, pos: int, suffixes: frozenset[str]) -> int:
@@ -627,7 +629,10 @@ class Matcher:
                 if inflect:
                     after = last + 1
                     if inflect == _DROPPED_E or after >= size or text[after] != " ":
-                        # the rest of the word must be an inflection (``_inflection_end``)
+                        # the rest of the word must be an inflection (``_inflection_end``);
+                        # every inflection starts with "s", "e" or "i" ("remem|ber" is not)
+                        if after >= size or text[after] not in _INFLECTION_FIRST:
+                            continue
                         stop = text.find(" ", after, after + 5)
                         if stop < 0 or text[after:stop] not in (_AFTER_DROPPED_E_SET if inflect == _DROPPED_E
                                                                 else _INFLECTION_SET):

@@ -120,7 +120,11 @@ def blank_edge_symbols(text: str) -> str | None:
     match = _EDGE_SYMBOL_RE.match
     pieces: list[str] = []
     last = 0
-    for i, _e in runs:
+    for i, e in runs:
+        if text[i] not in _TRAILING_EDGE_SYMBOLS and (e == n or (text[e] < "\x80" and not text[e].isalpha())):
+            # neither reading can match: a trailing run starts with a letter-like symbol, a
+            # leading one is followed by a letter ("war! " is punctuation): no pattern call
+            continue
         m = match(text, i)
         if m is None:
             continue
