@@ -620,7 +620,9 @@ class Matcher:
         assert self._evasive is not None
         size = len(text)
         spaces: list[int] | None = None
-        verified: list[tuple[_Entry, int, int]] = []
+        verified: list[_Entry] = []
+        firsts: list[int] = []
+        lasts: list[int] = []
         for end, entries in self._evasive.iter(text):
             for e in entries:
                 _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
@@ -651,14 +653,16 @@ class Matcher:
                         first = spaces[bisect_left(spaces, first) - 1] + 1
                     if grow_end:
                         last = spaces[bisect_left(spaces, last)] - 1
-                verified.append((e, first, last))
+                verified.append(e)
+                firsts.append(first)
+                lasts.append(last)
         if not verified:
             return
         if spans is not None:
-            starts, ends = spans([f for _, f, _ in verified], [last for _, _, last in verified])
-            found.extend((e, a, b) for (e, _, _), a, b in zip(verified, starts, ends, strict=True))
+            starts, ends = spans(firsts, lasts)
         else:
-            found.extend((e, start_of(first), end_of(last)) for e, first, last in verified)
+            starts, ends = [start_of(f) for f in firsts], [end_of(la) for la in lasts]
+        found.extend(zip(verified, starts, ends, strict=True))
 
     def _scan_spaced(self, text: str, sk: Skeleton, start: int, end: int,
                      found: list[tuple[_Entry, int, int]]) -> None:

@@ -409,7 +409,7 @@ class Skeleton:
     def heads(self) -> np.ndarray | None:
         heads = self._heads
         if heads is None and self._mask is not None:
-            heads = self._heads = np.flatnonzero(self._mask)
+            heads = self._heads = self._mask.nonzero()[0]
             self._mask = None
         return heads
 
@@ -467,18 +467,32 @@ class Skeleton:
         m = len(firsts)
         n = self.length
         if m <= _FEW_SPANS:
-            # a few: one method call for all, not three per hit (the numpy pass costs ~10 µs)
-            start_of, end_of = self.start_of, self.end_of
-            return [start_of(i) for i in firsts], [end_of(i) for i in lasts]
+            # a few: start_of and end_of written out (the numpy pass has a fixed cost of ~10 µs)
+            heads = self.heads
+            head = None if heads is None else heads.item
+            origin = None if self.origin is None else self.origin.item
+            count = 0 if heads is None else len(heads)
+            folded_length = self.folded_length
+            starts: list[int] = []
+            ends: list[int] = []
+            for first, last in zip(firsts, lasts, strict=True):
+                h = first if head is None else head(first) if first < count else folded_length
+                starts.append(min(max(0, h - 1 if origin is None else int(origin(h))), n))
+                h = last if head is None else head(last) if last < count else folded_length
+                start = min(max(0, h - 1 if origin is None else int(origin(h))), n)
+                nxt = last + 1 if head is None else head(last + 1) if last + 1 < count else folded_length
+                end = n if nxt >= folded_length - 1 else nxt - 1 if origin is None else int(origin(nxt))
+                ends.append(min(max(end, start + 1), n))
+            return starts, ends
         pos = np.array(firsts + lasts + lasts, dtype=np.intp)
         pos[2 * m :] += 1  # the character after each last
         heads = self.heads
         h = pos if heads is None else np.append(heads, self.folded_length).take(pos, mode="clip")
         o = h - 1 if self.origin is None else self.origin.take(h, mode="clip").astype(np.int64)
-        starts = np.minimum(np.maximum(o[: 2 * m], 0), n)
-        ends = np.where(h[2 * m :] >= self.folded_length - 1, n, o[2 * m :])
-        ends = np.minimum(np.maximum(ends, starts[m:] + 1), n)
-        return starts[:m].tolist(), ends.tolist()
+        begins = np.minimum(np.maximum(o[: 2 * m], 0), n)
+        stops = np.where(h[2 * m :] >= self.folded_length - 1, n, o[2 * m :])
+        stops = np.minimum(np.maximum(stops, begins[m:] + 1), n)
+        return begins[:m].tolist(), stops.tolist()
 
     def spans_of(self, idx: list[int]) -> tuple[list[int], list[int], list[int]]:
         """``start_of``, ``end_of`` and ``run_length`` of many skeleton indices at once (numpy),
@@ -496,7 +510,7 @@ class Skeleton:
                 return j - 1
             return self.origin[np.minimum(j, len(self.origin) - 1)].astype(np.int64)
 
-        starts = np.clip(orig(head), 0, self.length)
+        starts = np.minimum(np.maximum(orig(head), 0), self.length)
         ends = np.where(nxt >= self.folded_length - 1, self.length, orig(nxt))
         ends = np.minimum(np.maximum(ends, starts + 1), self.length)
         return starts.tolist(), ends.tolist(), (nxt - head).tolist()
@@ -593,7 +607,7 @@ def fold(text: str) -> Skeleton:
             arr[1:-1] = folded
         elif top == _CodeTable.DELETE:
             # deletions, no expansion (an emoji's variation selector, combining accents)
-            kept_at = np.flatnonzero(folded != _CodeTable.DELETE)
+            kept_at = (folded != _CodeTable.DELETE).nonzero()[0]
             size = len(kept_at) + 2
             arr = np.empty(size, dtype=np.uint32)
             arr[0] = arr[-1] = _SPACE
