@@ -625,9 +625,9 @@ class Matcher:
         lasts: list[int] = []
         for end, entries in self._evasive.iter(text):
             for e in entries:
-                _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
-                first = end - key_len + 1 + lead
-                last = end - trail
+                # what rejects most candidates first: a key hit inside a longer word
+                last = end - e[5]
+                inflect = e[9]
                 if inflect:
                     after = last + 1
                     if inflect == _DROPPED_E or after >= size or text[after] != " ":
@@ -644,6 +644,8 @@ class Matcher:
                         if _doubled(run_length, after, stop):
                             continue
                         last = stop - 1
+                _li, _ti, _exc, key_len, lead, _trail, runs, grow_start, grow_end, _inflect = e
+                first = end - key_len + 1 + lead
                 if runs is not None and not _runs_ok(run_length, first, runs):
                     continue
                 if grow_start or grow_end:
@@ -751,7 +753,11 @@ class Matcher:
             if e[2]:  # an exception
                 if exceptions is None:
                     exceptions = {}
-                exceptions.setdefault(e[0], []).append((start, end))
+                spans = exceptions.get(e[0])
+                if spans is None:
+                    exceptions[e[0]] = [(start, end)]
+                else:
+                    spans.append((start, end))
                 continue
             key = (e[0], e[1], start, end)
             if key in hits:

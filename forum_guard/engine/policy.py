@@ -242,7 +242,11 @@ class Guard:
         messages = self.limits.messages
         by_list: dict[str, list[Match]] = {}
         for m in matches:
-            by_list.setdefault(m.list, []).append(m)
+            ms = by_list.get(m.list)
+            if ms is None:
+                by_list[m.list] = [m]
+            else:
+                ms.append(m)
         out = []
         for name, ms in by_list.items():
             action = ms[0].action
