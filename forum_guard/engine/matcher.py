@@ -230,6 +230,8 @@ class _Automaton:
 #: characters that stand for a hidden letter in a masked word ("f*ck", "f@ck", "fu©k")
 MASKS = "*#@©®%"
 _MASK_SET = frozenset(MASKS)
+#: the masks an ASCII text can hold
+_ASCII_MASKS = "".join(ch for ch in MASKS if ch.isascii())
 #: a word holding a mask: starts with a letter (the lookbehind anchors it at the word's start,
 #: the possessive runs never backtrack: linear), then letters, marks, digits and masks
 _MASKED_WORD_RE = regex.compile(
@@ -244,7 +246,7 @@ def _masked_words(text: str) -> Iterable[regex.Match[str]]:
     walked to its ends (at most a long word's length each way: linear even in a sea of "*") and the
     pattern is tried once at its start."""
     positions: list[int] = []
-    for mask in MASKS:
+    for mask in _ASCII_MASKS if text.isascii() else MASKS:
         i = text.find(mask)
         while i >= 0:
             positions.append(i)
@@ -573,7 +575,7 @@ class Matcher:
                             continue
                     found.append((e, s - 1, last))
         result = self._resolve(text, found) if found else []
-        if self._masks and any(c in text for c in MASKS):
+        if self._masks and any(c in text for c in (_ASCII_MASKS if text.isascii() else MASKS)):
             masked: list[tuple[int, int, int, int]] = []
             self._masks.scan(text, masked)
             if masked:
