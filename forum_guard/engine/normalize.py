@@ -115,16 +115,22 @@ def blank_edge_symbols(text: str) -> str | None:
     if not runs:
         return None
     n = len(text)
-    if not any((i > 0 and text[i - 1].isalpha()) or (e < n and text[e].isalpha()) for i, e in runs):
-        return None  # no run touches a letter: neither reading can match
+    touches = False  # some run touches a letter (else neither reading can match anywhere)
+    tried: list[int] = []
+    for i, e in runs:
+        after = text[e] if e < n else ""
+        if not touches and ((i > 0 and text[i - 1].isalpha()) or after.isalpha()):
+            touches = True
+        # a trailing run starts with a letter-like symbol, a leading one is followed by a
+        # letter: the others ("war! ", the end of most sentences) need no pattern call
+        if text[i] in _TRAILING_EDGE_SYMBOLS or (after and (after >= "\x80" or after.isalpha())):
+            tried.append(i)
+    if not touches or not tried:
+        return None
     match = _EDGE_SYMBOL_RE.match
     pieces: list[str] = []
     last = 0
-    for i, e in runs:
-        if text[i] not in _TRAILING_EDGE_SYMBOLS and (e == n or (text[e] < "\x80" and not text[e].isalpha())):
-            # neither reading can match: a trailing run starts with a letter-like symbol, a
-            # leading one is followed by a letter ("war! " is punctuation): no pattern call
-            continue
+    for i in tried:
         m = match(text, i)
         if m is None:
             continue
@@ -566,15 +572,19 @@ def _trailing_symbols(text: str) -> list[int]:
             i = text.find(symbol, i + 1)
     found.sort()
     n = len(text)
+    count = len(found)
     blanks: list[int] = []
     k = 0
-    while k < len(found):
+    while k < count:
         j = k
-        while j + 1 < len(found) and found[j + 1] == found[j] + 1:
+        while j + 1 < count and found[j + 1] == found[j] + 1:
             j += 1
         after = found[j] + 1
         if after >= n or not _wordish(text[after]):
-            blanks.extend(found[k : j + 1])
+            if j == k:
+                blanks.append(found[k])
+            else:
+                blanks.extend(found[k : j + 1])
         k = j + 1
     return blanks
 
