@@ -24,7 +24,17 @@ import ahocorasick
 import regex
 
 from .actions import Action
-from .normalize import _FOLD, SPACED_HINT_RE, SPACED_RUN_RE, Skeleton, blank_edge_symbols, fold, fold_term, plain_fold
+from .normalize import (
+    _FOLD,
+    SPACED_HINT_RE,
+    SPACED_RUN_RE,
+    Skeleton,
+    blank_edge_symbols,
+    edge_runs,
+    fold,
+    fold_term,
+    plain_fold,
+)
 from .terms import ListKind, Term, WordList
 
 __all__ = ["INFLECTIONS", "Matcher", "RawMatch"]
@@ -555,10 +565,11 @@ class Matcher:
     def _scan_view(self, text: str) -> list[tuple[int, int, int, int]]:
         found: list[tuple[_Entry, int, int]] = []
         if self._evasive is not None:
-            self._scan_evasive(text, found)
+            runs = edge_runs(text)  # for the fold's trailing symbols and the edge reading
+            self._scan_evasive(text, found, runs)
             # "@word", "¡word!", "(word)": the symbol at the edge also read as punctuation, so
             # that its l33t letter does not glue onto the word ("@shit" is not only "ashit")
-            blanked = blank_edge_symbols(text)
+            blanked = blank_edge_symbols(text, runs)
             if blanked is not None:
                 self._scan_evasive(blanked, found)
         if self._plain is not None:
@@ -582,8 +593,9 @@ class Matcher:
                 result = _drop_nested(list(dict.fromkeys(result + masked)))
         return result
 
-    def _scan_evasive(self, text: str, found: list[tuple[_Entry, int, int]]) -> None:
-        sk = fold(text)
+    def _scan_evasive(self, text: str, found: list[tuple[_Entry, int, int]],
+                      runs: list[tuple[int, int]] | None = None) -> None:
+        sk = fold(text, edge=runs)
         self._scan_skeleton(sk, found)
         if SPACED_HINT_RE.search(sk.text):
             for run in SPACED_RUN_RE.finditer(sk.text):

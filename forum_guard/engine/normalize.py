@@ -31,8 +31,8 @@ from importlib import resources
 import numpy as np
 import regex
 
-__all__ = ["SPACED_RUN_RE", "Skeleton", "blank_edge_symbols", "fold", "fold_char", "fold_term", "plain_fold",
-           "skeleton"]
+__all__ = ["SPACED_RUN_RE", "Skeleton", "blank_edge_symbols", "edge_runs", "fold", "fold_char", "fold_term",
+           "plain_fold", "skeleton"]
 
 _NUL = "\x00"
 
@@ -102,7 +102,7 @@ _EDGE_SYMBOL_RE = regex.compile(
     rf"|(?<=[^\W\d_])[{_TRAILING_EDGE_SYMBOLS}]++(?![\w{_EDGE_SYMBOLS}])")
 
 
-def blank_edge_symbols(text: str) -> str | None:
+def blank_edge_symbols(text: str, runs: list[tuple[int, int]] | None = None) -> str | None:
     """``text`` with the symbol runs at word edges as spaces (same length, so offsets hold),
     or None when it has none: a run before a letter and after no word character, or a run of
     letter-like symbols after a letter and before no word character.
@@ -110,8 +110,9 @@ def blank_edge_symbols(text: str) -> str | None:
     Every match of ``_EDGE_SYMBOL_RE`` is a whole maximal run of edge symbols, starting at the
     run's first character, so the runs are found with ``str.find`` and the pattern is tried once
     at each run's start: a 2 KB text with one "war!" pays a few µs, not the pattern's walk over
-    every character (15 µs)."""
-    runs = _edge_runs(text)
+    every character (15 µs). ``runs``: ``edge_runs(text)`` when the caller has it already."""
+    if runs is None:
+        runs = edge_runs(text)
     if not runs:
         return None
     n = len(text)
@@ -143,9 +144,10 @@ def blank_edge_symbols(text: str) -> str | None:
     return "".join(pieces)
 
 
-def _edge_runs(text: str) -> list[tuple[int, int]]:
+def edge_runs(text: str) -> list[tuple[int, int]]:
     """The maximal runs of edge symbols in ``text``, as (start, end), found with ``str.find``;
-    each run is walked once."""
+    each run is walked once. Every "!", "|" and "+" is in one, so the scan finds them once for
+    both :func:`fold` (the trailing symbols) and :func:`blank_edge_symbols`."""
     positions: list[int] = []
     for symbol in _EDGE_SYMBOLS:
         i = text.find(symbol)
@@ -543,11 +545,12 @@ def _blank_run_bytes(m: re.Match[bytes]) -> bytes:
     return b" " * (m.end() - m.start())
 
 
-def _fold_ascii(text: str) -> bytes:
+def _fold_ascii(text: str, runs: list[tuple[int, int]] | None = None) -> bytes:
     """ASCII fold in C (``bytes.translate``), padded; a "!", "|" or "+" ending a word is a space."""
     raw = text.encode("ascii")
     if b"!" in raw or b"|" in raw or b"+" in raw:
-        blanks = _trailing_symbols(text)  # linear: each symbol found once with str.find
+        # linear: each symbol found once with str.find
+        blanks = _trailing_symbols(text) if runs is None else _trailing_in_runs(text, runs)
         if blanks:
             patched = bytearray(raw)
             for i in blanks:
@@ -589,14 +592,39 @@ def _trailing_symbols(text: str) -> list[int]:
     return blanks
 
 
-def fold(text: str) -> Skeleton:
-    """The skeleton of ``text`` (see the module docstring)."""
+def _trailing_in_runs(text: str, runs: list[tuple[int, int]]) -> list[int]:
+    """``_trailing_symbols(text)`` read from ``edge_runs(text)``, which hold every "!", "|" and
+    "+": a group of them is one stretch inside a run, followed by the character after it."""
+    n = len(text)
+    blanks: list[int] = []
+    for i, e in runs:
+        k = i
+        while k < e:
+            if text[k] not in "!|+":
+                k += 1
+                continue
+            j = k
+            while j + 1 < e and text[j + 1] in "!|+":
+                j += 1
+            after = j + 1
+            if after >= n or not _wordish(text[after]):
+                if j == k:
+                    blanks.append(k)
+                else:
+                    blanks.extend(range(k, j + 1))
+            k = j + 1
+    return blanks
+
+
+def fold(text: str, *, edge: list[tuple[int, int]] | None = None) -> Skeleton:
+    """The skeleton of ``text`` (see the module docstring). ``edge``: ``edge_runs(text)``, when
+    the caller has it already."""
     n = len(text)
     origin: np.ndarray | None = None
     orig_of: np.ndarray | None = None
     if text.isascii():
         # no expansions are possible; deletions only for control characters (rare)
-        padded = _fold_ascii(text)
+        padded = _fold_ascii(text, edge)
         arr = np.frombuffer(padded, dtype=np.uint8)
         if b"\x00" in padded:
             keep = arr != 0
@@ -604,7 +632,10 @@ def fold(text: str) -> Skeleton:
             orig_of = np.flatnonzero(keep) - 1
             orig_of[-1] = n
     else:
-        blanks = _trailing_symbols(text) if ("!" in text or "|" in text or "+" in text) else ()
+        if edge is not None:
+            blanks = _trailing_in_runs(text, edge) if edge else []
+        else:
+            blanks = _trailing_symbols(text) if ("!" in text or "|" in text or "+" in text) else []
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         folded, top = _CODES.fold(codes)
         if blanks:
