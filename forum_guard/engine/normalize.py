@@ -598,6 +598,10 @@ def _trailing_in_runs(text: str, runs: list[tuple[int, int]]) -> list[int]:
     n = len(text)
     blanks: list[int] = []
     for i, e in runs:
+        if e == i + 1:  # one symbol, the common case ("war! ")
+            if text[i] in "!|+" and (e >= n or not _wordish(text[e])):
+                blanks.append(i)
+            continue
         k = i
         while k < e:
             if text[k] not in "!|+":
