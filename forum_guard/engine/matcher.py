@@ -18,7 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import accumulate
 from typing import Any, NamedTuple
 
@@ -26,7 +26,17 @@ import ahocorasick
 import regex
 
 from .actions import Action
-from .normalize import _FOLD, SPACED_HINT_RE, SPACED_RUN_RE, Skeleton, blank_edge_symbols, fold, fold_term, plain_fold
+from .normalize import (
+    _FOLD,
+    SPACED_HINT_RE,
+    SPACED_RUN_RE,
+    Skeleton,
+    blank_edge_symbols,
+    edge_runs,
+    fold,
+    fold_term,
+    plain_fold,
+)
 from .terms import ListKind, Term, WordList, derived_terms
 
 __all__ = ["INFLECTIONS", "Matcher", "RawMatch"]
@@ -42,9 +52,8 @@ _MODEL_CODE_RE = re.compile(r"[^\W\d_]{1,2}\d{2,}")
 _SPACE_RE = re.compile(" ")
 
 
-@dataclass(frozen=True, slots=True)
-class RawMatch:
-    """A verified match in the coordinates of the scanned text."""
+class RawMatch(NamedTuple):
+    """A verified match in the coordinates of the scanned text (a tuple: a dense text has many)."""
 
     list_index: int
     term_index: int
@@ -81,10 +90,11 @@ _WHOLE, _INFLECTED, _DROPPED_E = 0, 1, 2
 SUFFIX = 0
 
 
-def _runs_ok(run_length, first: int, runs: tuple[int, ...]) -> bool:  # type: ignore[no-untyped-def]
-    for k, need in enumerate(runs):
-        if need == 1:
-            continue
+def _runs_ok(run_length: Callable[[int], int], first: int, runs: tuple[int, ...]) -> bool:
+    checks = _RUN_CHECKS.get(runs)
+    if checks is None:
+        checks = _run_checks(runs)
+    for k, need in checks:
         have = run_length(first + k)
         if need > 1:
             if have < need:
@@ -112,6 +122,18 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+#: a key's run requirements → (offset, requirement) of those that are not 1 (the letters to read)
+_RUN_CHECKS: dict[tuple[int, ...], tuple[tuple[int, int], ...]] = {}
+
+
+def _run_checks(runs: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    checks = tuple((k, need) for k, need in enumerate(runs) if need != 1)
+    if len(_RUN_CHECKS) >= 50_000:
+        _RUN_CHECKS.clear()
+    _RUN_CHECKS[runs] = checks
+    return checks
 
 
 def _collapse(chars: str, runs: Sequence[int]) -> tuple[str, tuple[int, ...]]:
@@ -153,6 +175,8 @@ _AFTER_DROPPED_E = ("ed", "ing", "er", "ers", "es")
 
 _INFLECTION_SET = frozenset(INFLECTIONS)
 _AFTER_DROPPED_E_SET = frozenset(_AFTER_DROPPED_E)
+#: the first letter of every inflection
+_INFLECTION_FIRST = frozenset(s[0] for s in INFLECTIONS + _AFTER_DROPPED_E)
 
 
 def _inflection_end(text: str, pos: int, suffixes: frozenset[str]) -> int:
@@ -162,6 +186,11 @@ def _inflection_end(text: str, pos: int, suffixes: frozenset[str]) -> int:
     if stop < 0 or text[pos:stop] not in suffixes:
         return -1
     return stop - 1
+
+
+def _doubled(run_length: Callable[[int], int], start: int, stop: int) -> bool:
+    """Whether a character in ``[start, stop)`` is doubled (a run of exactly two)."""
+    return any(run_length(k) == 2 for k in range(start, stop))
 
 
 def _spaceless(ch: str) -> bool:
@@ -232,14 +261,13 @@ class _Automaton:
 #: characters that stand for a hidden letter in a masked word ("f*ck", "f@ck", "fu©k")
 MASKS = "*#@©®%"
 _MASK_SET = frozenset(MASKS)
+#: the masks an ASCII text can hold
+_ASCII_MASKS = "".join(ch for ch in MASKS if ch.isascii())
 #: a word holding a mask: starts with a letter (the lookbehind anchors it at the word's start,
 #: the possessive runs never backtrack: linear), then letters, marks, digits and masks
 _MASKED_WORD_RE = regex.compile(
     r"(?<![\p{L}\p{M}\p{N}*#@©®%])\p{L}[\p{L}\p{M}\p{N}]*+[*#@©®%][\p{L}\p{M}\p{N}*#@©®%]*+")
 _RUN_CATEGORIES = frozenset("LMN")
-#: above this many verified hits a scan maps them back to the text in one numpy pass (below, the
-#: pass's fixed cost is more than the per-hit look-ups it saves)
-_BATCH_SPANS = 12
 
 
 def _masked_words(text: str) -> Iterable[regex.Match[str]]:
@@ -249,7 +277,7 @@ def _masked_words(text: str) -> Iterable[regex.Match[str]]:
     walked to its ends (at most a long word's length each way: linear even in a sea of "*") and the
     pattern is tried once at its start."""
     positions: list[int] = []
-    for mask in MASKS:
+    for mask in _ASCII_MASKS if text.isascii() else MASKS:
         i = text.find(mask)
         while i >= 0:
             positions.append(i)
@@ -270,6 +298,8 @@ def _masked_words(text: str) -> Iterable[regex.Match[str]]:
         run_end = e
         if i - j > limit or e - i > limit:
             continue  # longer than any word: left alone, as the pattern's length check would
+        if text[j] < "\x80" and not text[j].isalpha():
+            continue  # the run starts with a digit or a mask ("74%"): the pattern needs a letter
         m = _MASKED_WORD_RE.match(text, j)
         if m is not None:
             yield m
@@ -283,6 +313,8 @@ def _closing_star(word: str) -> bool:
 
 
 def _in_run(ch: str) -> bool:
+    if ch < "\x80":  # ASCII: letters and digits are L and N
+        return ch.isalnum() or ch in _MASK_SET
     return ch in _MASK_SET or unicodedata.category(ch)[0] in _RUN_CATEGORIES
 
 
@@ -544,25 +576,30 @@ class Matcher:
 
         Text under a right-to-left override or embedding (U+202E, U+202B) is also read in the
         order a reader sees it: "\u202ekcuf" displays as "fuck" and is matched as such."""
+        return [RawMatch(*m) for m in self.find(text)]
+
+    def find(self, text: str) -> list[tuple[int, int, int, int]]:
+        """What :meth:`scan` finds, as plain ``(list_index, term_index, start, end)`` tuples
+        (a check reads them once: no object a match)."""
         result = self._scan_view(text)
         if "\u202e" in text or "\u202b" in text:
             extra = []
             for start, end in _rtl_runs(text):
                 length = end - start
-                for m in self._scan_view(text[start:end][::-1]):
-                    extra.append(RawMatch(m.list_index, m.term_index, start + length - m.end,
-                                          start + length - m.start))
+                for li, ti, a, b in self._scan_view(text[start:end][::-1]):
+                    extra.append((li, ti, start + length - b, start + length - a))
             if extra:
                 result = _drop_nested(list(dict.fromkeys(result + extra)))
         return result
 
-    def _scan_view(self, text: str) -> list[RawMatch]:
+    def _scan_view(self, text: str) -> list[tuple[int, int, int, int]]:
         found: list[tuple[_Entry, int, int]] = []
         if self._evasive is not None:
-            self._scan_evasive(text, found)
+            runs = edge_runs(text)  # for the fold's trailing symbols and the edge reading
+            self._scan_evasive(text, found, runs)
             # "@word", "¡word!", "(word)": the symbol at the edge also read as punctuation, so
             # that its l33t letter does not glue onto the word ("@shit" is not only "ashit")
-            blanked = blank_edge_symbols(text)
+            blanked = blank_edge_symbols(text, runs)
             if blanked is not None:
                 self._scan_evasive(blanked, found)
         if self._plain is not None:
@@ -579,15 +616,16 @@ class Matcher:
                             continue
                     found.append((e, s - 1, last))
         result = self._resolve(text, found) if found else []
-        if self._masks and any(c in text for c in MASKS):
+        if self._masks and any(c in text for c in (_ASCII_MASKS if text.isascii() else MASKS)):
             masked: list[tuple[int, int, int, int]] = []
             self._masks.scan(text, masked)
             if masked:
-                result = _drop_nested(list(dict.fromkeys(result + [RawMatch(*m) for m in masked])))
+                result = _drop_nested(list(dict.fromkeys(result + masked)))
         return result
 
-    def _scan_evasive(self, text: str, found: list[tuple[_Entry, int, int]]) -> None:
-        sk = fold(text)
+    def _scan_evasive(self, text: str, found: list[tuple[_Entry, int, int]],
+                      runs: list[tuple[int, int]] | None = None) -> None:
+        sk = fold(text, edge=runs)
         self._scan_skeleton(sk, found)
         if SPACED_HINT_RE.search(sk.text):
             for run in SPACED_RUN_RE.finditer(sk.text):
@@ -613,34 +651,45 @@ class Matcher:
 
     # ----------------------------------------------------------------------------------------
     def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Entry, int, int]]) -> None:
-        self._verify(sk.text, sk.run_length, sk.start_of, sk.end_of, found, spans=sk.spans_of)
+        self._verify(sk.text, sk.run_lengths(), sk.start_of, sk.end_of, found, spans=sk.map_spans)
 
     def _verify(self, text: str, run_length: Callable[[int], int], start_of: Callable[[int], int],
                 end_of: Callable[[int], int], found: list[tuple[_Entry, int, int]], *,
-                spans: Callable[[list[int]], tuple[list[int], list[int], list[int]]] | None = None) -> None:
+                spans: Callable[[list[int], list[int]], tuple[list[int], list[int]]] | None = None) -> None:
         """Scan a padded skeleton-alphabet ``text`` and verify each key hit: inflections, run
         lengths, wildcard sides grown to the word (by binary search over the text's spaces, so
         a long word full of hits is not walked once per hit). With ``spans`` (the skeleton's
-        batch map), many hits are mapped back to the original text in one numpy pass."""
+        ``map_spans``), the hits are mapped back to the original text in one call (many in one
+        numpy pass)."""
         assert self._evasive is not None
         size = len(text)
         spaces: list[int] | None = None
-        verified: list[tuple[_Entry, int, int]] = []
+        verified: list[_Entry] = []
+        firsts: list[int] = []
+        lasts: list[int] = []
         for end, entries in self._evasive.iter(text):
             for e in entries:
-                _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
-                first = end - key_len + 1 + lead
-                last = end - trail
+                # what rejects most candidates first: a key hit inside a longer word
+                last = end - e[5]
+                inflect = e[9]
                 if inflect:
                     after = last + 1
-                    if after >= size or text[after] != " " or inflect == _DROPPED_E:
-                        stop = _inflection_end(text, after, _AFTER_DROPPED_E_SET if inflect == _DROPPED_E
-                                               else _INFLECTION_SET)
+                    if inflect == _DROPPED_E or after >= size or text[after] != " ":
+                        # the rest of the word must be an inflection (``_inflection_end``);
+                        # every inflection starts with "s", "e" or "i" ("remem|ber" is not)
+                        if after >= size or text[after] not in _INFLECTION_FIRST:
+                            continue
+                        stop = text.find(" ", after, after + 5)
+                        if stop < 0 or text[after:stop] not in (_AFTER_DROPPED_E_SET if inflect == _DROPPED_E
+                                                                else _INFLECTION_SET):
+                            continue
                         # an inflection's letters are single, or repeated evasively (3+), never
                         # doubled: "assess" is not ass + es
-                        if stop < 0 or any(run_length(k) == 2 for k in range(after, stop + 1)):
+                        if _doubled(run_length, after, stop):
                             continue
-                        last = stop
+                        last = stop - 1
+                _li, _ti, _exc, key_len, lead, _trail, runs, grow_start, grow_end, _inflect = e
+                first = end - key_len + 1 + lead
                 if runs is not None and not _runs_ok(run_length, first, runs):
                     continue
                 if grow_start or grow_end:
@@ -650,13 +699,16 @@ class Matcher:
                         first = spaces[bisect_left(spaces, first) - 1] + 1
                     if grow_end:
                         last = spaces[bisect_left(spaces, last)] - 1
-                verified.append((e, first, last))
-        if spans is not None and len(verified) > _BATCH_SPANS:
-            starts = spans([f for _, f, _ in verified])[0]
-            ends = spans([last for _, _, last in verified])[1]
-            found.extend((e, a, b) for (e, _, _), a, b in zip(verified, starts, ends, strict=True))
+                verified.append(e)
+                firsts.append(first)
+                lasts.append(last)
+        if not verified:
+            return
+        if spans is not None:
+            starts, ends = spans(firsts, lasts)
         else:
-            found.extend((e, start_of(first), end_of(last)) for e, first, last in verified)
+            starts, ends = [start_of(f) for f in firsts], [end_of(la) for la in lasts]
+        found.extend(zip(verified, starts, ends, strict=True))
 
     def _scan_spaced(self, text: str, sk: Skeleton, start: int, end: int,
                      found: list[tuple[_Entry, int, int]]) -> None:
@@ -735,43 +787,75 @@ class Matcher:
 
         self._verify(word, run_length, start_of, end_of, found)
 
-    def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[RawMatch]:
-        hits: dict[tuple[int, int, int, int], None] = {}
-        exceptions: dict[int, list[tuple[int, int]]] = {}
-        seen: set[tuple[int, int, int, int]] = set()
+    def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[tuple[int, int, int, int]]:
+        hits: dict[tuple[int, int, int, int], bool] = {}  # each span once: plausible or not
+        exceptions: dict[int, list[tuple[int, int]]] | None = None
+        edge = 2 * _PLAUSIBLE_EDGE
         for e, start, end in found:
             if start >= end:
                 continue
-            if e.exception:
-                exceptions.setdefault(e.list_index, []).append((start, end))
+            if e[2]:  # an exception
+                if exceptions is None:
+                    exceptions = {}
+                spans = exceptions.get(e[0])
+                if spans is None:
+                    exceptions[e[0]] = [(start, end)]
+                else:
+                    spans.append((start, end))
                 continue
-            key = (e.list_index, e.term_index, start, end)
-            if key in seen:
+            key = (e[0], e[1], start, end)
+            if key in hits:
                 continue
-            seen.add(key)
-            if not _plausible(text, start, end):
-                continue
-            hits[key] = None
-        covers = {li: _Cover(spans) for li, spans in exceptions.items()}
-        result = []
-        for li, ti, start, end in hits:
-            cover = covers.get(li)
-            if cover is not None and cover.covers(start, end):
-                continue
-            result.append(RawMatch(li, ti, start, end))
+            # a short span of letters is plausible at once (what _plausible tells first)
+            hits[key] = (end - start <= edge and text[start:end].isalpha()) or _plausible(text, start, end)
+        if exceptions is None:
+            result = [key for key, ok in hits.items() if ok]
+        else:
+            covers = {li: _Cover(spans) for li, spans in exceptions.items()}
+            result = []
+            for key, ok in hits.items():
+                if not ok:
+                    continue
+                cover = covers.get(key[0])
+                if cover is not None and cover.covers(key[2], key[3]):
+                    continue
+                result.append(key)
         return _drop_nested(result)
 
 
-def _drop_nested(result: list[RawMatch]) -> list[RawMatch]:
-    """Within one list, the longest of nested matches; sorted by position."""
-    result.sort(key=lambda m: (m.list_index, m.start, -(m.end - m.start)))
-    kept: list[RawMatch] = []
+def _drop_nested(result: Sequence[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Within one list, the longest of nested matches (of equal ones, the first); sorted by
+    position. ``result`` holds (list_index, term_index, start, end) tuples."""
+    if len(result) < 2:
+        return list(result)
+    ends: dict[int, int] = {}  # list → the furthest end kept so far
+    # the common case: found in order of start, each start once (the scan walks the text in
+    # order): one sweep keeps the order, and that order is (start, end, list) already
+    kept: list[tuple[int, int, int, int]] = []
+    previous = -1
     for m in result:
-        if kept and kept[-1].list_index == m.list_index and m.end <= kept[-1].end:
-            continue
+        li, _ti, start, end = m
+        if start <= previous:
+            break
+        previous = start
+        if end <= ends.get(li, -1):
+            continue  # inside a longer match of the same list
+        ends[li] = end
         kept.append(m)
-    kept.sort(key=lambda m: (m.start, m.end, m.list_index))
-    return kept
+    else:
+        return kept
+    # otherwise by start, longest first; the index keeps equal spans in their order (stable)
+    order = sorted([(m[2], -m[3], m[0], i) for i, m in enumerate(result)])
+    ends = {}
+    ordered: list[tuple[int, int, int, int]] = []
+    for start, neg_end, li, i in order:
+        end = -neg_end
+        if end <= ends.get(li, -1):
+            continue  # inside a longer (or equal, earlier) match of the same list
+        ends[li] = end
+        ordered.append((start, end, li, result[i][1]))
+    ordered.sort()  # (start, end, list) is unique among the kept
+    return [(li, ti, start, end) for start, end, li, ti in ordered]
 
 
 #: what ends a bidi override or embedding: PDF, an isolate's end, a paragraph's end
@@ -826,8 +910,8 @@ def _plausible(text: str, start: int, end: int) -> bool:
         span = text[start : start + _PLAUSIBLE_EDGE] + text[end - _PLAUSIBLE_EDGE : end]
     else:
         span = text[start:end]
-    if span.isalpha():
-        return True
+    if span.isalpha() or (" " in span and span.replace(" ", "").isalpha()):
+        return True  # letters (a phrase: letters and spaces), no digit
     if not any(ch.isalpha() or ch > "\x7f" for ch in span):  # styled letters (ⓢ, 𝐬) are symbols
         return False
     if any(ch.isdigit() for ch in span):

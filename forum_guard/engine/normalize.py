@@ -24,15 +24,15 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
 import numpy as np
 import regex
 
-__all__ = ["SPACED_RUN_RE", "Skeleton", "blank_edge_symbols", "fold", "fold_char", "fold_term", "plain_fold",
-           "skeleton"]
+__all__ = ["SPACED_RUN_RE", "Skeleton", "blank_edge_symbols", "edge_runs", "fold", "fold_char", "fold_term",
+           "plain_fold", "skeleton"]
 
 _NUL = "\x00"
 
@@ -102,37 +102,63 @@ _EDGE_SYMBOL_RE = regex.compile(
     rf"|(?<=[^\W\d_])[{_TRAILING_EDGE_SYMBOLS}]++(?![\w{_EDGE_SYMBOLS}])")
 
 
-def _blank(m: regex.Match[str]) -> str:
-    return " " * (m.end() - m.start())
-
-
-def blank_edge_symbols(text: str) -> str | None:
+def blank_edge_symbols(text: str, runs: list[tuple[int, int]] | None = None) -> str | None:
     """``text`` with the symbol runs at word edges as spaces (same length, so offsets hold),
     or None when it has none: a run before a letter and after no word character, or a run of
-    letter-like symbols after a letter and before no word character."""
-    if not any(c in text for c in _EDGE_SYMBOLS) or not _edge_run_near_a_letter(text):
+    letter-like symbols after a letter and before no word character.
+
+    Every match of ``_EDGE_SYMBOL_RE`` is a whole maximal run of edge symbols, starting at the
+    run's first character, so the runs are found with ``str.find`` and the pattern is tried once
+    at each run's start: a 2 KB text with one "war!" pays a few µs, not the pattern's walk over
+    every character (15 µs). ``runs``: ``edge_runs(text)`` when the caller has it already."""
+    if runs is None:
+        runs = edge_runs(text)
+    if not runs:
         return None
-    if not _EDGE_SYMBOL_RE.search(text):
+    n = len(text)
+    touches = False  # some run touches a letter (else neither reading can match anywhere)
+    tried: list[int] = []
+    for i, e in runs:
+        after = text[e] if e < n else ""
+        if not touches and ((i > 0 and text[i - 1].isalpha()) or after.isalpha()):
+            touches = True
+        # a trailing run starts with a letter-like symbol, a leading one is followed by a
+        # letter: the others ("war! ", the end of most sentences) need no pattern call
+        if text[i] in _TRAILING_EDGE_SYMBOLS or (after and (after >= "\x80" or after.isalpha())):
+            tried.append(i)
+    if not touches or not tried:
         return None
-    return _EDGE_SYMBOL_RE.sub(_blank, text)
+    match = _EDGE_SYMBOL_RE.match
+    pieces: list[str] = []
+    last = 0
+    for i in tried:
+        m = match(text, i)
+        if m is None:
+            continue
+        end = m.end()
+        pieces += (text[last:i], " " * (end - i))
+        last = end
+    if not pieces:
+        return None
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
-def _is_letter(ch: str) -> bool:
-    return ch.isalpha()
-
-
-def _edge_run_near_a_letter(text: str) -> bool:
-    """Whether some run of edge symbols touches a letter on either side: what either reading of
-    ``_EDGE_SYMBOL_RE`` needs. Found from the symbols with ``str.find`` (a 2 KB text with a price
-    in it pays a few µs, not the pattern's walk over every character); each run is walked once."""
+def edge_runs(text: str) -> list[tuple[int, int]]:
+    """The maximal runs of edge symbols in ``text``, as (start, end), found with ``str.find``;
+    each run is walked once. Every "!", "|" and "+" is in one, so the scan finds them once for
+    both :func:`fold` (the trailing symbols) and :func:`blank_edge_symbols`."""
     positions: list[int] = []
     for symbol in _EDGE_SYMBOLS:
         i = text.find(symbol)
         while i >= 0:
             positions.append(i)
             i = text.find(symbol, i + 1)
+    if not positions:
+        return []
     positions.sort()
     n = len(text)
+    runs: list[tuple[int, int]] = []
     run_end = -1
     for i in positions:
         if i < run_end:
@@ -141,9 +167,8 @@ def _edge_run_near_a_letter(text: str) -> bool:
         while e < n and text[e] in _EDGE_SYMBOLS:
             e += 1
         run_end = e
-        if (i > 0 and _is_letter(text[i - 1])) or (e < n and _is_letter(text[e])):
-            return True
-    return False
+        runs.append((i, e))
+    return runs
 
 
 @cache
@@ -296,41 +321,48 @@ class _CodeTable:
     """The fold as arrays of code points, so a whole text folds in one numpy gather.
 
     The Basic Multilingual Plane and plane 1 (emoji, mathematical letters) are one 128k-entry
-    array filled lazily (``_UNKNOWN`` until a character is first seen), so a text folds in one
-    gather; the other planes (rare) go through a dict.
-    Characters whose fold is several characters are ``_EXPANDS`` and take the slow path.
+    array filled lazily (``UNKNOWN`` until a character is first seen), so a text folds in one
+    gather; the other planes (rare) go through a dict. The table's values above every code point
+    mark what needs more than the gather: a deleted character (``DELETE``), one whose fold is
+    several characters (``EXPANDS``), one not seen yet (``UNKNOWN``), and the last entry
+    (U+1FFFF, a noncharacter) is ``ASTRAL``: the gather clips every code past the table to it.
+    So one ``max`` of the gathered codes tells whether a text is the common case (none of these).
     """
 
-    UNKNOWN = np.uint32(0xFFFFFFFF)
+    DELETE = np.uint32(0xFFFFFFFC)
+    ASTRAL = np.uint32(0xFFFFFFFD)
     EXPANDS = np.uint32(0xFFFFFFFE)
+    UNKNOWN = np.uint32(0xFFFFFFFF)
 
     def __init__(self) -> None:
         self.ascii_bytes = bytes(ord(fold_char(chr(c))) for c in range(128)) + bytes(range(128, 256))
         self.bmp = np.full(_TABLE_SIZE, self.UNKNOWN, dtype=np.uint32)
+        self.bmp[_TABLE_SIZE - 1] = self.ASTRAL
         self.astral: dict[int, int] = {}
 
     def _value(self, code: int) -> int:
         folded = fold_char(chr(code))
-        return ord(folded) if len(folded) == 1 else int(self.EXPANDS)
+        if len(folded) != 1:
+            return int(self.EXPANDS)
+        return int(self.DELETE) if folded == _NUL else ord(folded)
 
-    def fold(self, codes: np.ndarray) -> np.ndarray:
-        """The folded code of every code (``EXPANDS`` where the fold is several characters)."""
+    def fold(self, codes: np.ndarray) -> tuple[np.ndarray, int]:
+        """The folded code of every code (``DELETE`` where the character is deleted, ``EXPANDS``
+        where its fold is several characters) and the largest of them: below ``DELETE`` in the
+        common case, where a text folds with one gather and one ``max``."""
         bmp = self.bmp
-        high: np.ndarray | None = None
-        if codes.max(initial=0) >= _TABLE_SIZE:
-            # characters past plane 1 are few: look them up one by one, gather the rest
-            high = np.flatnonzero(codes >= _TABLE_SIZE)
-            low_codes = codes.copy()
-            low_codes[high] = 0
-        else:
-            low_codes = codes
-        out = bmp[low_codes]
-        if out.max(initial=0) == self.UNKNOWN:  # first sight of some character: fill it in
+        out = bmp.take(codes, mode="clip")
+        top = int(out.max(initial=0))
+        if top <= self.DELETE:
+            return out, top
+        if top == self.UNKNOWN:  # first sight of some character: fill it in
             unknown = out == self.UNKNOWN
-            for code in np.unique(low_codes[unknown]).tolist():
+            for code in np.unique(codes[unknown]).tolist():
                 bmp[code] = self._value(code)
-            out = bmp[low_codes]
-        if high is not None:
+            out = bmp.take(codes, mode="clip")
+        if (out == self.ASTRAL).any():
+            # characters past plane 1 (and U+1FFFF itself) are few: look them up one by one
+            high = np.flatnonzero(codes >= _TABLE_SIZE - 1)
             astral = self.astral
             values = []
             for code in codes[high].tolist():
@@ -341,43 +373,69 @@ class _CodeTable:
                         astral[code] = value
                 values.append(value)
             out[high] = values
-        return out
+        return out, int(out.max(initial=0))
 
 
 _CODES = _CodeTable()
 _SPACE = 32
 
 
-@dataclass(frozen=True, slots=True)
+#: up to this many spans, ``Skeleton.map_spans`` maps them one by one
+_FEW_SPANS = 12
+
+
+def _one(_i: int) -> int:
+    return 1
+
+
 class Skeleton:
     """A folded, collapsed, space-padded view of a text with the map back to it.
 
     Skeleton character ``i`` (``0 < i < len(text) - 1``) stands for the original characters
     ``[start_of(i), end_of(i))``: a whole run for a collapsed repeat. Index 0 and the last index
-    are the padding. The maps are only read for candidate matches, so they stay numpy arrays:
-    ``heads[i]`` is where skeleton character ``i`` starts in the folded, padded array, and
-    ``origin[j]`` the original index of folded position ``j`` (None: the identity).
+    are the padding. The maps are only read for candidate matches, so they stay numpy arrays
+    and ``heads`` is made on first use: ``heads[i]`` is where skeleton character ``i`` starts in
+    the folded, padded array (None: nothing collapsed), and ``origin[j]`` the original index of
+    folded position ``j`` (None: the identity).
     """
 
-    text: str
-    #: length of the original text
-    length: int
-    heads: np.ndarray | None = None
-    origin: np.ndarray | None = None
-    #: length of the folded, padded array (after deletions)
-    folded_length: int = 0
+    __slots__ = ("_heads", "_mask", "folded_length", "length", "origin", "text")
+
+    def __init__(self, text: str, length: int, heads: np.ndarray | None = None, origin: np.ndarray | None = None,
+                 folded_length: int = 0, *, mask: np.ndarray | None = None) -> None:
+        self.text = text
+        #: length of the original text
+        self.length = length
+        self._heads = heads
+        #: where runs start in the folded, padded array (True), when ``heads`` is not made yet
+        self._mask = mask
+        self.origin = origin
+        #: length of the folded, padded array (after deletions)
+        self.folded_length = folded_length
+
+    @property
+    def heads(self) -> np.ndarray | None:
+        heads = self._heads
+        if heads is None and self._mask is not None:
+            heads = self._heads = self._mask.nonzero()[0]
+            self._mask = None
+        return heads
+
+    def __repr__(self) -> str:
+        return f"Skeleton({self.text!r}, length={self.length})"
 
     def _orig(self, j: int) -> int:
         if self.origin is None:
             return j - 1
-        return int(self.origin[j])
+        return int(self.origin.item(j))
 
     def _head(self, i: int) -> int:
-        if self.heads is None:
+        heads = self.heads
+        if heads is None:
             return i
-        if i >= len(self.heads):
+        if i >= len(heads):
             return self.folded_length
-        return int(self.heads[i])
+        return int(heads.item(i))
 
     def start_of(self, i: int) -> int:
         return min(max(0, self._orig(self._head(i))), self.length)
@@ -395,14 +453,64 @@ class Skeleton:
             return 1
         return self._head(i + 1) - self._head(i)
 
+    def run_lengths(self) -> Callable[[int], int]:
+        """``run_length`` as a closure over the map, for the many look-ups of one scan."""
+        heads = self.heads
+        if heads is None:
+            return _one
+        item = heads.item
+        last = len(heads) - 1
+        folded_length = self.folded_length
+
+        def run_length(i: int) -> int:
+            if i < last:
+                return int(item(i + 1) - item(i))
+            return folded_length - int(item(i)) if i == last else 0
+
+        return run_length
+
+    def map_spans(self, firsts: list[int], lasts: list[int]) -> tuple[list[int], list[int]]:
+        """``start_of`` of each of ``firsts`` and ``end_of`` of each of ``lasts``, in one numpy
+        pass (a dense text's many matches)."""
+        m = len(firsts)
+        n = self.length
+        if m <= _FEW_SPANS:
+            # a few: start_of and end_of written out (the numpy pass has a fixed cost of ~10 µs)
+            heads = self.heads
+            head = None if heads is None else heads.item
+            origin = None if self.origin is None else self.origin.item
+            count = 0 if heads is None else len(heads)
+            folded_length = self.folded_length
+            starts: list[int] = []
+            ends: list[int] = []
+            for first, last in zip(firsts, lasts, strict=True):
+                h = first if head is None else head(first) if first < count else folded_length
+                starts.append(min(max(0, h - 1 if origin is None else int(origin(h))), n))
+                h = last if head is None else head(last) if last < count else folded_length
+                start = min(max(0, h - 1 if origin is None else int(origin(h))), n)
+                nxt = last + 1 if head is None else head(last + 1) if last + 1 < count else folded_length
+                end = n if nxt >= folded_length - 1 else nxt - 1 if origin is None else int(origin(nxt))
+                ends.append(min(max(end, start + 1), n))
+            return starts, ends
+        pos = np.array(firsts + lasts + lasts, dtype=np.intp)
+        pos[2 * m :] += 1  # the character after each last
+        heads = self.heads
+        h = pos if heads is None else np.append(heads, self.folded_length).take(pos, mode="clip")
+        o = h - 1 if self.origin is None else self.origin.take(h, mode="clip").astype(np.int64)
+        begins = np.minimum(np.maximum(o[: 2 * m], 0), n)
+        stops = np.where(h[2 * m :] >= self.folded_length - 1, n, o[2 * m :])
+        stops = np.minimum(np.maximum(stops, begins[m:] + 1), n)
+        return begins[:m].tolist(), stops.tolist()
+
     def spans_of(self, idx: list[int]) -> tuple[list[int], list[int], list[int]]:
         """``start_of``, ``end_of`` and ``run_length`` of many skeleton indices at once (numpy),
         for the views that read every letter of a long run."""
         i = np.asarray(idx, dtype=np.int64)
-        if self.heads is None:
+        heads = self.heads
+        if heads is None:
             head, nxt = i, i + 1
         else:
-            ext = np.append(self.heads, self.folded_length)
+            ext = np.append(heads, self.folded_length)
             head, nxt = ext[np.minimum(i, len(ext) - 1)], ext[np.minimum(i + 1, len(ext) - 1)]
 
         def orig(j: np.ndarray) -> np.ndarray:
@@ -410,7 +518,7 @@ class Skeleton:
                 return j - 1
             return self.origin[np.minimum(j, len(self.origin) - 1)].astype(np.int64)
 
-        starts = np.clip(orig(head), 0, self.length)
+        starts = np.minimum(np.maximum(orig(head), 0), self.length)
         ends = np.where(nxt >= self.folded_length - 1, self.length, orig(nxt))
         ends = np.minimum(np.maximum(ends, starts + 1), self.length)
         return starts.tolist(), ends.tolist(), (nxt - head).tolist()
@@ -437,11 +545,12 @@ def _blank_run_bytes(m: re.Match[bytes]) -> bytes:
     return b" " * (m.end() - m.start())
 
 
-def _fold_ascii(text: str) -> bytes:
+def _fold_ascii(text: str, runs: list[tuple[int, int]] | None = None) -> bytes:
     """ASCII fold in C (``bytes.translate``), padded; a "!", "|" or "+" ending a word is a space."""
     raw = text.encode("ascii")
     if b"!" in raw or b"|" in raw or b"+" in raw:
-        blanks = _trailing_symbols(text)  # linear: each symbol found once with str.find
+        # linear: each symbol found once with str.find
+        blanks = _trailing_symbols(text) if runs is None else _trailing_in_runs(text, runs)
         if blanks:
             patched = bytearray(raw)
             for i in blanks:
@@ -466,40 +575,93 @@ def _trailing_symbols(text: str) -> list[int]:
             i = text.find(symbol, i + 1)
     found.sort()
     n = len(text)
+    count = len(found)
     blanks: list[int] = []
     k = 0
-    while k < len(found):
+    while k < count:
         j = k
-        while j + 1 < len(found) and found[j + 1] == found[j] + 1:
+        while j + 1 < count and found[j + 1] == found[j] + 1:
             j += 1
         after = found[j] + 1
         if after >= n or not _wordish(text[after]):
-            blanks.extend(found[k : j + 1])
+            if j == k:
+                blanks.append(found[k])
+            else:
+                blanks.extend(found[k : j + 1])
         k = j + 1
     return blanks
 
 
-def fold(text: str) -> Skeleton:
-    """The skeleton of ``text`` (see the module docstring)."""
+def _trailing_in_runs(text: str, runs: list[tuple[int, int]]) -> list[int]:
+    """``_trailing_symbols(text)`` read from ``edge_runs(text)``, which hold every "!", "|" and
+    "+": a group of them is one stretch inside a run, followed by the character after it."""
+    n = len(text)
+    blanks: list[int] = []
+    for i, e in runs:
+        if e == i + 1:  # one symbol, the common case ("war! ")
+            if text[i] in "!|+" and (e >= n or not _wordish(text[e])):
+                blanks.append(i)
+            continue
+        k = i
+        while k < e:
+            if text[k] not in "!|+":
+                k += 1
+                continue
+            j = k
+            while j + 1 < e and text[j + 1] in "!|+":
+                j += 1
+            after = j + 1
+            if after >= n or not _wordish(text[after]):
+                if j == k:
+                    blanks.append(k)
+                else:
+                    blanks.extend(range(k, j + 1))
+            k = j + 1
+    return blanks
+
+
+def fold(text: str, *, edge: list[tuple[int, int]] | None = None) -> Skeleton:
+    """The skeleton of ``text`` (see the module docstring). ``edge``: ``edge_runs(text)``, when
+    the caller has it already."""
     n = len(text)
     origin: np.ndarray | None = None
+    orig_of: np.ndarray | None = None
     if text.isascii():
         # no expansions are possible; deletions only for control characters (rare)
-        padded = _fold_ascii(text)
+        padded = _fold_ascii(text, edge)
         arr = np.frombuffer(padded, dtype=np.uint8)
-        orig_of = None
         if b"\x00" in padded:
             keep = arr != 0
             arr = arr[keep]
             orig_of = np.flatnonzero(keep) - 1
             orig_of[-1] = n
     else:
-        blanks = _trailing_symbols(text) if ("!" in text or "|" in text or "+" in text) else ()
+        if edge is not None:
+            blanks = _trailing_in_runs(text, edge) if edge else []
+        else:
+            blanks = _trailing_symbols(text) if ("!" in text or "|" in text or "+" in text) else []
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        folded = _CODES.fold(codes)
+        folded, top = _CODES.fold(codes)
         if blanks:
             folded[blanks] = _SPACE
-        if folded.max(initial=0) == _CodeTable.EXPANDS:
+        if top < _CodeTable.DELETE:
+            # the common case: every character folds to one, none is deleted; an ASCII fold
+            # (accents, curly quotes, look-alikes) collapses and decodes as bytes
+            arr = np.empty(n + 2, dtype=np.uint8 if top < 128 else np.uint32)
+            arr[0] = arr[-1] = _SPACE
+            arr[1:-1] = folded
+        elif top == _CodeTable.DELETE:
+            # deletions, no expansion (an emoji's variation selector, combining accents)
+            kept_at = (folded != _CodeTable.DELETE).nonzero()[0]
+            size = len(kept_at) + 2
+            arr = np.empty(size, dtype=np.uint32)
+            arr[0] = arr[-1] = _SPACE
+            arr[1:-1] = folded[kept_at]
+            orig_of = np.empty(size, dtype=np.int64)
+            orig_of[0] = -1
+            orig_of[1:-1] = kept_at
+            orig_of[-1] = n
+        else:
             if blanks:
                 chars = list(text)
                 for i in blanks:
@@ -508,26 +670,26 @@ def fold(text: str) -> Skeleton:
             expanded, origin_list = _expand(text)
             folded = np.frombuffer(expanded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             origin = np.asarray(origin_list, dtype=np.int64)
-        arr = np.empty(len(folded) + 2, dtype=np.uint32)
-        arr[0] = arr[-1] = _SPACE
-        arr[1:-1] = folded
-        if not arr.all():
-            keep = arr != 0
-            arr = arr[keep]
-            orig_of = np.flatnonzero(keep) - 1 if origin is None else np.concatenate(([-1], origin, [n]))[keep]
-        elif origin is not None:
-            orig_of = np.concatenate(([-1], origin, [n]))
-        else:
-            orig_of = None
-        if orig_of is not None:
+            arr = np.empty(len(folded) + 2, dtype=np.uint32)
+            arr[0] = arr[-1] = _SPACE
+            arr[1:-1] = folded
+            if not arr.all():
+                keep = arr != 0
+                arr = arr[keep]
+                orig_of = np.concatenate(([-1], origin, [n]))[keep]
+            else:
+                orig_of = np.concatenate(([-1], origin, [n]))
             orig_of[-1] = n
-    heads_mask = np.empty(len(arr), dtype=bool)
-    heads_mask[0] = True
-    np.not_equal(arr[1:], arr[:-1], out=heads_mask[1:])
-    heads = np.flatnonzero(heads_mask)
-    if len(heads) == len(arr):
-        return Skeleton(_decode(arr), n, None, orig_of, len(arr))
-    return Skeleton(_decode(arr[heads]), n, heads, orig_of, len(arr))
+    # collapse runs: a character survives where it differs from the one before; where the runs
+    # start (``heads``) is only worked out when a candidate needs the map
+    size = len(arr)
+    mask = np.empty(size, dtype=bool)
+    mask[0] = True
+    np.not_equal(arr[1:], arr[:-1], out=mask[1:])
+    collapsed = arr[mask]
+    if len(collapsed) == size:
+        return Skeleton(_decode(collapsed), n, None, orig_of, size)
+    return Skeleton(_decode(collapsed), n, None, orig_of, size, mask=mask)
 
 
 def _decode(arr: np.ndarray) -> str:

@@ -18,11 +18,11 @@ from .actions import Action
 from .data import shipped_dir
 from .dictionary import Dictionary, default_dictionary, guarded_lists
 from .limits import Limits
-from .matcher import Matcher, RawMatch
+from .matcher import Matcher
 from .rules import DEFAULT_RULES, LimitRule, run_rules
 from .stemming import StemIndex, StemMatch
 from .terms import ListKind, LiteralTerms, WordList, load_wordlists, without_literals
-from .verdict import Match, Verdict, Violation, ViolationKind
+from .verdict import Match, Renderer, Verdict, Violation, ViolationKind
 
 __all__ = ["Guard"]
 
@@ -57,6 +57,9 @@ class Guard:
         self.matcher = Matcher([without_literals(wl) for wl in compiled] if self._literals else compiled)
         #: inflections of the lists that name a language other than English (Snowball stems)
         self.stems = StemIndex(self.lists)
+        self._has_stems = bool(self.stems)
+        #: (list_index, term_index) → what a Match of that term says (``_term_facts``)
+        self._facts: dict[tuple[int, int], tuple[str, str, Action, str | None]] = {}
         self.build_seconds = time.perf_counter() - started
 
     @classmethod
@@ -121,13 +124,14 @@ class Guard:
         draft = draft_mod.analyze(text, markup=language, renderer=renderer)
         t1 = time.perf_counter()
         timings["analyze"] = t1 - t0
-        raw = self.matcher.scan(draft.text)
-        if self.stems:
+        # (list_index, term_index, start, end) of each match
+        raw = self.matcher.find(draft.text)
+        if self._has_stems:
             raw = _with_stems(raw, self.stems.scan(draft.text))
         if self._literals:
-            raw += [RawMatch(*hit) for hit in self._literals.scan(draft.text)]
-            raw = [r for r in raw if not self._literals.excused(r.list_index, draft.text[r.start : r.end])]
-            raw.sort(key=lambda r: (r.start, r.end, r.list_index))
+            raw += self._literals.scan(draft.text)
+            raw = [r for r in raw if not self._literals.excused(r[0], draft.text[r[2] : r[3]])]
+            raw.sort(key=lambda r: (r[2], r[3], r[0]))
         matches = self._matches(draft, raw) if raw else []
         if self._domain_lists and (draft.links or draft.image_sources):
             matches += self._link_matches(draft, matches)
@@ -136,29 +140,25 @@ class Guard:
         violations = run_rules(self.rules, draft, group_limits, messages)
         if matches:
             violations = self._term_violations(matches) + violations
-        action = Action.strongest(v.action for v in violations) if violations else Action.ALLOW
+        action = Action.ALLOW
+        for v in violations:  # the strongest (Action.strongest, without a generator a check)
+            if v.action.severity > action.severity:
+                action = v.action
         exempt = group_limits.exempt
         exempt_action = None
         if exempt:
             exempt_action, action = action, Action.ALLOW
         timings["verdict"] = time.perf_counter() - t2
-        # both HTML views are rendered on first access: most checks never read them
-        return Verdict(
-            action=action,
-            matches=tuple(matches),
-            violations=tuple(violations),
-            group=group,
-            is_html=html,
-            sanitized=draft.sanitized,
-            highlighted_html=functools.partial(self._highlighted, draft, matches, mark_all),
-            censored_html=functools.partial(self._censored, draft, matches),
-            emoji_count=draft.emoji_count,
-            emoji_limit=group_limits.max_emoji,
-            exempt=exempt,
-            exempt_action=exempt_action,
-            timings=timings,
-            markup=draft.markup,
-        )
+        # both HTML views are rendered on first access: most checks never read them (a clean
+        # draft's two views are the same plain rendering)
+        if matches:
+            highlighted: Renderer = functools.partial(self._highlighted, draft, matches, mark_all)
+            censored: Renderer = functools.partial(self._censored, draft, matches)
+        else:
+            highlighted = censored = functools.partial(self._plain, draft)
+        return Verdict(action, tuple(matches), tuple(violations), group, html, draft.sanitized, highlighted,
+                       censored, draft.emoji_count, group_limits.max_emoji, exempt, exempt_action, timings,
+                       draft.markup)
 
     # ---------------------------------------------------------------------------------------
     @staticmethod
@@ -180,28 +180,40 @@ class Guard:
         return self._plain(draft) if censored is None else censored
 
     # ---------------------------------------------------------------------------------------
-    def _matches(self, draft: draft_mod.Draft, raw: list[RawMatch]) -> list[Match]:
+    def _term_facts(self, list_index: int, term_index: int) -> tuple[str, str, Action, str | None]:
+        """(list name, term as written, action, replacement) of a term, kept once read: a
+        match is then one dict look-up away from its :class:`Match`."""
+        key = (list_index, term_index)
+        facts = self._facts.get(key)
+        if facts is None:
+            wl = self.lists[list_index]
+            term = wl.terms[term_index]
+            facts = self._facts[key] = (wl.name, term.pattern, wl.action, term.replacement or wl.replacement)
+        return facts
+
+    def _matches(self, draft: draft_mod.Draft, raw: list[tuple[int, int, int, int]]) -> list[Match]:
         out = []
         source = draft.sanitized
-        lists = self.lists
+        facts_of = self._facts.get
         # a draft without a map (plain text) is its own text: a span is the range, clamped
         spans_of = draft.spans if draft._map is not None else None
         size = len(source)
-        for r in raw:
-            wl = lists[r.list_index]
-            term = wl.terms[r.term_index]
+        for li, ti, start, end in raw:
+            facts = facts_of((li, ti)) or self._term_facts(li, ti)
             if spans_of is None:
-                start, end = max(r.start, 0), min(r.end, size)
+                if start < 0:
+                    start = 0
+                if end > size:
+                    end = size
                 if start >= end:
                     continue
                 spans: tuple[tuple[int, int], ...] = ((start, end),)
             else:
-                spans = spans_of(r.start, r.end)
+                spans = spans_of(start, end)
                 if not spans:
                     continue
                 start, end = spans[0][0], spans[-1][1]
-            out.append(Match(wl.name, term.pattern, start, end, source[start:end], wl.action, spans,
-                             term.replacement or wl.replacement))
+            out.append(Match(facts[0], facts[1], start, end, source[start:end], facts[2], spans, facts[3]))
         return out
 
     def _link_matches(self, draft: draft_mod.Draft, found: list[Match]) -> list[Match]:
@@ -230,7 +242,11 @@ class Guard:
         messages = self.limits.messages
         by_list: dict[str, list[Match]] = {}
         for m in matches:
-            by_list.setdefault(m.list, []).append(m)
+            ms = by_list.get(m.list)
+            if ms is None:
+                by_list[m.list] = [m]
+            else:
+                ms.append(m)
         out = []
         for name, ms in by_list.items():
             action = ms[0].action
@@ -257,13 +273,13 @@ class Guard:
         return render.censor(draft, replacements)
 
 
-def _with_stems(raw: list[RawMatch], stemmed: list[StemMatch]) -> list[RawMatch]:
+def _with_stems(raw: list[tuple[int, int, int, int]], stemmed: list[StemMatch]) -> list[tuple[int, int, int, int]]:
     """The automaton's matches plus the stemmed words it did not already cover for the same term."""
     if not stemmed:
         return raw
     taken: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for r in raw:
-        taken.setdefault((r.list_index, r.term_index), []).append((r.start, r.end))
-    extra = [RawMatch(s.list_index, s.term_index, s.start, s.end) for s in stemmed
+    for li, ti, start, end in raw:
+        taken.setdefault((li, ti), []).append((start, end))
+    extra = [(s.list_index, s.term_index, s.start, s.end) for s in stemmed
              if not any(a < s.end and s.start < b for a, b in taken.get((s.list_index, s.term_index), ()))]
-    return sorted(raw + extra, key=lambda r: (r.start, r.end)) if extra else raw
+    return sorted(raw + extra, key=lambda r: (r[2], r[3])) if extra else raw
