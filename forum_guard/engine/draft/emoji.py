@@ -60,10 +60,17 @@ def count_emoji(text: str) -> int:
         return len(_EMOJI_RE.findall(text, start))
     count = 0
     end = 0
+    alone = _single_emoji()
     for candidate in EMOJI_START_RE.finditer(text, first.start()):
         pos = candidate.start()
         if pos < end:
             continue  # inside the emoji just counted (a ZWJ sequence, a flag)
+        if candidate.group() in alone and text[pos + 1 : pos + 2] not in _JOINERS:
+            # most emoji in a post are one code point with nothing joined to it (🤔 👍 🔥): the
+            # pattern would match exactly that character
+            count += 1
+            end = pos + 1
+            continue
         if text[pos] == "\u20e3":
             pos -= 2 if pos >= 2 and text[pos - 1] == "\ufe0f" else 1
             pos = max(pos, end)
@@ -72,6 +79,21 @@ def count_emoji(text: str) -> int:
             count += 1
             end = found.end()
     return count
+
+
+#: what can follow an emoji inside the same one: ZWJ, variation selectors, the keycap mark, skin
+#: tones, tag characters (and, for a regional indicator, another one: those never count alone)
+_JOINERS = frozenset(["\u200d", "\ufe0e", "\ufe0f", "\u20e3", *map(chr, range(0x1F3FB, 0x1F400)),
+                      *map(chr, range(0xE0020, 0xE0080))])
+
+
+@functools.cache
+def _single_emoji() -> frozenset[str]:
+    """The emoji-presentation characters that are an emoji on their own when nothing joins them
+    (every candidate character of :data:`EMOJI_START_RE` the pattern counts alone), regional
+    indicators left out (they pair into flags)."""
+    candidates = "".join(EMOJI_START_RE.findall("".join(map(chr, range(0xA0, 0x20000)))))
+    return frozenset(regex.findall(r"(?!\p{Regional_Indicator})\p{Emoji_Presentation}", candidates))
 
 
 @functools.cache
