@@ -201,7 +201,8 @@ class Job:
 def _calibrate(job: Job, plan: Plan) -> tuple[int, float]:
     """timeit-style: the number of calls that makes a sample last >= ``plan.min_sample``, and
     how long such a sample takes."""
-    first = _run(job.fn, job.arg, 1)  # warm-up, and a first estimate
+    _run(job.fn, job.arg, 1)  # warm-up: a lazy one-off set-up (a table built on first use) lands here
+    first = _run(job.fn, job.arg, 1)  # a first estimate
     if job.max_number == 1 or first >= plan.min_sample:
         return 1, first
     number = max(1, math.ceil(plan.min_sample / max(first, 1e-7)))
