@@ -395,10 +395,16 @@ class _MaskIndex:
         self._lengths_start: dict[str, tuple[int, ...]] = {}
         self._lengths_inner: dict[str, tuple[int, ...]] = {}
         self._cache: dict[str, tuple[tuple[int, int], ...]] = {}
+        #: lists whose readings are never reported, and those reported
+        self._silent: set[int] = set()
+        self._reporting: set[int] = set()
 
     def add(self, list_index: int, term_index: int, term: Term, wl: WordList,
-            folded: tuple[str, tuple[int, ...]]) -> None:
+            folded: tuple[str, tuple[int, ...]], *, silent: bool = False) -> None:
+        """Index a term's spelled letters. A ``silent`` list's terms (mild words, censored) are
+        readings that are never reported but can make a mostly hidden form ambiguous."""
         skel, runs = folded
+        (self._silent if silent else self._reporting).add(list_index)
         if " " in skel or not skel:
             return
         letters = skel if runs.count(1) == len(runs) else "".join(
@@ -429,7 +435,7 @@ class _MaskIndex:
         self._starts, self._inners = {}, {}
 
     def __bool__(self) -> bool:
-        return bool(self._buckets)
+        return bool(self._reporting)  # silent readings alone: nothing a scan could report
 
     def scan(self, text: str, found: list[tuple[int, int, int, int]]) -> None:
         """Append (list_index, term_index, start, end) of every masked word of ``text``."""
@@ -516,16 +522,26 @@ class _MaskIndex:
         if not hits:
             return
         excused = {li for li, _ti, exc, _k, _i in hits if exc}
+        silent = self._silent
         best: dict[int, int] = {}
+        mild = stem = False
         for li, ti, exc, kind, inflects in hits:
             if exc or kind not in kinds or li in excused or (inflected and not inflects):
                 continue
+            if li in silent:
+                mild = True
+                continue
+            stem = stem or kind != _M_WHOLE
             if ti < best.get(li, 1 << 60):
                 best[li] = ti
         if not best:
             return
         hidden = pattern.count(".")
-        if (tail_only or hidden * 2 > len(pattern)) and (len(best) != 1 or (not tail_only and len(pattern) > 6)):
+        if (tail_only or hidden * 2 > len(pattern)) and (
+                len(best) != 1 or (not tail_only and len(pattern) > 6)
+                # a mild word fits too ("d***": damn, or dago?): only a list's wildcard stem is
+                # the likelier reading ("f***": *fuck*, "s***": shit*)
+                or (mild and not stem)):
             return
         for li, ti in best.items():
             found[(li, ti)] = None
@@ -560,9 +576,11 @@ class Matcher:
                     self.key_count += target.add_term(li, ti, dotted, wl, evasion=True)
                     glued = replace(term, text=term.text.replace(".", "dot"))  # "hopzoneDOTeu"
                     self.key_count += target.add_term(li, ti, glued, wl, evasion=True)
-                if folded is not None and wl.kind is ListKind.TERMS and wl.action.severity > Action.CENSOR.severity:
-                    # a masked mild word is censored already by its author: "d***" is left alone
-                    masks.add(li, ti, term, wl, folded)
+                if folded is not None and wl.kind is ListKind.TERMS:
+                    # a masked mild word is censored already by its author, and is what censoring
+                    # writes: "d***" is left alone, and a reading of it ("damn") makes the form
+                    # ambiguous rather than a slur ("dago")
+                    masks.add(li, ti, term, wl, folded, silent=wl.action.severity <= Action.CENSOR.severity)
                 if wl.kind is ListKind.DOMAINS and not term.exception:
                     self._domains.setdefault(term.text.lower().rstrip("."), []).append((li, ti))
         self._evasive = evasive.build()
