@@ -194,17 +194,20 @@ def _first_run(app: Flask) -> None:
     moderator = session.scalar(select(User).where(User.group == "moderator"))
     if moderator is None:
         password = app.config["DEMO_MODERATOR_PASSWORD"] or secrets.token_urlsafe(12)
-        name = "moderator"
-        if session.scalar(select(User).where(User.name == name)) is not None:
-            name = f"moderator-{secrets.token_hex(2)}"
-        moderator = User(name=name, password_hash=generate_password_hash(password), group="moderator")
-        session.add(moderator)
-        try:
-            session.commit()
-        except IntegrityError:
-            # several workers booting on an empty database: another one created the account (and
-            # seeds the topics); this one goes on with what is there
-            session.rollback()
+        for name in ("moderator", f"moderator-{secrets.token_hex(2)}"):
+            moderator = User(name=name, password_hash=generate_password_hash(password), group="moderator")
+            session.add(moderator)
+            try:
+                session.commit()
+                break
+            except IntegrityError:
+                # the name is taken: by another worker booting on the same empty database (it
+                # creates the account and seeds the topics; this one goes on with what is there),
+                # or by a member who signed up as "moderator" (then a name of its own)
+                session.rollback()
+                if session.scalar(select(User.id).where(User.group == "moderator")) is not None:
+                    return
+        else:
             return
         if app.config["DEMO_ANNOUNCE"]:
             click.secho("forum_guard demo: created the moderator account (shown only this once)", fg="yellow", err=True)
