@@ -499,3 +499,22 @@ def test_hostile_requests_to_the_demo_are_never_a_500(tmp_path: Path, method: st
     assert response.status_code < 500
     assert response.status_code in (302, 404, 405, 422)
     close_app(app)
+
+
+def test_a_member_named_moderator_does_not_stop_the_first_run(tmp_path: Path) -> None:
+    """No moderator account, and a member holds the name "moderator": the next start makes a
+    moderator under a name of its own instead of failing to boot."""
+    from forum_guard.demo.models import db
+
+    app = create_app(demo_config(tmp_path))
+    with app.app_context():
+        session = db()
+        for user in session.scalars(select(User).where(User.group == "moderator")):
+            user.group = "member"  # the account "moderator" is now a member's
+        session.commit()
+    close_app(app)
+    again = create_app(demo_config(tmp_path))
+    with again.app_context():
+        names = db().scalars(select(User.name).where(User.group == "moderator")).all()
+    close_app(again)
+    assert len(names) == 1 and re.fullmatch(r"moderator-[0-9a-f]{4}", names[0])
