@@ -222,3 +222,27 @@ def test_mark_all_marks_flags_for_moderators() -> None:
     html = str(verdict.highlighted_html)
     assert 'data-list="watch"' in html and 'data-list="mild"' in html
     assert verdict.action is GUARD.check("crypto and darn").action
+
+
+def test_match_violation_and_verdict_keep_each_value_under_its_own_name() -> None:
+    """Their constructors set the slots one by one in field order: every keyword must land in
+    the field of that name."""
+    from forum_guard.engine.verdict import Match, Verdict, Violation
+
+    m = Match(list="l", term="t*", start=1, end=5, matched="tick", action=Action.FLAG, spans=((1, 5),),
+              replacement="r")
+    assert (m.list, m.term, m.start, m.end, m.matched, m.action, m.spans, m.replacement) == (
+        "l", "t*", 1, 5, "tick", Action.FLAG, ((1, 5),), "r")
+    v = Violation(kind=ViolationKind.EMOJI, action=Action.BLOCK, message="m", list="x", count=9, limit=3,
+                  matches=(m,))
+    assert (v.kind, v.action, v.message, v.list, v.count, v.limit, v.matches) == (
+        ViolationKind.EMOJI, Action.BLOCK, "m", "x", 9, 3, (m,))
+    d = Verdict(action=Action.BLOCK, matches=(m,), violations=(v,), group="guest", is_html=True,
+                sanitized="<p>tick</p>", highlighted_html=Markup("<p>h</p>"), censored_html=lambda: Markup("c"),
+                emoji_count=9, emoji_limit=3, exempt=False, exempt_action=None, timings={"a": 1.0},
+                markup="markdown")
+    assert (d.action, d.matches, d.violations, d.group, d.is_html, d.sanitized, d.emoji_count, d.emoji_limit,
+            d.exempt, d.exempt_action, d.timings, d.markup) == (
+        Action.BLOCK, (m,), (v,), "guest", True, "<p>tick</p>", 9, 3, False, None, {"a": 1.0}, "markdown")
+    assert (d.highlighted_html, d.censored_html) == (Markup("<p>h</p>"), Markup("c"))
+    assert d.messages == ("m",)

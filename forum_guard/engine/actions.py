@@ -69,8 +69,13 @@ class Action(enum.Enum):
 
     @staticmethod
     def strongest(actions: Iterable[Action]) -> Action:
-        """The most severe of ``actions``; allow when there are none."""
-        return max(actions, key=lambda a: a.severity, default=Action.ALLOW)
+        """The most severe of ``actions``; allow when there are none (a plain loop: every check
+        calls it)."""
+        strongest = Action.ALLOW
+        for action in actions:
+            if action.severity > strongest.severity:
+                strongest = action
+        return strongest
 
 
 _ALIASES = {"approval": "require_approval", "approve": "require_approval", "moderate": "require_approval",

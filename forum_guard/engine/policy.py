@@ -140,10 +140,7 @@ class Guard:
         violations = run_rules(self.rules, draft, group_limits, messages)
         if matches:
             violations = self._term_violations(matches) + violations
-        action = Action.ALLOW
-        for v in violations:  # the strongest (Action.strongest, without a generator a check)
-            if v.action.severity > action.severity:
-                action = v.action
+        action = Action.strongest([v.action for v in violations]) if violations else Action.ALLOW
         exempt = group_limits.exempt
         exempt_action = None
         if exempt:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from markupsafe import Markup
@@ -57,13 +57,13 @@ class Match:
         return d
 
 
-def _slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Callable[[Any, Any], None], ...]:
-    """The ``__set__`` of each named slot of ``cls``, in order (what a frozen class's
-    ``__init__`` sets its fields with)."""
-    return tuple(cls.__dict__[name].__set__ for name in names)
+def _slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
+    """The ``__set__`` of each field's slot of ``cls``, in the order the fields are declared (what
+    a frozen class's own ``__init__`` sets its fields with, one by one in that order)."""
+    return tuple(cls.__dict__[f.name].__set__ for f in fields(cls))
 
 
-_MATCH_SLOTS = _slot_setters(Match, ("list", "term", "start", "end", "matched", "action", "spans", "replacement"))
+_MATCH_SLOTS = _slot_setters(Match)
 
 
 class ViolationKind(enum.Enum):
@@ -116,7 +116,7 @@ class Violation:
         return d
 
 
-_VIOLATION_SLOTS = _slot_setters(Violation, ("kind", "action", "message", "list", "count", "limit", "matches"))
+_VIOLATION_SLOTS = _slot_setters(Violation)
 
 
 #: what renders one of the two HTML views on first access
@@ -251,6 +251,4 @@ class Verdict:
         return d
 
 
-_VERDICT_SLOTS = _slot_setters(Verdict, (
-    "action", "matches", "violations", "group", "is_html", "sanitized", "emoji_count", "emoji_limit", "exempt",
-    "exempt_action", "timings", "markup", "_highlighted", "_censored", "_messages"))
+_VERDICT_SLOTS = _slot_setters(Verdict)
