@@ -70,8 +70,9 @@ class _Entry(NamedTuple):
     key_len: int
     lead: int
     trail: int
-    #: run requirement of each content character (see ``_runs_ok``), or None when there is none
-    runs: tuple[int, ...] | None
+    #: (offset, requirement) of each content character whose run must be checked (see
+    #: ``_runs_ok``; a requirement of 1 needs no check), or None when there is none
+    runs: tuple[tuple[int, int], ...] | None
     #: a wildcard side: the reported span grows to the whole word on that side
     grow_start: bool
     grow_end: bool
@@ -90,10 +91,7 @@ _WHOLE, _INFLECTED, _DROPPED_E = 0, 1, 2
 SUFFIX = 0
 
 
-def _runs_ok(run_length: Callable[[int], int], first: int, runs: tuple[int, ...]) -> bool:
-    checks = _RUN_CHECKS.get(runs)
-    if checks is None:
-        checks = _run_checks(runs)
+def _runs_ok(run_length: Callable[[int], int], first: int, checks: tuple[tuple[int, int], ...]) -> bool:
     for k, need in checks:
         have = run_length(first + k)
         if need > 1:
@@ -122,18 +120,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-
-
-#: a key's run requirements → (offset, requirement) of those that are not 1 (the letters to read)
-_RUN_CHECKS: dict[tuple[int, ...], tuple[tuple[int, int], ...]] = {}
-
-
-def _run_checks(runs: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
-    checks = tuple((k, need) for k, need in enumerate(runs) if need != 1)
-    if len(_RUN_CHECKS) >= 50_000:
-        _RUN_CHECKS.clear()
-    _RUN_CHECKS[runs] = checks
-    return checks
 
 
 def _collapse(chars: str, runs: Sequence[int]) -> tuple[str, tuple[int, ...]]:
@@ -235,7 +221,8 @@ class _Automaton:
             if term.exception:
                 # an exception is spelled exactly (the spaces between its words may be any run)
                 r = tuple(1 if c == " " else -max(n, 1) for c, n in zip(s, r, strict=True))
-            needs = None if r.count(1) == len(r) else r
+            # the letters to read, reduced once here rather than at every candidate
+            needs = None if r.count(1) == len(r) else tuple((k, n) for k, n in enumerate(r) if n != 1)
             entry = _Entry(list_index, term_index, term.exception, len(key), lead, trail, needs, grow_start,
                            grow_end, kind)
             bucket = keys.get(key)
