@@ -334,11 +334,19 @@ class _CodeTable:
     EXPANDS = np.uint32(0xFFFFFFFE)
     UNKNOWN = np.uint32(0xFFFFFFFF)
 
+    #: ``narrow``'s value for a code whose fold is not one ASCII character (or not known yet)
+    WIDE = 0xFF
+
     def __init__(self) -> None:
         self.ascii_bytes = bytes(ord(fold_char(chr(c))) for c in range(128)) + bytes(range(128, 256))
         self.bmp = np.full(_TABLE_SIZE, self.UNKNOWN, dtype=np.uint32)
         self.bmp[_TABLE_SIZE - 1] = self.ASTRAL
         self.astral: dict[int, int] = {}
+        #: the same fold as bytes, for the common non-ASCII text whose fold is all ASCII (accents,
+        #: curly quotes, look-alikes, emoji as spaces): 0 for a deleted character, ``WIDE`` for
+        #: the rest (and for every code not seen yet), so such a text folds in one byte gather
+        self.narrow = np.full(_TABLE_SIZE, self.WIDE, dtype=np.uint8)
+        self.narrow[:128] = np.frombuffer(self.ascii_bytes[:128], dtype=np.uint8)
 
     def _value(self, code: int) -> int:
         folded = fold_char(chr(code))
@@ -357,8 +365,11 @@ class _CodeTable:
             return out, top
         if top == self.UNKNOWN:  # first sight of some character: fill it in
             unknown = out == self.UNKNOWN
+            narrow = self.narrow
             for code in np.unique(codes[unknown]).tolist():
-                bmp[code] = self._value(code)
+                value = bmp[code] = self._value(code)
+                if code < _TABLE_SIZE - 1:
+                    narrow[code] = 0 if value == self.DELETE else value if value < 128 else self.WIDE
             out = bmp.take(codes, mode="clip")
         if (out == self.ASTRAL).any():
             # characters past plane 1 (and U+1FFFF itself) are few: look them up one by one
@@ -396,22 +407,36 @@ class Skeleton:
     are the padding. The maps are only read for candidate matches, so they stay numpy arrays
     and ``heads`` is made on first use: ``heads[i]`` is where skeleton character ``i`` starts in
     the folded, padded array (None: nothing collapsed), and ``origin[j]`` the original index of
-    folded position ``j`` (None: the identity).
+    folded position ``j`` (None: the identity), also made on first use when the fold only
+    deleted characters from a one-byte-per-character text (``deleted_from``: that text, with NUL
+    where a character was deleted).
     """
 
-    __slots__ = ("_heads", "_mask", "folded_length", "length", "origin", "text")
+    __slots__ = ("_deleted_from", "_heads", "_mask", "_origin", "folded_length", "length", "text")
 
     def __init__(self, text: str, length: int, heads: np.ndarray | None = None, origin: np.ndarray | None = None,
-                 folded_length: int = 0, *, mask: np.ndarray | None = None) -> None:
+                 folded_length: int = 0, *, mask: np.ndarray | None = None,
+                 deleted_from: bytes | None = None) -> None:
         self.text = text
         #: length of the original text
         self.length = length
         self._heads = heads
         #: where runs start in the folded, padded array (True), when ``heads`` is not made yet
         self._mask = mask
-        self.origin = origin
+        self._origin = origin
+        self._deleted_from = deleted_from
         #: length of the folded, padded array (after deletions)
         self.folded_length = folded_length
+
+    @property
+    def origin(self) -> np.ndarray | None:
+        origin = self._origin
+        if origin is None and self._deleted_from is not None:
+            origin = np.flatnonzero(np.frombuffer(self._deleted_from, dtype=np.uint8)) - 1
+            origin[-1] = self.length
+            self._origin = origin
+            self._deleted_from = None
+        return origin
 
     @property
     def heads(self) -> np.ndarray | None:
@@ -626,32 +651,43 @@ def fold(text: str, *, edge: list[tuple[int, int]] | None = None) -> Skeleton:
     n = len(text)
     origin: np.ndarray | None = None
     orig_of: np.ndarray | None = None
+    codes: np.ndarray | None = None
+    blanks: list[int] = []
     if text.isascii():
         # no expansions are possible; deletions only for control characters (rare)
-        padded = _fold_ascii(text, edge)
-        arr = np.frombuffer(padded, dtype=np.uint8)
-        if b"\x00" in padded:
-            keep = arr != 0
-            arr = arr[keep]
-            orig_of = np.flatnonzero(keep) - 1
-            orig_of[-1] = n
+        padded: bytes | None = _fold_ascii(text, edge)
     else:
         if edge is not None:
             blanks = _trailing_in_runs(text, edge) if edge else []
         else:
             blanks = _trailing_symbols(text) if ("!" in text or "|" in text or "+" in text) else []
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        # most non-ASCII text folds to ASCII: one byte gather, then what an ASCII text does
+        narrow = _CODES.narrow.take(codes, mode="clip")
+        if blanks:
+            narrow[blanks] = _SPACE
+        raw = narrow.tobytes()
+        padded = b" " + raw + b" " if raw.isascii() else None
+    deleted_from: bytes | None = None
+    if padded is not None:
+        if b"\x00" in padded:
+            # deleted characters (an emoji's variation selector, a zero-width space): their
+            # map back is made when a candidate needs it
+            deleted_from = padded
+            padded = padded.replace(b"\x00", b"")
+        arr = np.frombuffer(padded, dtype=np.uint8)
+    else:
+        assert codes is not None
         folded, top = _CODES.fold(codes)
         if blanks:
             folded[blanks] = _SPACE
         if top < _CodeTable.DELETE:
-            # the common case: every character folds to one, none is deleted; an ASCII fold
-            # (accents, curly quotes, look-alikes) collapses and decodes as bytes
+            # every character folds to one, none is deleted (some to a letter past ASCII)
             arr = np.empty(n + 2, dtype=np.uint8 if top < 128 else np.uint32)
             arr[0] = arr[-1] = _SPACE
             arr[1:-1] = folded
         elif top == _CodeTable.DELETE:
-            # deletions, no expansion (an emoji's variation selector, combining accents)
+            # deletions, no expansion (combining accents on Cyrillic, say)
             kept_at = (folded != _CodeTable.DELETE).nonzero()[0]
             size = len(kept_at) + 2
             arr = np.empty(size, dtype=np.uint32)
@@ -688,8 +724,8 @@ def fold(text: str, *, edge: list[tuple[int, int]] | None = None) -> Skeleton:
     np.not_equal(arr[1:], arr[:-1], out=mask[1:])
     collapsed = arr[mask]
     if len(collapsed) == size:
-        return Skeleton(_decode(collapsed), n, None, orig_of, size)
-    return Skeleton(_decode(collapsed), n, None, orig_of, size, mask=mask)
+        return Skeleton(_decode(collapsed), n, None, orig_of, size, deleted_from=deleted_from)
+    return Skeleton(_decode(collapsed), n, None, orig_of, size, mask=mask, deleted_from=deleted_from)
 
 
 def _decode(arr: np.ndarray) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
+import numpy as np
 import regex
 
 __all__ = ["EMOJI_START_RE", "count_emoji", "count_shortcodes"]
@@ -49,6 +50,38 @@ def count_emoji(text: str) -> int:
     each; text-presentation symbols (© ® ™ ↔ without U+FE0F) are none."""
     if text.isascii():
         return 0
+    # one gather over the code points tells the common cases apart (numpy, ~3 µs for 2 KB; the
+    # start class's scan alone costs 7): no candidate at all, or only emoji that are one code
+    # point with nothing anywhere that could join them (🤔 👍 🔥), each of which is one emoji
+    kinds = _kind_table().take(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32),
+                               mode="clip")
+    top = int(kinds.max())
+    if top < _JOINS:
+        return int(np.count_nonzero(kinds)) if top else 0
+    joins = np.flatnonzero(kinds == _JOINS)
+    if len(joins) > _SPARSE_CANDIDATES:
+        return _count_all(text)
+    # where something joins, a sequence may begin up to two characters before it (a keycap's
+    # digit) and goes on one after it (the pictograph after a ZWJ): those stretches are counted
+    # by the pattern, every single emoji outside them is one
+    n = len(text)
+    stretches: list[list[int]] = []
+    for p in joins.tolist():
+        a = p - 2 if p >= 2 else 0
+        if stretches and a <= stretches[-1][1]:
+            stretches[-1][1] = p + 2
+        else:
+            stretches.append([a, p + 2])
+    count = int(np.count_nonzero(kinds == _ALONE))
+    for a, b in stretches:
+        b = min(b, n)
+        # the single emoji of the stretch are counted again there, with what joins them
+        count += _count_between(text, a, b) - kinds[a:b].tolist().count(_ALONE)
+    return count
+
+
+def _count_all(text: str) -> int:
+    """``count_emoji`` with the pattern alone (a text where many things join)."""
     first = EMOJI_START_RE.search(text)
     if first is None:
         return 0
@@ -58,10 +91,16 @@ def count_emoji(text: str) -> int:
         # many candidates: one pass of the emoji pattern in C, instead of a Python step per
         # candidate (an emoji flood of 100k characters: 0.11 s → 0.04 s)
         return len(_EMOJI_RE.findall(text, start))
+    return _count_between(text, start, len(text))
+
+
+def _count_between(text: str, start: int, stop: int) -> int:
+    """The emoji that start in ``text[start:stop]``, one candidate at a time (a sequence found
+    there is matched to its end, wherever that is)."""
     count = 0
-    end = 0
+    end = start
     alone = _single_emoji()
-    for candidate in EMOJI_START_RE.finditer(text, first.start()):
+    for candidate in EMOJI_START_RE.finditer(text, start, stop):
         pos = candidate.start()
         if pos < end:
             continue  # inside the emoji just counted (a ZWJ sequence, a flag)
@@ -94,6 +133,27 @@ def _single_emoji() -> frozenset[str]:
     indicators left out (they pair into flags)."""
     candidates = "".join(EMOJI_START_RE.findall("".join(map(chr, range(0xA0, 0x20000)))))
     return frozenset(regex.findall(r"(?!\p{Regional_Indicator})\p{Emoji_Presentation}", candidates))
+
+
+#: values of ``_kind_table``: a single emoji (counts alone), something that joins or pairs
+_ALONE, _JOINS = 1, 2
+#: code points past the table clip to its last entry (U+1FFFF, a noncharacter): the tag
+#: characters of a flag sequence are up there, so that entry sends a text to the full count
+_KIND_TABLE_SIZE = 0x20000
+
+
+@functools.cache
+def _kind_table() -> np.ndarray:
+    """For each code point below U+20000: ``_ALONE`` for the emoji that are one by themselves
+    (:func:`_single_emoji`), ``_JOINS`` for what may join onto or pair with another character
+    (``_JOINERS``, regional indicators) and for U+1FFFF (what the gather clips astral codes to), 0 for
+    the rest: characters that are no emoji without a joiner next to them."""
+    table = np.zeros(_KIND_TABLE_SIZE, dtype=np.uint8)
+    table[[ord(ch) for ch in _single_emoji()]] = _ALONE
+    table[[ord(ch) for ch in _JOINERS if ord(ch) < _KIND_TABLE_SIZE]] = _JOINS
+    table[0x1F1E6:0x1F200] = _JOINS  # regional indicators
+    table[_KIND_TABLE_SIZE - 1] = _JOINS
+    return table
 
 
 @functools.cache
