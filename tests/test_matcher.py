@@ -167,6 +167,21 @@ def test_fold_keeps_offsets() -> None:
     assert pieces[0] == "İ" and pieces[2:4] == ["ﬁ", "ﬁ"] and pieces[-3] == "uuu"
 
 
+@pytest.mark.parametrize("count", [1, 3, 10, 11, 400])
+def test_fold_maps_back_the_same_with_few_or_many_deletions(count: int) -> None:
+    """A few deleted characters are mapped back without the origin array, many (over 32) with
+    it: every skeleton position maps to the same original characters either way."""
+    unit = "f\u200bu\u200bck caf\u00e9 \u2764\ufe0f ok"
+    text = " ".join([unit] * count)
+    sk = fold(text)
+    assert sk.text == " " + " ".join(["fuck cafe ok"] * count) + " "
+    pieces = [text[sk.start_of(i) : sk.end_of(i)] for i in range(1, len(sk.text) - 1)]
+    assert pieces[:12] == ["f\u200b", "u\u200b", "c", "k", " ", "c", "a", "f", "\u00e9", " \u2764\ufe0f ", "o", "k"]
+    firsts = list(range(1, len(sk.text) - 1))
+    starts, ends = sk.map_spans(firsts, firsts)  # many spans: one numpy pass over the array
+    assert [text[a:b] for a, b in zip(starts, ends, strict=True)] == pieces
+
+
 def test_fold_term_keeps_run_lengths() -> None:
     assert fold_term("ass") == ("as", (1, 2))
     assert fold_term("Blow   Job") == ("biow job", (1,) * 8) or fold_term("Blow   Job")[0] == "blow job"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 import unicodedata
 from collections.abc import Callable
 from functools import cache
@@ -393,6 +394,8 @@ _SPACE = 32
 
 #: up to this many spans, ``Skeleton.map_spans`` maps them one by one
 _FEW_SPANS = 12
+#: up to this many deleted characters, the skeleton maps a position back without an array
+_FEW_DELETIONS = 32
 
 
 def _one(_i: int) -> int:
@@ -412,7 +415,7 @@ class Skeleton:
     where a character was deleted).
     """
 
-    __slots__ = ("_deleted_from", "_heads", "_mask", "_origin", "folded_length", "length", "text")
+    __slots__ = ("_deleted_at", "_deleted_from", "_heads", "_mask", "_origin", "folded_length", "length", "text")
 
     def __init__(self, text: str, length: int, heads: np.ndarray | None = None, origin: np.ndarray | None = None,
                  folded_length: int = 0, *, mask: np.ndarray | None = None,
@@ -425,6 +428,15 @@ class Skeleton:
         self._mask = mask
         self._origin = origin
         self._deleted_from = deleted_from
+        #: a few deletions: where each is among the kept characters, for look-ups without the array
+        self._deleted_at: list[int] | None = None
+        if deleted_from is not None and deleted_from.count(0) <= _FEW_DELETIONS:
+            at: list[int] = []
+            i = deleted_from.find(0)
+            while i >= 0:
+                at.append(i - len(at))
+                i = deleted_from.find(0, i + 1)
+            self._deleted_at = at
         #: length of the folded, padded array (after deletions)
         self.folded_length = folded_length
 
@@ -449,10 +461,21 @@ class Skeleton:
     def __repr__(self) -> str:
         return f"Skeleton({self.text!r}, length={self.length})"
 
+    def _origin_of(self) -> Callable[[int], int] | None:
+        """``origin.item``, or the same worked out from a few deletions (None: the identity)."""
+        if self._origin is None and self._deleted_at is not None:
+            at = self._deleted_at
+
+            def origin_of(j: int) -> int:
+                return j - 1 + bisect_right(at, j)
+
+            return origin_of
+        origin = self.origin
+        return None if origin is None else origin.item
+
     def _orig(self, j: int) -> int:
-        if self.origin is None:
-            return j - 1
-        return int(self.origin.item(j))
+        origin = self._origin_of()
+        return j - 1 if origin is None else int(origin(j))
 
     def _head(self, i: int) -> int:
         heads = self.heads
@@ -503,7 +526,7 @@ class Skeleton:
             # a few: start_of and end_of written out (the numpy pass has a fixed cost of ~10 µs)
             heads = self.heads
             head = None if heads is None else heads.item
-            origin = None if self.origin is None else self.origin.item
+            origin = self._origin_of()
             count = 0 if heads is None else len(heads)
             folded_length = self.folded_length
             starts: list[int] = []
