@@ -741,3 +741,11 @@ def test_count_emoji_equals_the_whole_text_pattern(text: str) -> None:
 
     expected = 0 if text.isascii() else len(_EMOJI_RE.findall(text))
     assert count_emoji(text) == expected
+
+
+@pytest.mark.parametrize("text", ["WWw.spam.eu", "wWw.spam.eu now", "caf\u00e9 WwW.spam.eu", "x http://spam.eu",
+                                  "caf\u00e9 HTTPS://spam.eu"])
+def test_bare_links_in_any_case_are_found(text: str) -> None:
+    """A "www." or a scheme in mixed case is a link to a browser and to a forum's autolinker; the
+    fast test for "no link here" must not skip it (it read only "ww." and "WW." once)."""
+    assert [link.host for link in analyze(text).links] == ["www.spam.eu" if "w." in text.lower() else "spam.eu"]

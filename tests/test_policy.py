@@ -246,3 +246,25 @@ def test_match_violation_and_verdict_keep_each_value_under_its_own_name() -> Non
         Action.BLOCK, (m,), (v,), "guest", True, "<p>tick</p>", 9, 3, False, None, {"a": 1.0}, "markdown")
     assert (d.highlighted_html, d.censored_html) == (Markup("<p>h</p>"), Markup("c"))
     assert d.messages == ("m",)
+
+
+def test_matches_of_a_check_are_frozen_dataclasses_like_any_other() -> None:
+    """A check makes its matches the fast way (``new_match``): they are Match instances that
+    compare, hash, copy, pickle and refuse writes like ones made by ``Match(...)``."""
+    import copy
+    import dataclasses
+    import pickle
+
+    from forum_guard.engine.verdict import Match
+
+    found = GUARD.check("what the fuck").matches
+    assert found and all(type(m) is Match for m in found)
+    m = found[0]
+    same = Match(m.list, m.term, m.start, m.end, m.matched, m.action, m.spans, m.replacement)
+    assert m == same and hash(m) == hash(same) and repr(m) == repr(same)
+    assert pickle.loads(pickle.dumps(m)) == m and copy.deepcopy(m) == m
+    assert dataclasses.replace(m, start=0).start == 0 and [f.name for f in dataclasses.fields(m)][:3] == [
+        "list", "term", "start"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.start = 0  # type: ignore[misc]
+    assert not hasattr(m, "__dict__")

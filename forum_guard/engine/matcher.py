@@ -621,7 +621,8 @@ class Matcher:
                             continue
                     found.append((e, s - 1, last))
         result = self._resolve(text, found) if found else []
-        if self._masks and any(c in text for c in (_ASCII_MASKS if text.isascii() else MASKS)):
+        if self._masks and ("*" in text or "#" in text or "@" in text or "%" in text
+                            or (not text.isascii() and ("\u00a9" in text or "\u00ae" in text))):
             masked: list[tuple[int, int, int, int]] = []
             self._masks.scan(text, masked)
             if masked:
@@ -793,7 +794,8 @@ class Matcher:
         self._verify(word, run_length, start_of, end_of, found)
 
     def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[tuple[int, int, int, int]]:
-        hits: dict[tuple[int, int, int, int], bool] = {}  # each span once: plausible or not
+        seen: set[tuple[int, int, int, int]] = set()  # each span decided once
+        result: list[tuple[int, int, int, int]] = []
         exceptions: dict[int, list[tuple[int, int]]] | None = None
         edge = 2 * _PLAUSIBLE_EDGE
         for e, start, end in found:
@@ -809,22 +811,20 @@ class Matcher:
                     spans.append((start, end))
                 continue
             key = (e[0], e[1], start, end)
-            if key in hits:
+            if key in seen:
                 continue
+            seen.add(key)
             # a short span of letters is plausible at once (what _plausible tells first)
-            hits[key] = (end - start <= edge and text[start:end].isalpha()) or _plausible(text, start, end)
-        if exceptions is None:
-            result = [key for key, ok in hits.items() if ok]
-        else:
-            covers = {li: _Cover(spans) for li, spans in exceptions.items()}
-            result = []
-            for key, ok in hits.items():
-                if not ok:
-                    continue
-                cover = covers.get(key[0])
-                if cover is not None and cover.covers(key[2], key[3]):
-                    continue
+            if (end - start <= edge and text[start:end].isalpha()) or _plausible(text, start, end):
                 result.append(key)
+        if exceptions is not None:
+            covers = {li: _Cover(spans) for li, spans in exceptions.items()}
+            kept = []
+            for key in result:
+                cover = covers.get(key[0])
+                if cover is None or not cover.covers(key[2], key[3]):
+                    kept.append(key)
+            result = kept
         return _drop_nested(result)
 
 

@@ -88,8 +88,9 @@ _TRAILING_SYMBOL_RE = re.compile(r"(?<![!|+])[!|+]++(?![\w$@])")
 _TRAILING_SYMBOL_BYTES_RE = re.compile(rb"(?<![!|+])[!|+]++(?![A-Za-z0-9_$@])")
 #: In a skeleton: runs of three or more single characters separated by single spaces ("f u c k").
 SPACED_RUN_RE = re.compile(r" (?:\w ){3,}")
-#: a cheap test for the same (a literal-led pattern the regex engine scans fast)
-SPACED_HINT_RE = re.compile(r" \w \w \w ")
+#: a cheap test for the same (a literal-led pattern the regex engine scans fast; "not a space"
+#: is a plain comparison where ``\w`` is a Unicode look-up, and finds a superset)
+SPACED_HINT_RE = re.compile(r" [^ ] [^ ] [^ ] ")
 
 
 #: symbols read as letters (l33t, ¡ ¢ € ¥ §) at the edge of a word: "@word", "¡word!" may be the

@@ -22,7 +22,7 @@ from .matcher import Matcher
 from .rules import DEFAULT_RULES, LimitRule, run_rules
 from .stemming import StemIndex, StemMatch
 from .terms import ListKind, LiteralTerms, WordList, load_wordlists, without_literals
-from .verdict import Match, Renderer, Verdict, Violation, ViolationKind
+from .verdict import Match, Renderer, Verdict, Violation, ViolationKind, new_match
 
 __all__ = ["Guard"]
 
@@ -53,6 +53,7 @@ class Guard:
         # literal terms (emoji, symbols, masked spellings) are found as written, the rest by the
         # matcher, which sees each list with its implicit exceptions (dictionary words reached loosely)
         self._literals = LiteralTerms(self.lists)
+        self._has_literals = bool(self._literals)
         compiled = guarded_lists(self.lists, self.dictionary)
         self.matcher = Matcher([without_literals(wl) for wl in compiled] if self._literals else compiled)
         #: inflections of the lists that name a language other than English (Snowball stems)
@@ -104,8 +105,11 @@ class Guard:
         :mod:`forum_guard.engine.draft.markup`)."""
         if not isinstance(text, str):
             raise TypeError(f"check() needs str, not {type(text).__name__}")
-        language = draft_mod.markup_language(markup, html=html)
-        html = language is draft_mod.MarkupLanguage.HTML
+        if markup is None and not html:
+            language, html = draft_mod.MarkupLanguage.TEXT, False
+        else:
+            language = draft_mod.markup_language(markup, html=html)
+            html = language is draft_mod.MarkupLanguage.HTML
         group_limits = self.limits.for_group(group)
         messages = self.limits.messages
         timings: dict[str, float] = {}
@@ -128,7 +132,7 @@ class Guard:
         raw = self.matcher.find(draft.text)
         if self._has_stems:
             raw = _with_stems(raw, self.stems.scan(draft.text))
-        if self._literals:
+        if self._has_literals:
             raw += self._literals.scan(draft.text)
             raw = [r for r in raw if not self._literals.excused(r[0], draft.text[r[2] : r[3]])]
             raw.sort(key=lambda r: (r[2], r[3], r[0]))
@@ -191,26 +195,28 @@ class Guard:
     def _matches(self, draft: draft_mod.Draft, raw: list[tuple[int, int, int, int]]) -> list[Match]:
         out = []
         source = draft.sanitized
-        facts_of = self._facts.get
-        # a draft without a map (plain text) is its own text: a span is the range, clamped
-        spans_of = draft.spans if draft._map is not None else None
-        size = len(source)
-        for li, ti, start, end in raw:
-            facts = facts_of((li, ti)) or self._term_facts(li, ti)
-            if spans_of is None:
+        facts = self._facts
+        make = new_match
+        if draft._map is None:
+            # a draft without a map (plain text) is its own text: a span is the range, clamped
+            size = len(source)
+            for li, ti, start, end in raw:
+                fact = facts.get((li, ti)) or self._term_facts(li, ti)
                 if start < 0:
                     start = 0
                 if end > size:
                     end = size
-                if start >= end:
-                    continue
-                spans: tuple[tuple[int, int], ...] = ((start, end),)
-            else:
-                spans = spans_of(start, end)
-                if not spans:
-                    continue
+                if start < end:
+                    out.append(make(fact[0], fact[1], start, end, source[start:end], fact[2], ((start, end),),
+                                    fact[3]))
+            return out
+        spans_of = draft.spans
+        for li, ti, start, end in raw:
+            fact = facts.get((li, ti)) or self._term_facts(li, ti)
+            spans = spans_of(start, end)
+            if spans:
                 start, end = spans[0][0], spans[-1][1]
-            out.append(Match(facts[0], facts[1], start, end, source[start:end], facts[2], spans, facts[3]))
+                out.append(make(fact[0], fact[1], start, end, source[start:end], fact[2], spans, fact[3]))
         return out
 
     def _link_matches(self, draft: draft_mod.Draft, found: list[Match]) -> list[Match]:
