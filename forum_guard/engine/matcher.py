@@ -673,11 +673,13 @@ class Matcher:
         verified: list[_Entry] = []
         firsts: list[int] = []
         lasts: list[int] = []
+        keep, keep_first, keep_last = verified.append, firsts.append, lasts.append
+        inflections, after_dropped_e = _INFLECTION_SET, _AFTER_DROPPED_E_SET
         for end, entries in self._evasive.iter(text):
             for e in entries:
+                _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
+                last = end - trail
                 # what rejects most candidates first: a key hit inside a longer word
-                last = end - e[5]
-                inflect = e[9]
                 if inflect:
                     after = last + 1
                     if inflect == _DROPPED_E or after >= size or text[after] != " ":
@@ -686,15 +688,14 @@ class Matcher:
                         if after >= size or text[after] not in _INFLECTION_FIRST:
                             continue
                         stop = text.find(" ", after, after + 5)
-                        if stop < 0 or text[after:stop] not in (_AFTER_DROPPED_E_SET if inflect == _DROPPED_E
-                                                                else _INFLECTION_SET):
+                        if stop < 0 or text[after:stop] not in (after_dropped_e if inflect == _DROPPED_E
+                                                                else inflections):
                             continue
                         # an inflection's letters are single, or repeated evasively (3+), never
                         # doubled: "assess" is not ass + es
                         if _doubled(run_length, after, stop):
                             continue
                         last = stop - 1
-                _li, _ti, _exc, key_len, lead, _trail, runs, grow_start, grow_end, _inflect = e
                 first = end - key_len + 1 + lead
                 if runs is not None and not _runs_ok(run_length, first, runs):
                     continue
@@ -705,9 +706,9 @@ class Matcher:
                         first = spaces[bisect_left(spaces, first) - 1] + 1
                     if grow_end:
                         last = spaces[bisect_left(spaces, last)] - 1
-                verified.append(e)
-                firsts.append(first)
-                lasts.append(last)
+                keep(e)
+                keep_first(first)
+                keep_last(last)
         if not verified:
             return
         if spans is not None:
@@ -837,16 +838,18 @@ def _drop_nested(result: Sequence[tuple[int, int, int, int]]) -> list[tuple[int,
     # the common case: found in order of start, each start once (the scan walks the text in
     # order): one sweep keeps the order, and that order is (start, end, list) already
     kept: list[tuple[int, int, int, int]] = []
+    keep = kept.append
+    furthest = ends.get
     previous = -1
     for m in result:
         li, _ti, start, end = m
         if start <= previous:
             break
         previous = start
-        if end <= ends.get(li, -1):
+        if end <= furthest(li, -1):
             continue  # inside a longer match of the same list
         ends[li] = end
-        kept.append(m)
+        keep(m)
     else:
         return kept
     # otherwise by start, longest first; the index keeps equal spans in their order (stable)
