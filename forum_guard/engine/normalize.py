@@ -648,8 +648,13 @@ def _trailing_in_runs(text: str, runs: list[tuple[int, int]]) -> list[int]:
     blanks: list[int] = []
     for i, e in runs:
         if e == i + 1:  # one symbol, the common case ("war! ")
-            if text[i] in "!|+" and (e >= n or not _wordish(text[e])):
-                blanks.append(i)
+            if text[i] in "!|+":
+                if e >= n:
+                    blanks.append(i)
+                else:
+                    after = text[e]  # what _wordish tells, inline: most runs are one "!" a sentence
+                    if not (after.isalnum() or after in "_$@!|+"):
+                        blanks.append(i)
             continue
         k = i
         while k < e:
