@@ -12,16 +12,19 @@ figures. Progress goes to stderr, the Markdown report to stdout.
 
 The set-up, in a temporary folder deleted afterwards:
 
-* two instance folders of the demo forum (``forum_guard.demo:create_app()``), identical but for
-  ``FORUM_GUARD_ENABLED`` (True in one, False in the other) in their ``config.py``; CSRF stays on;
+* three instance folders of the demo forum (``forum_guard.demo:create_app()``), identical but for
+  their ``config.py``: ``on`` (forum_guard checks and sanitizes each draft once), ``off``
+  (``FORUM_GUARD_ENABLED = False``: no rule is checked, the HTML is sanitized with bleach as any
+  forum does: the honest baseline) and ``raw`` (off, and the HTML stored as sent: the baseline of
+  earlier rounds, which no real forum is; kept to compare with them); CSRF stays on;
   the live check's per-user rate limit is raised to 1,000,000 per minute (one client machine plays
   every member, and the default 120 per minute would answer 429);
 * the store (SQLite) holds the shipped lists plus a 10,000-term ``bench`` list (the speed
   benchmark's terms, ``benchmarks/_data.py``), imported with the store API; the forum has
   ``--topics`` topics and 64 member accounts;
-* two gunicorn servers, one per instance, ``--workers`` workers each (``--worker-class`` sync by
-  default), on free ports of 127.0.0.1. The cells alternate between them, so a burst of load from
-  something else on the machine hits both alike.
+* three gunicorn servers, one per instance, ``--workers`` workers each (``--worker-class`` sync by
+  default), on free ports of 127.0.0.1. The cells take turns between them, so a burst of load from
+  something else on the machine hits them alike.
 
 The load generator is Python threads with ``http.client``, one keep-alive connection per thread (a
 sync worker closes it after each response; the client reconnects). Each thread is one signed-in
@@ -120,7 +123,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def write_config(instance: Path, enabled: bool, reload_seconds: float) -> None:
+#: the ``raw`` server's config: the HTML is stored as sent (a sanitizer that changes nothing, for
+#: this comparison only; no forum should serve posted HTML so)
+_AS_SENT = (
+    "# the raw baseline: posted HTML kept as sent (benchmarks/load.py only)\n"
+    "from forum_guard.engine.draft import sanitizers as _sanitizers\n\n\n"
+    "class _AsSent:\n"
+    "    name = 'as-sent'\n\n"
+    "    def __call__(self, html):\n"
+    "        return html, ()\n\n\n"
+    "_sanitizers.SANITIZERS['as-sent'] = _AsSent\n"
+    "_sanitizers.use_sanitizer('as-sent')\n"
+)
+#: the servers, in the order a cell's first round visits them
+SERVERS = ("on", "off", "raw")
+
+
+def write_config(instance: Path, enabled: bool, reload_seconds: float, *, as_sent: bool = False) -> None:
     (instance / "config.py").write_text(
         "# written by benchmarks/load.py\n"
         f"SECRET_KEY = {SECRET_KEY!r}\n"
@@ -132,7 +151,7 @@ def write_config(instance: Path, enabled: bool, reload_seconds: float) -> None:
         "# posting (120 and 20 per minute by default) are raised out of the way, so the limiters still\n"
         "# run but never refuse\n"
         f"FORUM_GUARD_LIVE_CHECK_RATE = {LIVE_CHECK_RATE!r}\n"
-        f"FORUM_GUARD_POST_RATE = {LIVE_CHECK_RATE!r}\n",
+        f"FORUM_GUARD_POST_RATE = {LIVE_CHECK_RATE!r}\n" + (_AS_SENT if as_sent else ""),
         encoding="utf-8")
 
 
@@ -508,16 +527,18 @@ class Plan:
 
 def matrix(servers: dict[str, Server], members: dict[str, list[Member]], topic_ids: list[int], drafts: Drafts,
            plan: Plan) -> list[CellResult]:
-    """Every endpoint × concurrency on both servers. A cell is ``plan.rounds`` short runs per server in
-    the order on, off, off, on, on, off, … so that load from elsewhere on the machine, which comes and
-    goes, falls on both alike; the samples of the rounds are pooled."""
+    """Every endpoint × concurrency on every server. A cell is ``plan.rounds`` short runs per server,
+    each round in another order (on, off, raw; then off, raw, on; …) so that load from elsewhere on
+    the machine, which comes and goes, falls on all alike; the samples of the rounds are pooled."""
     cells: list[CellResult] = []
+    names = [name for name in SERVERS if name in servers]
     for kind in ("check", "reply"):
         for c in plan.concurrency:
-            merged = {name: CellResult(f"{kind} c={c}", name, kind, c) for name in ("on", "off")}
+            merged = {name: CellResult(f"{kind} c={c}", name, kind, c) for name in names}
             seconds = plan.cell_seconds / plan.rounds
             for rnd in range(plan.rounds):
-                order = ("on", "off") if rnd % 2 == 0 else ("off", "on")
+                shift = rnd % len(names)
+                order = names[shift:] + names[:shift]
                 for name in order:
                     r = run_load(servers[name], members[name], topic_ids, drafts, kind, c, seconds,
                                  max(1, plan.max_requests // plan.rounds), enabled=(name == "on"))
@@ -527,7 +548,7 @@ def matrix(servers: dict[str, Server], members: dict[str, list[Member]], topic_i
                     m.elapsed += r.elapsed
                     m.server_cpu += r.server_cpu
                     m.client_cpu += r.client_cpu
-            for name in ("on", "off"):
+            for name in names:
                 st = merged[name].stats()
                 log(f"{name:>3} {kind:5} c={c:<3} {st['requests']:6} req {st['rps']:7.1f}/s  p50 {st['p50_ms']:7.1f} ms"
                     f"  p99 {st['p99_ms']:7.1f} ms  server CPU {st['server_cpu_ms']:.2f} ms/req  errors {st['errors']}")
@@ -740,33 +761,40 @@ def report(res: dict[str, Any]) -> list[tuple[str, str, str]]:
         return None
 
     verdicts: list[tuple[str, str, str]] = []
+    def added(on: dict[str, Any] | None, base: dict[str, Any] | None) -> str:
+        if not on or not base or not base["p50_ms"]:
+            return "—"
+        return f"{(on['p50_ms'] / base['p50_ms'] - 1) * 100:+.0f} %"
+
     for kind, title in (("check", "Live check `POST /forum-guard/check`"), ("reply", "Reply `POST /t/<id>/reply`")):
         p(f"## {title}\n")
-        p("| concurrency | forum_guard on: req/s | p50 ms | p99 ms | errors | server CPU ms/req "
-          "| off: req/s | p50 ms | p99 ms | errors | server CPU ms/req | p50 added |")
-        p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        p("*on*: forum_guard checks and sanitizes; *off*: `FORUM_GUARD_ENABLED = False`, the HTML sanitized "
+          "(bleach) and nothing checked, as a forum without forum_guard; *raw*: off, and the HTML stored as "
+          "sent (the baseline of earlier rounds; no forum should).\n")
+        p("| concurrency | server | req/s | p50 ms | p99 ms | errors | server CPU ms/req | on's p50 added |")
+        p("|---:|---|---:|---:|---:|---:|---:|---:|")
         client = []
         for c in cfg["concurrency"]:
-            on, off = cell("on", kind, c), cell("off", kind, c)
-            if on is None or off is None:
-                continue
-            added = (on["p50_ms"] / off["p50_ms"] - 1) * 100 if off["p50_ms"] else float("nan")
-            p(f"| {c} | {on['rps']:,.1f} | {on['p50_ms']:.1f} | {on['p99_ms']:.1f} | {on['errors']} | "
-              f"{on['server_cpu_ms']:.2f} | {off['rps']:,.1f} | {off['p50_ms']:.1f} | {off['p99_ms']:.1f} | "
-              f"{off['errors']} | {off['server_cpu_ms']:.2f} | {added:+.0f} % |")
-            client += [on["client_cpu_ms"], off["client_cpu_ms"]]
+            on = cell("on", kind, c)
+            for name in SERVERS:
+                st = cell(name, kind, c)
+                if st is None:
+                    continue
+                p(f"| {c} | {name} | {st['rps']:,.1f} | {st['p50_ms']:.1f} | {st['p99_ms']:.1f} | {st['errors']} | "
+                  f"{st['server_cpu_ms']:.2f} | {'—' if name == 'on' else added(on, st)} |")
+                client.append(st["client_cpu_ms"])
         if client:
             p(f"\nThe load generator itself used {min(client):.2f}-{max(client):.2f} ms of CPU per request on the same cores.")
         if kind == "reply":
-            p("\nThe clean drafts alone (4 in 5; saved with a redirect by both servers, so the same work but "
+            p("\nThe clean drafts alone (4 in 5; saved with a redirect by every server, so the same work but "
               "for the check):\n")
-            p("| concurrency | on: p50 ms | p99 ms | off: p50 ms | p99 ms | p50 added |")
+            p("| concurrency | on: p50 ms | off: p50 ms | raw: p50 ms | added to off | added to raw |")
             p("|---:|---:|---:|---:|---:|---:|")
             for c in cfg["concurrency"]:
-                on, off = cell("on", kind, c, True), cell("off", kind, c, True)
-                if on and off and off["p50_ms"]:
-                    p(f"| {c} | {on['p50_ms']:.1f} | {on['p99_ms']:.1f} | {off['p50_ms']:.1f} | {off['p99_ms']:.1f} | "
-                      f"{(on['p50_ms'] / off['p50_ms'] - 1) * 100:+.0f} % |")
+                on, off, raw = (cell(name, kind, c, True) for name in SERVERS)
+                if on and off:
+                    p(f"| {c} | {on['p50_ms']:.1f} | {off['p50_ms']:.1f} | {raw['p50_ms'] if raw else float('nan'):.1f} | "
+                      f"{added(on, off)} | {added(on, raw)} |")
         p("")
     rl = res.get("reload")
     if rl:
@@ -813,16 +841,17 @@ def report(res: dict[str, Any]) -> list[tuple[str, str, str]]:
         p("")
 
     # targets
-    reply_added = []
-    for c in cfg["concurrency"]:
-        on, off = cell("on", "reply", c), cell("off", "reply", c)
-        if on and off and off["p50_ms"]:
-            reply_added.append((c, (on["p50_ms"] / off["p50_ms"] - 1) * 100))
-    if reply_added:
-        worst = max(reply_added, key=lambda x: x[1])
-        verdicts.append(("forum_guard adds ≤ 25 % to the reply POST p50",
-                         "PASS" if worst[1] <= 25 else "FAIL",
-                         ", ".join(f"c={c}: {a:+.0f} %" for c, a in reply_added)))
+    for base, label in (("off", "a forum that sanitizes its HTML"), ("raw", "HTML stored as sent")):
+        reply_added = []
+        for c in cfg["concurrency"]:
+            on, other = cell("on", "reply", c), cell(base, "reply", c)
+            if on and other and other["p50_ms"]:
+                reply_added.append((c, (on["p50_ms"] / other["p50_ms"] - 1) * 100))
+        if reply_added:
+            worst = max(reply_added, key=lambda x: x[1])
+            verdicts.append((f"forum_guard adds ≤ 25 % to the reply POST p50 (against {label})",
+                             "PASS" if worst[1] <= 25 else "FAIL",
+                             ", ".join(f"c={c}: {a:+.0f} %" for c, a in reply_added)))
     checks = [(c, cell("on", "check", c)) for c in cfg["concurrency"]]
     best = max(((c, s["rps"]) for c, s in checks if s), key=lambda x: x[1], default=None)
     if best:
@@ -932,12 +961,14 @@ def main(argv: list[str] | None = None) -> int:
         info = seed_instance(work / "on", terms, args.topics, args.reload_interval)
         shutil.copytree(work / "on", work / "off")
         write_config(work / "off", False, args.reload_interval)
+        shutil.copytree(work / "on", work / "raw")
+        write_config(work / "raw", False, args.reload_interval, as_sent=True)
         drafts = check_drafts(work / "on", make_drafts(terms))
         sizes = [len(d.encode()) for d in drafts.clean + drafts.offending]
         res.update(version=info["version"], lists=info["lists"],
                    drafts={"clean": len(drafts.clean), "offending": len(drafts.offending),
                            "bytes_min": min(sizes), "bytes_max": max(sizes)})
-        for name in ("on", "off"):
+        for name in SERVERS:
             servers[name] = start_server(name, work / name, args.workers, args.worker_class, args.threads)
         topic_ids = info["topic_ids"]
         n_members = min(MEMBERS, max(*plan.concurrency, plan.soak_concurrency, plan.reload_concurrency) + 1)
@@ -949,7 +980,8 @@ def main(argv: list[str] | None = None) -> int:
                      enabled=(name == "on"), label="warm-up")
         log("warmed up")
         res["cells"] = matrix(servers, members, topic_ids, drafts, plan) if "matrix" in phases else []
-        stop_server(servers.pop("off"))  # the rest runs on the forum_guard server alone
+        for name in ("off", "raw"):
+            stop_server(servers.pop(name))  # the rest runs on the forum_guard server alone
         if "reload" in phases and plan.reload_seconds > 0:
             res["reload"] = reload_under_load(servers["on"], members["on"], topic_ids, drafts, plan,
                                               info["store_url"], args.reload_editor)

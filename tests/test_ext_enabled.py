@@ -1,6 +1,7 @@
 """``FORUM_GUARD_ENABLED = False``: the same demo app with the filter off (what the load benchmark
-compares against). Nothing is checked: a guarded reply is saved as sent, the live check answers
-allow, and the default (on) still blocks."""
+compares against). No rule is checked: a guarded reply is saved, sanitized (a forum never stores
+posted HTML unsanitized, filter or not), the live check answers allow, and the default (on) still
+blocks."""
 
 from __future__ import annotations
 
@@ -54,13 +55,15 @@ def test_off_nothing_is_checked(tmp_path: Path, monkeypatch) -> None:  # type: i
         data = r.get_json()
         assert data["action"] == "allow" and data["matches"] == [] and data["blocked"] is False
 
-        # the middleware lets the reply through, unchanged (not even sanitized)
-        draft = OFFENDING + "<script>x()</script>"
+        # the middleware lets the reply through, with its words unchanged and its HTML sanitized
+        draft = OFFENDING + '<script>x()</script><img src="data:image/png;base64,AAAA"><p onclick="y()">ok</p>'
         r = client.post("/t/1/reply", data={"csrf_token": token, "content": draft})
         assert r.status_code == 302
         with app.app_context():
             saved = db().scalars(select(Post.content).order_by(Post.id.desc()).limit(1)).one()
-        assert saved == draft
+        assert saved == OFFENDING + "<p>ok</p>"
+        page = client.get("/t/1?page=last").get_data(as_text=True)
+        assert "what the fuck is this" in page and "x()" not in page and "onclick" not in page
 
         # CSRF is still the host's business and still enforced
         assert client.post("/t/1/reply", data={"content": "hello"}).status_code == 400
@@ -69,6 +72,11 @@ def test_off_nothing_is_checked(tmp_path: Path, monkeypatch) -> None:  # type: i
         with app.test_request_context("/"):
             verdict = check(OFFENDING, html=True, group="guest")
         assert verdict.action.value == "allow" and verdict.sanitized == OFFENDING and not verdict.matches
-        assert str(verdict.highlighted_html) == "&lt;p&gt;what the fuck is this&lt;/p&gt;"
+        assert str(verdict.highlighted_html) == OFFENDING
+        with app.test_request_context("/"):
+            verdict = check("<b>fuck</b><script>x()</script>", html=True)
+            typed = check("<b>fuck</b> *a*", markup="markdown")
+        assert verdict.sanitized == "<b>fuck</b>" and str(verdict.censored_html) == "<b>fuck</b>"
+        assert typed.sanitized == "<b>fuck</b> *a*" and str(typed.highlighted_html) == "&lt;b&gt;fuck&lt;/b&gt; *a*"
     finally:
         close_app(app)

@@ -14,7 +14,9 @@ from flask import current_app, g, has_request_context, request
 from markupsafe import Markup
 
 from ..engine.actions import Action
+from ..engine.draft.attributes import bound_attributes
 from ..engine.draft.markup import MarkupLanguage, markup_language
+from ..engine.draft.sanitize import sanitize
 from ..engine.verdict import Verdict
 from ..i18n import using
 from . import signals
@@ -242,10 +244,7 @@ def check(text: str, *, markup: str | MarkupLanguage | None = None, html: bool |
     if group is None:
         group = current_group(context)
     if not state.config[ConfigKeys.ENABLED]:  # FORUM_GUARD_ENABLED = False: allow, unchecked
-        shown = Markup.escape(text)
-        return Verdict(action=Action.ALLOW, matches=(), violations=(), group=group,
-                       is_html=language is MarkupLanguage.HTML, sanitized=text, highlighted_html=shown,
-                       censored_html=shown, markup=language.value)
+        return _unchecked(text, language, group)
     guard = current_guard()
     limits_group = group
     if group not in guard.limits.groups:
@@ -256,6 +255,20 @@ def check(text: str, *, markup: str | MarkupLanguage | None = None, html: bool |
     with using(translator()):
         verdict = guard.check(text, markup=language, renderer=renderer, group=limits_group)
     return verdict if limits_group == group else verdict.replace(group=group)
+
+
+def _unchecked(text: str, language: MarkupLanguage, group: str) -> Verdict:
+    """The verdict with the filter off: allow, no rule checked. An HTML draft is still sanitized
+    (what a host stores and shows must be safe whether or not the rules run); other markups are
+    stored as typed, as when the filter is on."""
+    if language is MarkupLanguage.HTML:
+        sanitized = sanitize(bound_attributes(text))[0]
+        shown = Markup(sanitized)
+    else:
+        sanitized, shown = text, Markup.escape(text)
+    return Verdict(action=Action.ALLOW, matches=(), violations=(), group=group,
+                   is_html=language is MarkupLanguage.HTML, sanitized=sanitized, highlighted_html=shown,
+                   censored_html=shown, markup=language.value)
 
 
 _warned_groups: set[str] = set()

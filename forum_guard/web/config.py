@@ -115,12 +115,13 @@ class ConfigKeys:
     #: neither Flask-Babel (whose locale selector then decides) nor ``@guard.locale_selector``:
     #: a locale such as ``"de"`` or ``"fr_CA"`` (shipped: de, es, fr, ru). Default ``None``: English.
     LOCALE = "FORUM_GUARD_LOCALE"
-    #: Master switch. ``False`` turns the filter off on this app without unplugging it: nothing is
-    #: checked and nothing is sanitized. :func:`~forum_guard.web.check` (so the middleware, the
-    #: validators and the live check) returns an unchecked ``allow`` verdict whose ``sanitized`` is
-    #: the draft as sent, so host views that read ``current_verdict`` keep working. Meant for
-    #: measuring the same app with and without forum_guard (``benchmarks/load.py``); never run a
-    #: forum that renders posted HTML with it off. Default ``True``.
+    #: Master switch. ``False`` turns the filter off on this app without unplugging it: no rule is
+    #: checked. :func:`~forum_guard.web.check` (so the middleware, the validators and the live
+    #: check) returns an unchecked ``allow`` verdict, so host views that read ``current_verdict``
+    #: keep working; its ``sanitized`` is still the sanitized HTML of an HTML draft (the draft as
+    #: typed for other markups), so a forum that stores it stays safe with the filter off. An
+    #: emergency switch, and what ``benchmarks/load.py`` measures against (a forum that sanitizes its
+    #: HTML and checks nothing). Default ``True``.
     ENABLED = "FORUM_GUARD_ENABLED"
     #: URL prefix of the admin pages (``init_admin``). Default ``"/forum-guard/admin"``.
     ADMIN_PREFIX = "FORUM_GUARD_ADMIN_PREFIX"
