@@ -264,7 +264,8 @@ def _masked_words(text: str) -> Iterable[regex.Match[str]]:
     walked to its ends (at most a long word's length each way: linear even in a sea of "*") and the
     pattern is tried once at its start."""
     positions: list[int] = []
-    for mask in _ASCII_MASKS if text.isascii() else MASKS:
+    ascii_text = text.isascii()
+    for mask in _ASCII_MASKS if ascii_text else MASKS:
         i = text.find(mask)
         while i >= 0:
             positions.append(i)
@@ -273,14 +274,15 @@ def _masked_words(text: str) -> Iterable[regex.Match[str]]:
     limit = 4 * _MAX_MASKED
     n = len(text)
     run_end = -1
+    in_run = _IN_ASCII_RUN.__contains__ if ascii_text else _in_run
     for i in positions:
         if i < run_end:
             continue  # inside the run just walked
         j = i
-        while j > 0 and i - j <= limit and _in_run(text[j - 1]):
+        while j > 0 and i - j <= limit and in_run(text[j - 1]):
             j -= 1
         e = i + 1
-        while e < n and e - i <= limit and _in_run(text[e]):
+        while e < n and e - i <= limit and in_run(text[e]):
             e += 1
         run_end = e
         if i - j > limit or e - i > limit:
@@ -297,6 +299,10 @@ def _closing_star(word: str) -> bool:
     glob or a footnote mark, not a masked letter (better_profanity's ``freex`` and ``teste`` would
     read it so); masks that hide letters are inside the word or more than one (``f*ck``, ``f***``)."""
     return word.endswith("*") and not word.endswith("**") and sum(ch in _MASK_SET for ch in word) == 1
+
+
+#: the ASCII characters ``_in_run`` is true of: an ASCII text's runs are walked with a set look-up
+_IN_ASCII_RUN = frozenset(ch for ch in map(chr, range(128)) if ch.isalnum() or ch in _MASK_SET)
 
 
 def _in_run(ch: str) -> bool:
@@ -657,17 +663,20 @@ class Matcher:
 
     # ----------------------------------------------------------------------------------------
     def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Entry, int, int]]) -> None:
-        self._verify(sk.text, sk.run_lengths(), sk.start_of, sk.end_of, found, spans=sk.map_spans)
+        # the run lengths are made when a candidate first needs them (a clean post's few
+        # candidates are mostly rejected before: no map is worked out for them)
+        self._verify(sk.text, sk.run_lengths, sk.start_of, sk.end_of, found, spans=sk.map_spans)
 
-    def _verify(self, text: str, run_length: Callable[[int], int], start_of: Callable[[int], int],
+    def _verify(self, text: str, lengths: Callable[[], Callable[[int], int]], start_of: Callable[[int], int],
                 end_of: Callable[[int], int], found: list[tuple[_Entry, int, int]], *,
                 spans: Callable[[list[int], list[int]], tuple[list[int], list[int]]] | None = None) -> None:
         """Scan a padded skeleton-alphabet ``text`` and verify each key hit: inflections, run
         lengths, wildcard sides grown to the word (by binary search over the text's spaces, so
         a long word full of hits is not walked once per hit). With ``spans`` (the skeleton's
         ``map_spans``), the hits are mapped back to the original text in one call (many in one
-        numpy pass)."""
+        numpy pass). ``lengths()`` gives the ``run_length`` function, asked for on first need."""
         assert self._evasive is not None
+        run_length: Callable[[int], int] | None = None
         size = len(text)
         spaces: list[int] | None = None
         verified: list[_Entry] = []
@@ -693,12 +702,17 @@ class Matcher:
                             continue
                         # an inflection's letters are single, or repeated evasively (3+), never
                         # doubled: "assess" is not ass + es
+                        if run_length is None:
+                            run_length = lengths()
                         if _doubled(run_length, after, stop):
                             continue
                         last = stop - 1
                 first = end - key_len + 1 + lead
-                if runs is not None and not _runs_ok(run_length, first, runs):
-                    continue
+                if runs is not None:
+                    if run_length is None:
+                        run_length = lengths()
+                    if not _runs_ok(run_length, first, runs):
+                        continue
                 if grow_start or grow_end:
                     if spaces is None:
                         spaces = [m.start() for m in _SPACE_RE.finditer(text)]  # 0 and size-1 are pads
@@ -792,7 +806,7 @@ class Matcher:
         def end_of(k: int) -> int:
             return sk.end_of(groups[min(max(k, 1), count) - 1][1])
 
-        self._verify(word, run_length, start_of, end_of, found)
+        self._verify(word, lambda: run_length, start_of, end_of, found)
 
     def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[tuple[int, int, int, int]]:
         seen: set[tuple[int, int, int, int]] = set()  # each span decided once

@@ -532,14 +532,19 @@ class Skeleton:
             folded_length = self.folded_length
             starts: list[int] = []
             ends: list[int] = []
+            # (the bounds are kept with comparisons: a builtin call each would cost as much again)
             for first, last in zip(firsts, lasts, strict=True):
                 h = first if head is None else head(first) if first < count else folded_length
-                starts.append(min(max(0, h - 1 if origin is None else int(origin(h))), n))
+                start = h - 1 if origin is None else int(origin(h))
+                starts.append(0 if start < 0 else n if start > n else start)
                 h = last if head is None else head(last) if last < count else folded_length
-                start = min(max(0, h - 1 if origin is None else int(origin(h))), n)
+                start = h - 1 if origin is None else int(origin(h))
+                start = 0 if start < 0 else n if start > n else start
                 nxt = last + 1 if head is None else head(last + 1) if last + 1 < count else folded_length
                 end = n if nxt >= folded_length - 1 else nxt - 1 if origin is None else int(origin(nxt))
-                ends.append(min(max(end, start + 1), n))
+                if end <= start:
+                    end = start + 1
+                ends.append(n if end > n else end)
             return starts, ends
         pos = np.array(firsts + lasts + lasts, dtype=np.intp)
         pos[2 * m :] += 1  # the character after each last
