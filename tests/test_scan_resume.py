@@ -209,3 +209,37 @@ def _first_rows(forum: Path, tmp_path: Path, n: int) -> Path:
     conn.commit()
     conn.close()
     return copy
+
+
+def test_ctrl_c_while_a_batch_is_counted_counts_nothing_twice(db: str, tmp_path: Path, monkeypatch: Any) -> None:
+    """Ctrl+C arriving while a batch's results are being added up (not only while posts are being
+    checked) stops the scan after that batch: the checkpoint's tally and position agree, so the
+    resumed scan reports what an uninterrupted one does. It once counted part of a batch twice."""
+    from forum_guard.cli.scanner import BacklogScan, ScanRequest, ScanTally
+    from forum_guard.store import Store
+
+    source = _posts(tmp_path / "posts.jsonl", 3_000)
+    snapshot = Store(db).snapshot()
+    whole = BacklogScan(ScanRequest(source=source, jobs=1), snapshot)
+    whole.run()
+    expected = whole.summary()
+
+    state = tmp_path / "scan.state"
+    added = ScanTally.add
+    calls = [0]
+
+    def add_then_interrupt(self: ScanTally, r: Any) -> None:
+        added(self, r)
+        calls[0] += 1
+        if calls[0] == 450:  # in the middle of the third batch of 200
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(ScanTally, "add", add_then_interrupt)
+    first = BacklogScan(ScanRequest(source=source, jobs=1, state_file=state, checkpoint_every=100), snapshot)
+    first.run()
+    assert first.interrupted and 450 <= first.tally.scanned < 3_000
+    monkeypatch.setattr(ScanTally, "add", added)
+    resumed = BacklogScan(ScanRequest(source=source, jobs=1, state_file=state, resume=True,
+                                      checkpoint_every=100), snapshot)
+    resumed.run()
+    assert resumed.finished and resumed.summary() == expected

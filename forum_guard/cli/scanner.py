@@ -134,6 +134,37 @@ class ScanTally:
 _GUARD: Guard | None = None
 
 
+_NOT_INSTALLED = object()
+
+
+class _StopRequest:
+    """Ctrl+C turned into a request that the scan loop reads between batches (``check``). Only
+    the main thread can install a signal handler: elsewhere Ctrl+C is not this thread's anyway."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def _handle(self, _signum: int, _frame: Any) -> None:
+        self.requested = True
+
+    def install(self) -> Any:
+        """The handler it replaces (``_NOT_INSTALLED`` off the main thread)."""
+        try:
+            previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread
+            return _NOT_INSTALLED
+        # None: the previous handler was not set from Python; Python's own is the one to restore
+        return signal.default_int_handler if previous is None else previous
+
+    def uninstall(self, previous: Any) -> None:
+        if previous is not _NOT_INSTALLED:
+            signal.signal(signal.SIGINT, previous)
+
+    def check(self) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+
+
 def _init_guard(lists: Sequence[WordList], limits_doc: dict[str, Any]) -> None:
     global _GUARD
     _GUARD = Guard(lists, limits_from_dict(limits_doc))
@@ -486,6 +517,11 @@ class BacklogScan:
 
         lists, limits_doc = list(self.snapshot.lists), self.snapshot.limits
         pool = None
+        # Ctrl+C is taken between two batches, never inside one: a KeyboardInterrupt raised while
+        # a batch's results are being counted left the tally ahead of the position, and a resume
+        # counted those posts twice. The handler asks for the stop; the loops stop after the batch.
+        stop = _StopRequest()
+        previous = stop.install()
         try:
             if use_pool:
                 ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
@@ -498,16 +534,20 @@ class BacklogScan:
                     if len(window) >= 4 * self.jobs:
                         res, unread0, pos0 = window.popleft()
                         consume(res.get(), unread0, pos0)
+                        stop.check()
                 while window:
                     res, unread0, pos0 = window.popleft()
                     consume(res.get(), unread0, pos0)
+                    stop.check()
             else:
                 _init_guard(lists, limits_doc)
                 for batch, unread, pos in self._tasks(items):
                     consume(_check_batch(batch), unread, pos)
+                    stop.check()
         except KeyboardInterrupt:
             self.interrupted = True
         finally:
+            stop.uninstall(previous)
             if pool is not None:
                 if self.interrupted or sys.exc_info()[0] is not None:
                     pool.terminate()
