@@ -391,6 +391,8 @@ class _CodeTable:
 
 _CODES = _CodeTable()
 _SPACE = 32
+#: the first character of a text past ASCII (a stdlib class: scanned in C)
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 
 
 #: up to this many spans, ``Skeleton.map_spans`` maps them one by one
@@ -696,12 +698,21 @@ def fold(text: str, *, edge: list[tuple[int, int]] | None = None) -> Skeleton:
         else:
             blanks = _trailing_symbols(text) if ("!" in text or "|" in text or "+" in text) else []
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        # most non-ASCII text folds to ASCII: one byte gather, then what an ASCII text does
-        narrow = _CODES.narrow.take(codes, mode="clip")
-        if blanks:
-            narrow[blanks] = _SPACE
-        raw = narrow.tobytes()
-        padded = b" " + raw + b" " if raw.isascii() else None
+        padded = None
+        # most non-ASCII text folds to ASCII: one byte gather, then what an ASCII text does. A text
+        # whose first non-ASCII character folds past ASCII (Cyrillic, Greek, Arabic: most of its
+        # letters will) goes to the wide fold at once, without the gather it would throw away
+        first = _NON_ASCII_RE.search(text)
+        if first is not None and _CODES.narrow.item(min(ord(first.group()), _TABLE_SIZE - 1)) != _CodeTable.WIDE:
+            narrow = _CODES.narrow.take(codes, mode="clip")
+            raw = narrow.tobytes()
+            if raw.isascii():
+                if blanks:
+                    patched = bytearray(raw)
+                    for i in blanks:
+                        patched[i] = _SPACE
+                    raw = bytes(patched)
+                padded = b" " + raw + b" "
     deleted_from: bytes | None = None
     if padded is not None:
         if b"\x00" in padded:
