@@ -58,7 +58,7 @@ def count_emoji(text: str) -> int:
     top = int(kinds.max())
     if top < _JOINS:
         return int(np.count_nonzero(kinds)) if top else 0
-    joins = np.flatnonzero(kinds == _JOINS)
+    joins = (kinds == _JOINS).nonzero()[0]
     if len(joins) > _SPARSE_CANDIDATES:
         return _count_all(text)
     # where something joins, a sequence may begin up to two characters before it (a keycap's
@@ -72,7 +72,7 @@ def count_emoji(text: str) -> int:
             stretches[-1][1] = p + 2
         else:
             stretches.append([a, p + 2])
-    count = int(np.count_nonzero(kinds == _ALONE))
+    count = int(np.count_nonzero(kinds)) - len(joins)  # the single emoji: what is neither 0 nor a joiner
     for a, b in stretches:
         b = min(b, n)
         # the single emoji of the stretch are counted again there, with what joins them
