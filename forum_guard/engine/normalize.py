@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -369,9 +369,11 @@ class _CodeTable:
             unknown = out == self.UNKNOWN
             narrow = self.narrow
             for code in np.unique(codes[unknown]).tolist():
-                value = bmp[code] = self._value(code)
+                folded_code = self._value(code)
+                bmp[code] = folded_code
                 if code < _TABLE_SIZE - 1:
-                    narrow[code] = 0 if value == self.DELETE else value if value < 128 else self.WIDE
+                    narrow[code] = (0 if folded_code == self.DELETE else folded_code if folded_code < 128
+                                    else self.WIDE)
             out = bmp.take(codes, mode="clip")
         if (out == self.ASTRAL).any():
             # characters past plane 1 (and U+1FFFF itself) are few: look them up one by one
@@ -659,8 +661,8 @@ def _trailing_in_runs(text: str, runs: list[tuple[int, int]]) -> list[int]:
                 if e >= n:
                     blanks.append(i)
                 else:
-                    after = text[e]  # what _wordish tells, inline: most runs are one "!" a sentence
-                    if not (after.isalnum() or after in "_$@!|+"):
+                    follower = text[e]  # what _wordish tells, inline: most runs are one "!" a sentence
+                    if not (follower.isalnum() or follower in "_$@!|+"):
                         blanks.append(i)
             continue
         k = i

@@ -19,7 +19,16 @@ class _MatchSlots:
     makes it a Match (``new_match``): eight plain stores instead of eight calls to the frozen
     class's slot setters (0.15 µs a match instead of 0.6; a dense draft has many)."""
 
-    __slots__ = ("list", "term", "start", "end", "matched", "action", "spans", "replacement")
+    __slots__ = ("action", "end", "list", "matched", "replacement", "spans", "start", "term")
+
+    list: str
+    term: str
+    start: int
+    end: int
+    matched: str
+    action: Action
+    spans: tuple[tuple[int, int], ...]
+    replacement: str | None
 
 
 @dataclass(frozen=True, init=False)
@@ -53,7 +62,7 @@ class Match(_MatchSlots):
         put[7](self, replacement)
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in _MatchSlots.__slots__)
+        return tuple(getattr(self, name) for name in _MATCH_FIELDS)  # the order __setstate__ sets
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         for put, value in zip(_MATCH_SLOTS, state, strict=True):
@@ -97,6 +106,7 @@ def _slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
 
 
 _MATCH_SLOTS = _slot_setters(Match)
+_MATCH_FIELDS = tuple(f.name for f in fields(Match))
 
 
 class ViolationKind(enum.Enum):
