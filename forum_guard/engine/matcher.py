@@ -301,6 +301,14 @@ def _closing_star(word: str) -> bool:
     return word.endswith("*") and not word.endswith("**") and sum(ch in _MASK_SET for ch in word) == 1
 
 
+def _has_mask(text: str) -> bool:
+    """Whether ``text`` holds a mask character (one memchr each, no generator)."""
+    for mask in _ASCII_MASKS if text.isascii() else MASKS:  # noqa: SIM110 (a generator costs more than the search)
+        if mask in text:
+            return True
+    return False
+
+
 #: the ASCII characters ``_in_run`` is true of: an ASCII text's runs are walked with a set look-up
 _IN_ASCII_RUN = frozenset(ch for ch in map(chr, range(128)) if ch.isalnum() or ch in _MASK_SET)
 
@@ -627,8 +635,7 @@ class Matcher:
                             continue
                     found.append((e, s - 1, last))
         result = self._resolve(text, found) if found else []
-        if self._masks and ("*" in text or "#" in text or "@" in text or "%" in text
-                            or (not text.isascii() and ("\u00a9" in text or "\u00ae" in text))):
+        if self._masks and _has_mask(text):
             masked: list[tuple[int, int, int, int]] = []
             self._masks.scan(text, masked)
             if masked:

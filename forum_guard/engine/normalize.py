@@ -610,16 +610,25 @@ def _fold_ascii(text: str, runs: list[tuple[int, int]] | None = None) -> bytes:
         # linear: each symbol found once with str.find
         blanks = _trailing_symbols(text) if runs is None else _trailing_in_runs(text, runs)
         if blanks:
-            patched = bytearray(raw)
-            for i in blanks:
-                patched[i] = 0x20
-            raw = bytes(patched)
+            raw = _blanked(raw, blanks)
     return b" " + raw.translate(_CODES.ascii_bytes) + b" "
+
+
+def _blanked(raw: bytes, positions: list[int]) -> bytes:
+    """``raw`` with a space at each of ``positions`` (one byte a character)."""
+    patched = bytearray(raw)
+    for i in positions:
+        patched[i] = _SPACE
+    return bytes(patched)
+
+
+#: the symbols ``[\\w$@!|+]`` matches besides letters and digits
+_WORDISH_SYMBOLS = "_$@!|+"
 
 
 def _wordish(ch: str) -> bool:
     """What ``[\\w$@!|+]`` matches: a symbol before such a character is inside a word."""
-    return ch.isalnum() or ch in "_$@!|+"
+    return ch.isalnum() or ch in _WORDISH_SYMBOLS
 
 
 def _trailing_symbols(text: str) -> list[int]:
@@ -661,8 +670,8 @@ def _trailing_in_runs(text: str, runs: list[tuple[int, int]]) -> list[int]:
                 if e >= n:
                     blanks.append(i)
                 else:
-                    follower = text[e]  # what _wordish tells, inline: most runs are one "!" a sentence
-                    if not (follower.isalnum() or follower in "_$@!|+"):
+                    follower = text[e]  # _wordish inline: most runs are one "!" a sentence
+                    if not (follower.isalnum() or follower in _WORDISH_SYMBOLS):
                         blanks.append(i)
             continue
         k = i
@@ -709,12 +718,7 @@ def fold(text: str, *, edge: list[tuple[int, int]] | None = None) -> Skeleton:
             narrow = _CODES.narrow.take(codes, mode="clip")
             raw = narrow.tobytes()
             if raw.isascii():
-                if blanks:
-                    patched = bytearray(raw)
-                    for i in blanks:
-                        patched[i] = _SPACE
-                    raw = bytes(patched)
-                padded = b" " + raw + b" "
+                padded = b" " + (_blanked(raw, blanks) if blanks else raw) + b" "
     deleted_from: bytes | None = None
     if padded is not None:
         if b"\x00" in padded:

@@ -105,11 +105,8 @@ class Guard:
         :mod:`forum_guard.engine.draft.markup`)."""
         if not isinstance(text, str):
             raise TypeError(f"check() needs str, not {type(text).__name__}")
-        if markup is None and not html:
-            language, html = draft_mod.MarkupLanguage.TEXT, False
-        else:
-            language = draft_mod.markup_language(markup, html=html)
-            html = language is draft_mod.MarkupLanguage.HTML
+        language = draft_mod.markup_language(markup, html=html)
+        html = language is draft_mod.MarkupLanguage.HTML
         group_limits = self.limits.for_group(group)
         messages = self.limits.messages
         timings: dict[str, float] = {}

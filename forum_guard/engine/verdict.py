@@ -21,15 +21,6 @@ class _MatchSlots:
 
     __slots__ = ("action", "end", "list", "matched", "replacement", "spans", "start", "term")
 
-    list: str
-    term: str
-    start: int
-    end: int
-    matched: str
-    action: Action
-    spans: tuple[tuple[int, int], ...]
-    replacement: str | None
-
 
 @dataclass(frozen=True, init=False)
 class Match(_MatchSlots):
@@ -86,7 +77,7 @@ def new_match(list: str, term: str, start: int, end: int, matched: str, action: 
               spans: tuple[tuple[int, int], ...], replacement: str | None) -> Match:
     """``Match(...)`` made the fast way, for the check's loop: the values are stored in a
     writable ``_MatchSlots``, which then becomes a Match (the same layout: Match adds no slot)."""
-    m = _MatchSlots()
+    m: Any = _MatchSlots()  # the fields' types are Match's
     m.list = list
     m.term = term
     m.start = start
@@ -96,7 +87,7 @@ def new_match(list: str, term: str, start: int, end: int, matched: str, action: 
     m.spans = spans
     m.replacement = replacement
     m.__class__ = Match
-    return m  # type: ignore[return-value]
+    return m
 
 
 def _slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:

@@ -14,9 +14,8 @@ from flask import current_app, g, has_request_context, request
 from markupsafe import Markup
 
 from ..engine.actions import Action
-from ..engine.draft.attributes import bound_attributes
+from ..engine.draft import sanitize_draft
 from ..engine.draft.markup import MarkupLanguage, markup_language
-from ..engine.draft.sanitize import sanitize
 from ..engine.verdict import Verdict
 from ..i18n import using
 from . import signals
@@ -262,7 +261,7 @@ def _unchecked(text: str, language: MarkupLanguage, group: str) -> Verdict:
     (what a host stores and shows must be safe whether or not the rules run); other markups are
     stored as typed, as when the filter is on."""
     if language is MarkupLanguage.HTML:
-        sanitized = sanitize(bound_attributes(text))[0]
+        sanitized = sanitize_draft(text)[0]
         shown = Markup(sanitized)
     else:
         sanitized, shown = text, Markup.escape(text)

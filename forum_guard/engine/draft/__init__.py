@@ -45,6 +45,7 @@ __all__ = [
     "count_shortcodes",
     "markup_language",
     "sanitize",
+    "sanitize_draft",
 ]
 
 
@@ -61,6 +62,12 @@ def builtin_renderer(markup: MarkupLanguage) -> MarkupRenderer | None:
     return None
 
 
+def sanitize_draft(source: str) -> tuple[str, tuple[PastedImage, ...]]:
+    """An HTML draft as a check sanitizes it (its attributes bounded first): what may be stored,
+    and the pasted images taken out."""
+    return sanitize(bound_attributes(source))
+
+
 def analyze(source: str, *, markup: str | MarkupLanguage | None = None, html: bool | None = None,
             renderer: MarkupRenderer | None = None, emoticons: frozenset[str] | None = None) -> Draft:
     """Read a draft written in ``markup`` (or, the old way, ``html=True/False``; plain text when
@@ -71,7 +78,7 @@ def analyze(source: str, *, markup: str | MarkupLanguage | None = None, html: bo
     if language is MarkupLanguage.HTML:
         if renderer is not None:
             raise ValueError("an HTML draft is always sanitized: a markup renderer is for Markdown, BBCode or text")
-        sanitized, pasted = sanitize(bound_attributes(source))
+        sanitized, pasted = sanitize_draft(source)
         return _read_sanitized(source, sanitized, pasted, emoticons)
     reader = renderer if renderer is not None else builtin_renderer(language)
     if reader is None:
