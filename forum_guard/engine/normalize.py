@@ -32,6 +32,8 @@ from importlib import resources
 import numpy as np
 import regex
 
+from .draft.codepoints import code_points
+
 __all__ = ["SPACED_RUN_RE", "Skeleton", "blank_edge_symbols", "edge_runs", "fold", "fold_char", "fold_term",
            "plain_fold", "skeleton"]
 
@@ -708,7 +710,7 @@ def fold(text: str, *, edge: list[tuple[int, int]] | None = None) -> Skeleton:
             blanks = _trailing_in_runs(text, edge) if edge else []
         else:
             blanks = _trailing_symbols(text) if ("!" in text or "|" in text or "+" in text) else []
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = code_points(text)
         padded = None
         # most non-ASCII text folds to ASCII: one byte gather, then what an ASCII text does. A text
         # whose first non-ASCII character folds past ASCII (Cyrillic, Greek, Arabic: most of its

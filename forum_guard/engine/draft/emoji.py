@@ -8,6 +8,8 @@ import re
 import numpy as np
 import regex
 
+from .codepoints import code_points
+
 __all__ = ["EMOJI_START_RE", "count_emoji", "count_shortcodes"]
 
 
@@ -52,31 +54,35 @@ def count_emoji(text: str) -> int:
         return 0
     # one gather over the code points tells the common cases apart (numpy, ~3 µs for 2 KB; the
     # start class's scan alone costs 7): no candidate at all, or only emoji that are one code
-    # point with nothing anywhere that could join them (🤔 👍 🔥), each of which is one emoji
-    kinds = _kind_table().take(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32),
-                               mode="clip")
-    top = int(kinds.max())
-    if top < _JOINS:
-        return int(np.count_nonzero(kinds)) if top else 0
-    joins = (kinds == _JOINS).nonzero()[0]
-    if len(joins) > _SPARSE_CANDIDATES:
-        return _count_all(text)
+    # point with nothing anywhere that could join them (🤔 👍 🔥), each of which is one emoji.
+    # The kinds are read as bytes: a memchr and a count instead of numpy reductions
+    kinds = _kind_table().take(code_points(text), mode="clip").tobytes()
+    first_join = kinds.find(_JOINS_BYTE)
+    if first_join < 0:
+        return kinds.count(_ALONE_BYTE)
+    joins: list[int] = []
+    p = first_join
+    while p >= 0:
+        if len(joins) == _SPARSE_CANDIDATES:
+            return _count_all(text)
+        joins.append(p)
+        p = kinds.find(_JOINS_BYTE, p + 1)
     # where something joins, a sequence may begin up to two characters before it (a keycap's
     # digit) and goes on one after it (the pictograph after a ZWJ): those stretches are counted
     # by the pattern, every single emoji outside them is one
     n = len(text)
     stretches: list[list[int]] = []
-    for p in joins.tolist():
+    for p in joins:
         a = p - 2 if p >= 2 else 0
         if stretches and a <= stretches[-1][1]:
             stretches[-1][1] = p + 2
         else:
             stretches.append([a, p + 2])
-    count = int(np.count_nonzero(kinds)) - len(joins)  # the single emoji: what is neither 0 nor a joiner
+    count = kinds.count(_ALONE_BYTE)  # the single emoji
     for a, b in stretches:
         b = min(b, n)
         # the single emoji of the stretch are counted again there, with what joins them
-        count += _count_stretch(text[a:b]) - kinds[a:b].tolist().count(_ALONE)
+        count += _count_stretch(text[a:b]) - kinds.count(_ALONE_BYTE, a, b)
     return count
 
 
@@ -144,6 +150,7 @@ def _single_emoji() -> frozenset[str]:
 
 #: values of ``_kind_table``: a single emoji (counts alone), something that joins or pairs
 _ALONE, _JOINS = 1, 2
+_ALONE_BYTE, _JOINS_BYTE = bytes([_ALONE]), bytes([_JOINS])
 #: code points past the table clip to its last entry (U+1FFFF, a noncharacter): the tag
 #: characters of a flag sequence are up there, so that entry sends a text to the full count
 _KIND_TABLE_SIZE = 0x20000

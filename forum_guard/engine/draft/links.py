@@ -125,7 +125,8 @@ def _may_hold_url(text: str) -> bool:
         return True
     if text.isascii():
         return "ww." in text.lower()
-    return "w." in text or "W." in text  # what any "www." ends with
+    # what any "www." ends with; a lone "w" first, a memchr that settles text in other scripts
+    return ("w" in text and "w." in text) or ("W" in text and "W." in text)
 
 
 def text_links(text: str) -> list[Link]:
