@@ -20,6 +20,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from .draft import Draft
+from .draft.codepoints import code_points
 from .draft.model import disjoint_order, single_pieces
 
 __all__ = ["Mark", "censor", "default_censor_text", "highlight"]
@@ -75,7 +76,7 @@ def _slices(draft: Draft, bounds: np.ndarray) -> list[str]:
         if len(text) == len(source):
             cuts = bounds.tolist()
         else:
-            points = np.frombuffer(source.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            points = code_points(source)
             extra = np.zeros(len(source) + 1, dtype=np.int64)
             for point, more in _ESCAPE_EXTRA:
                 extra[1:][points == point] = more

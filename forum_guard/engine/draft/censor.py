@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from markupsafe import Markup, escape
 
+from .codepoints import code_points
 from .model import Draft, SegmentKind, disjoint_order, single_pieces, stored_pieces
 
 __all__ = ["censor_markup"]
@@ -218,7 +219,7 @@ def _reads_unchanged(draft: Draft, parts: _Parts) -> bool:
     stars = "".join(replaced_words).replace("*", "")
     if stars and not stars.isalnum():
         return False
-    points = np.frombuffer(source.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    points = code_points(source)
     before = np.asarray(parts.starts, dtype=np.int64) - 1
     after = np.asarray(parts.ends, dtype=np.int64)
     around = np.concatenate([points[before[before >= 0]], points[after[after < len(points)]]])

@@ -57,11 +57,10 @@ def count_emoji(text: str) -> int:
     # point with nothing anywhere that could join them (🤔 👍 🔥), each of which is one emoji.
     # The kinds are read as bytes: a memchr and a count instead of numpy reductions
     kinds = _kind_table().take(code_points(text), mode="clip").tobytes()
-    first_join = kinds.find(_JOINS_BYTE)
-    if first_join < 0:
+    p = kinds.find(_JOINS_BYTE)
+    if p < 0:
         return kinds.count(_ALONE_BYTE)
     joins: list[int] = []
-    p = first_join
     while p >= 0:
         if len(joins) == _SPARSE_CANDIDATES:
             return _count_all(text)
