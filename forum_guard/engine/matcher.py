@@ -62,8 +62,13 @@ class RawMatch(NamedTuple):
 
 
 class _Entry(NamedTuple):
-    """What a key stands for (a tuple: millions are built for big lists)."""
+    """What a key stands for: the fields of the plain tuples the automaton holds (millions are
+    built for big lists; a plain tuple is unpacked and indexed several times faster than a
+    NamedTuple, and a scan reads one a candidate)."""
 
+    #: what the text after the key must start with, the same for every entry of the key
+    #: (``_Automaton.build``; None: each entry is read on its own, see ``_GATES``)
+    gate: frozenset[str] | None
     list_index: int
     term_index: int
     exception: bool
@@ -81,8 +86,13 @@ class _Entry(NamedTuple):
     inflect: int = 0
 
 
+#: an entry as the automaton holds it: the fields of ``_Entry`` in a plain tuple
+_Value = tuple[Any, ...]
+
 #: ``_Entry.inflect`` values
 _WHOLE, _INFLECTED, _DROPPED_E = 0, 1, 2
+#: where two fields are in an entry's plain tuple
+_INFLECT, _GROW_END = _Entry._fields.index("inflect"), _Entry._fields.index("grow_end")
 
 
 #: Run requirements, one per skeleton character of a key: ``k >= 1`` at least k repeats in the
@@ -163,6 +173,23 @@ _INFLECTION_SET = frozenset(INFLECTIONS)
 _AFTER_DROPPED_E_SET = frozenset(_AFTER_DROPPED_E)
 #: the first letter of every inflection
 _INFLECTION_FIRST = frozenset(s[0] for s in INFLECTIONS + _AFTER_DROPPED_E)
+#: what may follow an inflected key (no trailing boundary) in the skeleton: a boundary or an
+#: inflection's first letter (every inflection starts with "s", "e" or "i": "remem|ber" is not
+#: "remem" inflected); after a key that dropped its final "e", its own inflections' first letter
+#: only ("e", "i": "whor" + "ed", "whor" + "ing")
+_INFLECTED_GATE = frozenset(s[0] for s in INFLECTIONS) | {" "}
+_AFTER_DROPPED_E_GATE = frozenset(s[0] for s in _AFTER_DROPPED_E)
+#: an automaton value's gate by the kind its entries share (``_Automaton.build``): what the
+#: text after the key must start with, or None (whole keys, mixed kinds: entries read one by one)
+_GATES: dict[int, frozenset[str] | None] = {
+    _WHOLE: None, _INFLECTED: _INFLECTED_GATE, _DROPPED_E: _AFTER_DROPPED_E_GATE}
+#: the first field of an automaton value holding several entries (not one entry's gate): of
+#: entries with no common gate, or (the same letters as the gate, another object) with one
+_SEVERAL = frozenset({"several entries"})
+_SEVERAL_INFLECTED = frozenset(list(_INFLECTED_GATE))
+_SEVERAL_DROPPED_E = frozenset(list(_AFTER_DROPPED_E_GATE))
+_SEVERAL_GATES: dict[frozenset[str] | None, frozenset[str]] = {
+    None: _SEVERAL, _INFLECTED_GATE: _SEVERAL_INFLECTED, _AFTER_DROPPED_E_GATE: _SEVERAL_DROPPED_E}
 
 
 def _inflection_end(text: str, pos: int, suffixes: frozenset[str]) -> int:
@@ -187,7 +214,7 @@ class _Automaton:
     """Keys → entries, then an immutable pyahocorasick automaton."""
 
     def __init__(self) -> None:
-        self._keys: dict[str, list[_Entry]] = {}
+        self._keys: dict[str, list[_Value]] = {}
 
     def add_term(self, list_index: int, term_index: int, term: Term, wl: WordList, *, evasion: bool,
                  folded: tuple[str, tuple[int, ...]] | None = None) -> int:
@@ -223,8 +250,8 @@ class _Automaton:
                 r = tuple(1 if c == " " else -max(n, 1) for c, n in zip(s, r, strict=True))
             # the letters to read, reduced once here rather than at every candidate
             needs = None if r.count(1) == len(r) else tuple((k, n) for k, n in enumerate(r) if n != 1)
-            entry = _Entry(list_index, term_index, term.exception, len(key), lead, trail, needs, grow_start,
-                           grow_end, kind)
+            entry = tuple(_Entry(None, list_index, term_index, term.exception, len(key), lead, trail, needs,
+                                 grow_start, grow_end, kind))
             bucket = keys.get(key)
             if bucket is None:
                 keys[key] = [entry]
@@ -239,7 +266,17 @@ class _Automaton:
             return None
         automaton = ahocorasick.Automaton()
         for key, entries in self._keys.items():
-            automaton.add_word(key, tuple(entries))
+            # When every entry of the key is an inflected key of one kind (most keys), what the
+            # word after the key must be is the same for all: that is the gate, the first field
+            # of each, and a hit inside a longer word is rejected on the text alone. The value
+            # is the one entry itself, or (_SEVERAL_GATES[gate], *entries): several entries
+            # of one kind are rejected by their gate too
+            kinds = {e[_INFLECT] for e in entries}
+            gate = _GATES[kinds.pop() if len(kinds) == 1 and not any(e[_GROW_END] for e in entries) else _WHOLE]
+            if len(entries) == 1:
+                automaton.add_word(key, (gate, *entries[0][1:]))
+            else:
+                automaton.add_word(key, (_SEVERAL_GATES[gate], *((gate, *e[1:]) for e in entries)))
         automaton.make_automaton()
         self._keys = {}
         return automaton
@@ -612,7 +649,7 @@ class Matcher:
         return result
 
     def _scan_view(self, text: str) -> list[tuple[int, int, int, int]]:
-        found: list[tuple[_Entry, int, int]] = []
+        found: list[tuple[_Value, int, int]] = []
         if self._evasive is not None:
             runs = edge_runs(text)  # for the fold's trailing symbols and the edge reading
             self._scan_evasive(text, found, runs)
@@ -623,13 +660,15 @@ class Matcher:
                 self._scan_evasive(blanked, found)
         if self._plain is not None:
             padded = plain_fold(text)
-            for end, entries in self._plain.iter(padded):
-                for e in entries:
-                    s = end - e.key_len + 1 + e.lead
-                    last = end - e.trail
-                    if e.inflect and (last + 1 >= len(padded) or padded[last + 1] != " "
-                                      or e.inflect == _DROPPED_E):
-                        last = _inflection_end(padded, last + 1, _AFTER_DROPPED_E_SET if e.inflect == _DROPPED_E
+            for end, value in self._plain.iter(padded):
+                mark = value[0]
+                several = mark is _SEVERAL or mark is _SEVERAL_INFLECTED or mark is _SEVERAL_DROPPED_E
+                for e in value[1:] if several else (value,):
+                    _gate, _li, _ti, _exc, key_len, lead, trail, _runs, _gs, _ge, inflect = e
+                    s = end - key_len + 1 + lead
+                    last = end - trail
+                    if inflect and (last + 1 >= len(padded) or padded[last + 1] != " " or inflect == _DROPPED_E):
+                        last = _inflection_end(padded, last + 1, _AFTER_DROPPED_E_SET if inflect == _DROPPED_E
                                                else _INFLECTION_SET)
                         if last < 0:
                             continue
@@ -642,7 +681,7 @@ class Matcher:
                 result = _drop_nested(list(dict.fromkeys(result + masked)))
         return result
 
-    def _scan_evasive(self, text: str, found: list[tuple[_Entry, int, int]],
+    def _scan_evasive(self, text: str, found: list[tuple[_Value, int, int]],
                       runs: list[tuple[int, int]] | None = None) -> None:
         sk = fold(text, edge=runs)
         self._scan_skeleton(sk, found)
@@ -669,13 +708,13 @@ class Matcher:
         return sorted(found)
 
     # ----------------------------------------------------------------------------------------
-    def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Entry, int, int]]) -> None:
+    def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Value, int, int]]) -> None:
         # the run lengths are made when a candidate first needs them (a clean post's few
         # candidates are mostly rejected before: no map is worked out for them)
         self._verify(sk.text, sk.run_lengths, sk.start_of, sk.end_of, found, spans=sk.map_spans)
 
     def _verify(self, text: str, lengths: Callable[[], Callable[[int], int]], start_of: Callable[[int], int],
-                end_of: Callable[[int], int], found: list[tuple[_Entry, int, int]], *,
+                end_of: Callable[[int], int], found: list[tuple[_Value, int, int]], *,
                 spans: Callable[[list[int], list[int]], tuple[list[int], list[int]]] | None = None) -> None:
         """Scan a padded skeleton-alphabet ``text`` and verify each key hit: inflections, run
         lengths, wildcard sides grown to the word (by binary search over the text's spaces, so
@@ -686,29 +725,70 @@ class Matcher:
         run_length: Callable[[int], int] | None = None
         size = len(text)
         spaces: list[int] | None = None
-        verified: list[_Entry] = []
+        verified: list[_Value] = []
         firsts: list[int] = []
         lasts: list[int] = []
         keep, keep_first, keep_last = verified.append, firsts.append, lasts.append
         inflections, after_dropped_e = _INFLECTION_SET, _AFTER_DROPPED_E_SET
-        for end, entries in self._evasive.iter(text):
+        inflected_gate, dropped_e_gate, several = _INFLECTED_GATE, _AFTER_DROPPED_E_GATE, _SEVERAL
+        for end, value in self._evasive.iter(text):
+            gate = value[0]
+            if gate is inflected_gate or gate is dropped_e_gate:
+                # one inflected key (no trailing boundary): what rejects most candidates
+                # comes first, a hit inside a longer word, decided on the text alone
+                after = end + 1  # the key ends in a letter, so a pad follows at the latest
+                follower = text[after]
+                if follower not in gate:
+                    continue
+                if follower == " " and gate is inflected_gate:
+                    last = end
+                else:
+                    # the rest of the word must be an inflection (``_inflection_end``)
+                    stop = text.find(" ", after, after + 5)
+                    if stop < 0 or text[after:stop] not in (inflections if gate is inflected_gate
+                                                            else after_dropped_e):
+                        continue
+                    # an inflection's letters are single, or repeated evasively (3+), never
+                    # doubled: "assess" is not ass + es
+                    if run_length is None:
+                        run_length = lengths()
+                    if _doubled(run_length, after, stop):
+                        continue
+                    last = stop - 1
+                _gate, _li, _ti, _exc, key_len, lead, _trail, runs, grow_start, _grow_end, _inflect = value
+                first = end - key_len + 1 + lead
+                if runs is not None:
+                    if run_length is None:
+                        run_length = lengths()
+                    if not _runs_ok(run_length, first, runs):
+                        continue
+                if grow_start:
+                    if spaces is None:
+                        spaces = [m.start() for m in _SPACE_RE.finditer(text)]  # 0 and size-1 are pads
+                    first = spaces[bisect_left(spaces, first) - 1] + 1
+                keep(value)
+                keep_first(first)
+                keep_last(last)
+                continue
+            # a whole key, or several entries: each read on its own, after their common gate
+            if gate is None:
+                entries: tuple[_Value, ...] = (value,)
+            else:
+                if gate is not several and text[end + 1] not in gate:
+                    continue
+                entries = value[1:]
             for e in entries:
-                _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
+                _gate, _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
                 last = end - trail
-                # what rejects most candidates first: a key hit inside a longer word
                 if inflect:
                     after = last + 1
                     if inflect == _DROPPED_E or after >= size or text[after] != " ":
-                        # the rest of the word must be an inflection (``_inflection_end``);
-                        # every inflection starts with "s", "e" or "i" ("remem|ber" is not)
                         if after >= size or text[after] not in _INFLECTION_FIRST:
                             continue
                         stop = text.find(" ", after, after + 5)
                         if stop < 0 or text[after:stop] not in (after_dropped_e if inflect == _DROPPED_E
                                                                 else inflections):
                             continue
-                        # an inflection's letters are single, or repeated evasively (3+), never
-                        # doubled: "assess" is not ass + es
                         if run_length is None:
                             run_length = lengths()
                         if _doubled(run_length, after, stop):
@@ -739,7 +819,7 @@ class Matcher:
         found.extend(zip(verified, starts, ends, strict=True))
 
     def _scan_spaced(self, text: str, sk: Skeleton, start: int, end: int,
-                     found: list[tuple[_Entry, int, int]]) -> None:
+                     found: list[tuple[_Value, int, int]]) -> None:
         """Letters of a spaced run ("f u c k", from "f.u.c.k") joined into one word and matched
         as any word is: whole-word terms need the whole run ("C.L.A.S.S.I.C." is not "ass"),
         wildcards grow to the whole run, inflections and exceptions apply.
@@ -800,7 +880,7 @@ class Matcher:
                 self._scan_joined(sk, chars, groups, runs, found)
 
     def _scan_joined(self, sk: Skeleton, chars: list[str], groups: list[tuple[int, int]], runs: list[int],
-                     found: list[tuple[_Entry, int, int]]) -> None:
+                     found: list[tuple[_Value, int, int]]) -> None:
         word = " " + "".join(chars) + " "
         count = len(chars)
 
@@ -815,30 +895,29 @@ class Matcher:
 
         self._verify(word, lambda: run_length, start_of, end_of, found)
 
-    def _resolve(self, text: str, found: Iterable[tuple[_Entry, int, int]]) -> list[tuple[int, int, int, int]]:
-        seen: set[tuple[int, int, int, int]] = set()  # each span decided once
+    def _resolve(self, text: str, found: Iterable[tuple[_Value, int, int]]) -> list[tuple[int, int, int, int]]:
         result: list[tuple[int, int, int, int]] = []
+        keep = result.append
         exceptions: dict[int, list[tuple[int, int]]] | None = None
         edge = 2 * _PLAUSIBLE_EDGE
         for e, start, end in found:
             if start >= end:
                 continue
-            if e[2]:  # an exception
+            if e[3]:  # an exception
                 if exceptions is None:
                     exceptions = {}
-                spans = exceptions.get(e[0])
+                spans = exceptions.get(e[1])
                 if spans is None:
-                    exceptions[e[0]] = [(start, end)]
+                    exceptions[e[1]] = [(start, end)]
                 else:
                     spans.append((start, end))
                 continue
-            key = (e[0], e[1], start, end)
-            if key in seen:
-                continue
-            seen.add(key)
             # a short span of letters is plausible at once (what _plausible tells first)
             if (end - start <= edge and text[start:end].isalpha()) or _plausible(text, start, end):
-                result.append(key)
+                keep((e[1], e[2], start, end))
+        if len(result) > 1:
+            # each span once, the first of equal ones kept (in C: cheaper than a set test a hit)
+            result = list(dict.fromkeys(result))
         if exceptions is not None:
             covers = {li: _Cover(spans) for li, spans in exceptions.items()}
             kept = []
@@ -915,16 +994,28 @@ class _Cover:
     contains ``[start, end)`` is one binary search, so n matches against m exceptions cost
     O((n + m) log m), not n × m."""
 
-    __slots__ = ("_max_ends", "_starts")
+    __slots__ = ("_few", "_max_ends", "_starts")
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
-        spans.sort()
-        self._starts = [a for a, _b in spans]
-        self._max_ends = list(accumulate((b for _a, b in spans), max))
+        #: a few spans (a text's usual exception hits) are compared directly, without the sort
+        self._few: list[tuple[int, int]] | None = spans if len(spans) <= _FEW_EXCEPTIONS else None
+        if self._few is None:
+            spans.sort()
+            self._starts = [a for a, _b in spans]
+            self._max_ends = list(accumulate((b for _a, b in spans), max))
 
     def covers(self, start: int, end: int) -> bool:
+        if self._few is not None:
+            for a, b in self._few:  # noqa: SIM110 (a loop: no generator a call)
+                if a <= start and end <= b:
+                    return True
+            return False
         i = bisect_right(self._starts, start)  # spans starting at or before ``start``
         return i > 0 and self._max_ends[i - 1] >= end
+
+
+#: up to this many exception spans of one list, ``_Cover`` compares them one by one
+_FEW_EXCEPTIONS = 8
 
 
 _PLAUSIBLE_EDGE = 32

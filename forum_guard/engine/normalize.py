@@ -422,16 +422,18 @@ class Skeleton:
     where a character was deleted).
     """
 
-    __slots__ = ("_deleted_at", "_deleted_from", "_heads", "_mask", "_origin", "folded_length", "length", "text")
+    __slots__ = ("_bounds", "_deleted_at", "_deleted_from", "_heads", "_mask", "_origin", "folded_length", "length",
+                 "text")
 
-    def __init__(self, text: str, length: int, heads: np.ndarray | None = None, origin: np.ndarray | None = None,
-                 folded_length: int = 0, *, mask: np.ndarray | None = None,
-                 deleted_from: bytes | None = None) -> None:
+    def __init__(self, text: str, length: int, origin: np.ndarray | None = None, folded_length: int = 0, *,
+                 mask: np.ndarray | None = None, deleted_from: bytes | None = None) -> None:
         self.text = text
         #: length of the original text
         self.length = length
-        self._heads = heads
-        #: where runs start in the folded, padded array (True), when ``heads`` is not made yet
+        self._heads: np.ndarray | None = None
+        self._bounds: np.ndarray | None = None
+        #: where runs start in the folded, padded array (True), with one True after its end,
+        #: when ``heads`` is not made yet
         self._mask = mask
         self._origin = origin
         self._deleted_from = deleted_from
@@ -459,11 +461,23 @@ class Skeleton:
 
     @property
     def heads(self) -> np.ndarray | None:
-        heads = self._heads
-        if heads is None and self._mask is not None:
-            heads = self._heads = self._mask.nonzero()[0]
-            self._mask = None
-        return heads
+        if self._heads is None and self._mask is not None:
+            self._make_heads()
+        return self._heads
+
+    @property
+    def bounds(self) -> np.ndarray | None:
+        """``heads`` and then ``folded_length``: where the run of skeleton character ``i`` starts
+        (``bounds[i]``) and ends (``bounds[i + 1]``) in the folded array, with no copy to append."""
+        if self._bounds is None and self._mask is not None:
+            self._make_heads()
+        return self._bounds
+
+    def _make_heads(self) -> None:
+        assert self._mask is not None
+        bounds = self._bounds = self._mask.nonzero()[0]  # the mask's last True is the end
+        self._heads = bounds[:-1]
+        self._mask = None
 
     def __repr__(self) -> str:
         return f"Skeleton({self.text!r}, length={self.length})"
@@ -510,17 +524,14 @@ class Skeleton:
 
     def run_lengths(self) -> Callable[[int], int]:
         """``run_length`` as a closure over the map, for the many look-ups of one scan."""
-        heads = self.heads
-        if heads is None:
+        bounds = self.bounds
+        if bounds is None:
             return _one
-        item = heads.item
-        last = len(heads) - 1
-        folded_length = self.folded_length
+        item = bounds.item
+        count = len(bounds) - 1  # skeleton characters
 
         def run_length(i: int) -> int:
-            if i < last:
-                return int(item(i + 1) - item(i))
-            return folded_length - int(item(i)) if i == last else 0
+            return item(i + 1) - item(i) if i < count else 0
 
         return run_length
 
@@ -552,13 +563,20 @@ class Skeleton:
                     end = start + 1
                 ends.append(n if end > n else end)
             return starts, ends
-        pos = np.array(firsts + lasts + lasts, dtype=np.intp)
-        pos[2 * m :] += 1  # the character after each last
-        heads = self.heads
-        h = pos if heads is None else np.append(heads, self.folded_length).take(pos, mode="clip")
-        o = h - 1 if self.origin is None else self.origin.take(h, mode="clip").astype(np.int64)
-        begins = np.minimum(np.maximum(o[: 2 * m], 0), n)
-        stops = np.where(h[2 * m :] >= self.folded_length - 1, n, o[2 * m :])
+        pos = np.array(firsts + lasts, dtype=np.intp)
+        after = pos[m:] + 1  # the character after each last
+        bounds = self.bounds
+        if bounds is None:
+            h, nxt = pos, after
+        else:
+            h, nxt = bounds.take(pos, mode="clip"), bounds.take(after, mode="clip")
+        origins = self.origin
+        if origins is None:
+            o, o_nxt = h - 1, nxt - 1
+        else:
+            o, o_nxt = origins.take(h, mode="clip"), origins.take(nxt, mode="clip")
+        begins = np.minimum(np.maximum(o, 0), n)  # of the firsts, then of the lasts
+        stops = np.where(nxt >= self.folded_length - 1, n, o_nxt)
         stops = np.minimum(np.maximum(stops, begins[m:] + 1), n)
         return begins[:m].tolist(), stops.tolist()
 
@@ -566,12 +584,11 @@ class Skeleton:
         """``start_of``, ``end_of`` and ``run_length`` of many skeleton indices at once (numpy),
         for the views that read every letter of a long run."""
         i = np.asarray(idx, dtype=np.int64)
-        heads = self.heads
-        if heads is None:
+        bounds = self.bounds
+        if bounds is None:
             head, nxt = i, i + 1
         else:
-            ext = np.append(heads, self.folded_length)
-            head, nxt = ext[np.minimum(i, len(ext) - 1)], ext[np.minimum(i + 1, len(ext) - 1)]
+            head, nxt = bounds.take(i, mode="clip"), bounds.take(i + 1, mode="clip")
 
         def orig(j: np.ndarray) -> np.ndarray:
             if self.origin is None:
@@ -772,13 +789,13 @@ def fold(text: str, *, edge: list[tuple[int, int]] | None = None) -> Skeleton:
     # collapse runs: a character survives where it differs from the one before; where the runs
     # start (``heads``) is only worked out when a candidate needs the map
     size = len(arr)
-    mask = np.empty(size, dtype=bool)
-    mask[0] = True
-    np.not_equal(arr[1:], arr[:-1], out=mask[1:])
-    collapsed = arr[mask]
+    mask = np.empty(size + 1, dtype=bool)  # and one past the end: ``Skeleton.bounds`` ends there
+    mask[0] = mask[size] = True
+    np.not_equal(arr[1:], arr[:-1], out=mask[1:size])
+    collapsed = arr[mask[:size]]
     if len(collapsed) == size:
-        return Skeleton(_decode(collapsed), n, None, orig_of, size, deleted_from=deleted_from)
-    return Skeleton(_decode(collapsed), n, None, orig_of, size, mask=mask, deleted_from=deleted_from)
+        return Skeleton(_decode(collapsed), n, orig_of, size, deleted_from=deleted_from)
+    return Skeleton(_decode(collapsed), n, orig_of, size, mask=mask, deleted_from=deleted_from)
 
 
 def _decode(arr: np.ndarray) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from markupsafe import Markup, escape
 
@@ -22,11 +23,13 @@ from .matcher import Matcher
 from .rules import DEFAULT_RULES, LimitRule, run_rules
 from .stemming import StemIndex, StemMatch
 from .terms import ListKind, LiteralTerms, WordList, load_wordlists, without_literals
-from .verdict import Match, Renderer, Verdict, Violation, ViolationKind, new_match
+from .verdict import Match, Renderer, Verdict, Violation, ViolationKind, _MatchSlots, new_match
 
 __all__ = ["Guard"]
 
 log = logging.getLogger("forum_guard")
+#: the list a match is of (``_term_violations`` groups by it)
+_LIST_OF = operator.attrgetter("list")
 
 
 class Guard:
@@ -190,22 +193,34 @@ class Guard:
         return facts
 
     def _matches(self, draft: draft_mod.Draft, raw: list[tuple[int, int, int, int]]) -> list[Match]:
-        out = []
+        out: list[Match] = []
+        keep = out.append
         source = draft.sanitized
         facts = self._facts
-        make = new_match
+        slots, match = _MatchSlots, Match
+        m: Any
         if draft._map is None:
-            # a draft without a map (plain text) is its own text: a span is the range, clamped
+            # a draft without a map (plain text) is its own text: a span is the range, clamped.
+            # Each Match is made as ``new_match`` makes it, written out (a dense draft has many)
             size = len(source)
             for li, ti, start, end in raw:
-                fact = facts.get((li, ti)) or self._term_facts(li, ti)
+                name, term, action, replacement = facts.get((li, ti)) or self._term_facts(li, ti)
                 if start < 0:
                     start = 0
                 if end > size:
                     end = size
                 if start < end:
-                    out.append(make(fact[0], fact[1], start, end, source[start:end], fact[2], ((start, end),),
-                                    fact[3]))
+                    m = slots()
+                    m.list = name
+                    m.term = term
+                    m.start = start
+                    m.end = end
+                    m.matched = source[start:end]
+                    m.action = action
+                    m.spans = ((start, end),)
+                    m.replacement = replacement
+                    m.__class__ = match
+                    keep(m)
             return out
         spans_of = draft.spans
         for li, ti, start, end in raw:
@@ -213,7 +228,7 @@ class Guard:
             spans = spans_of(start, end)
             if spans:
                 start, end = spans[0][0], spans[-1][1]
-                out.append(make(fact[0], fact[1], start, end, source[start:end], fact[2], spans, fact[3]))
+                keep(new_match(fact[0], fact[1], start, end, source[start:end], fact[2], spans, fact[3]))
         return out
 
     def _link_matches(self, draft: draft_mod.Draft, found: list[Match]) -> list[Match]:
@@ -240,13 +255,18 @@ class Guard:
 
     def _term_violations(self, matches: list[Match]) -> list[Violation]:
         messages = self.limits.messages
-        by_list: dict[str, list[Match]] = {}
-        for m in matches:
-            ms = by_list.get(m.list)
-            if ms is None:
-                by_list[m.list] = [m]
-            else:
-                ms.append(m)
+        by_list: dict[str, list[Match]]
+        names = set(map(_LIST_OF, matches))  # (in C: a dense draft's matches are mostly of one list)
+        if len(names) == 1:
+            by_list = {names.pop(): matches}
+        else:
+            by_list = {}
+            for m in matches:
+                ms = by_list.get(m.list)
+                if ms is None:
+                    by_list[m.list] = [m]
+                else:
+                    ms.append(m)
         out = []
         for name, ms in by_list.items():
             action = ms[0].action
