@@ -66,9 +66,6 @@ class _Entry(NamedTuple):
     built for big lists; a plain tuple is unpacked and indexed several times faster than a
     NamedTuple, and a scan reads one a candidate)."""
 
-    #: what the text after the key must start with, the same for every entry of the key
-    #: (``_Automaton.build``; None: each entry is read on its own, see ``_GATES``)
-    gate: frozenset[str] | None
     list_index: int
     term_index: int
     exception: bool
@@ -81,8 +78,9 @@ class _Entry(NamedTuple):
     #: a wildcard side: the reported span grows to the whole word on that side
     grow_start: bool
     grow_end: bool
-    #: the key has no trailing boundary: the text after it must be a boundary or an inflection
-    #: (``INFLECTIONS``; after a dropped final "e", ``_AFTER_DROPPED_E``) followed by one
+    #: an inflected key: what follows the term must be a boundary or an inflection
+    #: (``INFLECTIONS``; after a dropped final "e", ``_AFTER_DROPPED_E``) followed by one. In
+    #: the automaton the key ends in the character after the term (``_Automaton.build``)
     inflect: int = 0
 
 
@@ -91,8 +89,8 @@ _Value = tuple[Any, ...]
 
 #: ``_Entry.inflect`` values
 _WHOLE, _INFLECTED, _DROPPED_E = 0, 1, 2
-#: where two fields are in an entry's plain tuple
-_INFLECT, _GROW_END = _Entry._fields.index("inflect"), _Entry._fields.index("grow_end")
+#: where fields are in an entry's plain tuple
+_INFLECT, _KEY_LEN = _Entry._fields.index("inflect"), _Entry._fields.index("key_len")
 
 
 #: Run requirements, one per skeleton character of a key: ``k >= 1`` at least k repeats in the
@@ -173,23 +171,31 @@ _INFLECTION_SET = frozenset(INFLECTIONS)
 _AFTER_DROPPED_E_SET = frozenset(_AFTER_DROPPED_E)
 #: the first letter of every inflection
 _INFLECTION_FIRST = frozenset(s[0] for s in INFLECTIONS + _AFTER_DROPPED_E)
-#: what may follow an inflected key (no trailing boundary) in the skeleton: a boundary or an
+#: what may follow an inflected term in the skeleton, by ``_Entry.inflect``: a boundary or an
 #: inflection's first letter (every inflection starts with "s", "e" or "i": "remem|ber" is not
-#: "remem" inflected); after a key that dropped its final "e", its own inflections' first letter
-#: only ("e", "i": "whor" + "ed", "whor" + "ing")
-_INFLECTED_GATE = frozenset(s[0] for s in INFLECTIONS) | {" "}
-_AFTER_DROPPED_E_GATE = frozenset(s[0] for s in _AFTER_DROPPED_E)
-#: an automaton value's gate by the kind its entries share (``_Automaton.build``): what the
-#: text after the key must start with, or None (whole keys, mixed kinds: entries read one by one)
-_GATES: dict[int, frozenset[str] | None] = {
-    _WHOLE: None, _INFLECTED: _INFLECTED_GATE, _DROPPED_E: _AFTER_DROPPED_E_GATE}
-#: the first field of an automaton value holding several entries (not one entry's gate): of
-#: entries with no common gate, or (the same letters as the gate, another object) with one
-_SEVERAL = frozenset({"several entries"})
-_SEVERAL_INFLECTED = frozenset(list(_INFLECTED_GATE))
-_SEVERAL_DROPPED_E = frozenset(list(_AFTER_DROPPED_E_GATE))
-_SEVERAL_GATES: dict[frozenset[str] | None, frozenset[str]] = {
-    None: _SEVERAL, _INFLECTED_GATE: _SEVERAL_INFLECTED, _AFTER_DROPPED_E_GATE: _SEVERAL_DROPPED_E}
+#: "remem" inflected); after a term that dropped its final "e", its own inflections' first
+#: letter only ("e", "i": "whor" + "ed", "whor" + "ing"). The automaton holds an inflected key
+#: once per follower, so that a hit inside a longer word ("ass" in "assume": most false
+#: candidates of a big list) never reaches Python
+_FOLLOWERS: dict[int, str] = {
+    _INFLECTED: "".join(sorted({s[0] for s in INFLECTIONS} | {" "})),
+    _DROPPED_E: "".join(sorted({s[0] for s in _AFTER_DROPPED_E}))}
+_ALL_FOLLOWERS = "".join(sorted(set("".join(_FOLLOWERS.values()))))
+#: the first field of an automaton value holding several entries (one entry's is an int)
+_SEVERAL = "several entries"
+
+
+def _followers(entries: Sequence[_Value], follower: str) -> list[_Value]:
+    """The inflected ones of ``entries`` (each already in its follower form) that may be
+    followed by ``follower``."""
+    return [e for e in entries if e[_INFLECT] and follower in _FOLLOWERS[e[_INFLECT]]]
+
+
+def _follower_form(entry: _Value) -> _Value:
+    """An inflected entry as held under its key plus one follower: one character longer, the
+    term's last character one before the key's end."""
+    k = _KEY_LEN
+    return (*entry[:k], entry[k] + 1, entry[k + 1], 1, *entry[k + 3:])
 
 
 def _inflection_end(text: str, pos: int, suffixes: frozenset[str]) -> int:
@@ -250,7 +256,7 @@ class _Automaton:
                 r = tuple(1 if c == " " else -max(n, 1) for c, n in zip(s, r, strict=True))
             # the letters to read, reduced once here rather than at every candidate
             needs = None if r.count(1) == len(r) else tuple((k, n) for k, n in enumerate(r) if n != 1)
-            entry = tuple(_Entry(None, list_index, term_index, term.exception, len(key), lead, trail, needs,
+            entry = tuple(_Entry(list_index, term_index, term.exception, len(key), lead, trail, needs,
                                  grow_start, grow_end, kind))
             bucket = keys.get(key)
             if bucket is None:
@@ -264,19 +270,39 @@ class _Automaton:
     def build(self) -> ahocorasick.Automaton | None:
         if not self._keys:
             return None
+        keys = self._keys
         automaton = ahocorasick.Automaton()
-        for key, entries in self._keys.items():
-            # When every entry of the key is an inflected key of one kind (most keys), what the
-            # word after the key must be is the same for all: that is the gate, the first field
-            # of each, and a hit inside a longer word is rejected on the text alone. The value
-            # is the one entry itself, or (_SEVERAL_GATES[gate], *entries): several entries
-            # of one kind are rejected by their gate too
-            kinds = {e[_INFLECT] for e in entries}
-            gate = _GATES[kinds.pop() if len(kinds) == 1 and not any(e[_GROW_END] for e in entries) else _WHOLE]
-            if len(entries) == 1:
-                automaton.add_word(key, (gate, *entries[0][1:]))
-            else:
-                automaton.add_word(key, (_SEVERAL_GATES[gate], *((gate, *e[1:]) for e in entries)))
+        add = automaton.add_word
+        followers_of, several = _FOLLOWERS, _SEVERAL
+        for key, entries in keys.items():
+            # the common case first: one inflected entry, no key one shorter to share with
+            if len(entries) == 1 and entries[0][_INFLECT] and (key[-1] not in _ALL_FOLLOWERS
+                                                               or key[:-1] not in keys):
+                form = _follower_form(entries[0])
+                for follower in followers_of[form[_INFLECT]]:
+                    if key + follower not in keys:
+                        add(key + follower, form)
+                continue
+            # An inflected entry is held under its key plus each character that may follow
+            # the term (``_FOLLOWERS``), in its follower form (one object for all of them); a
+            # key plus a follower that is a key of its own holds them with its own entries.
+            # A value is the one entry itself, or (_SEVERAL, *entries)
+            held = [e for e in entries if not e[_INFLECT]]
+            inflected = len(held) < len(entries)
+            if len(key) > 1 and key[-1] in _ALL_FOLLOWERS:
+                source = keys.get(key[:-1])
+                if source is not None:
+                    held += _followers([_follower_form(e) for e in source if e[_INFLECT]], key[-1])
+            if held:
+                add(key, held[0] if len(held) == 1 else (several, *held))
+            if not inflected:
+                continue
+            moved = [_follower_form(e) for e in entries if e[_INFLECT]]
+            for follower in _ALL_FOLLOWERS:
+                if key + follower not in keys:
+                    held = _followers(moved, follower)
+                    if held:
+                        add(key + follower, held[0] if len(held) == 1 else (several, *held))
         automaton.make_automaton()
         self._keys = {}
         return automaton
@@ -661,10 +687,8 @@ class Matcher:
         if self._plain is not None:
             padded = plain_fold(text)
             for end, value in self._plain.iter(padded):
-                mark = value[0]
-                several = mark is _SEVERAL or mark is _SEVERAL_INFLECTED or mark is _SEVERAL_DROPPED_E
-                for e in value[1:] if several else (value,):
-                    _gate, _li, _ti, _exc, key_len, lead, trail, _runs, _gs, _ge, inflect = e
+                for e in value[1:] if value[0] is _SEVERAL else (value,):
+                    _li, _ti, _exc, key_len, lead, trail, _runs, _gs, _ge, inflect = e
                     s = end - key_len + 1 + lead
                     last = end - trail
                     if inflect and (last + 1 >= len(padded) or padded[last + 1] != " " or inflect == _DROPPED_E):
@@ -723,77 +747,30 @@ class Matcher:
         numpy pass). ``lengths()`` gives the ``run_length`` function, asked for on first need."""
         assert self._evasive is not None
         run_length: Callable[[int], int] | None = None
-        size = len(text)
         spaces: list[int] | None = None
         verified: list[_Value] = []
         firsts: list[int] = []
         lasts: list[int] = []
         keep, keep_first, keep_last = verified.append, firsts.append, lasts.append
-        inflections, after_dropped_e = _INFLECTION_SET, _AFTER_DROPPED_E_SET
-        inflected_gate, dropped_e_gate, several = _INFLECTED_GATE, _AFTER_DROPPED_E_GATE, _SEVERAL
+        inflections, after_dropped_e, several = _INFLECTION_SET, _AFTER_DROPPED_E_SET, _SEVERAL
         for end, value in self._evasive.iter(text):
-            gate = value[0]
-            if gate is inflected_gate or gate is dropped_e_gate:
-                # one inflected key (no trailing boundary): what rejects most candidates
-                # comes first, a hit inside a longer word, decided on the text alone
-                after = end + 1  # the key ends in a letter, so a pad follows at the latest
-                follower = text[after]
-                if follower not in gate:
-                    continue
-                if follower == " " and gate is inflected_gate:
-                    last = end
-                else:
-                    # the rest of the word must be an inflection (``_inflection_end``)
-                    stop = text.find(" ", after, after + 5)
-                    if stop < 0 or text[after:stop] not in (inflections if gate is inflected_gate
-                                                            else after_dropped_e):
+            for e in value[1:] if value[0] is several else (value,):
+                _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
+                last = end - trail
+                # an inflected key ends in the character after the term (``_FOLLOWERS``): a
+                # boundary, or the first letter of an inflection that must be the rest of the word
+                if inflect and (inflect == _DROPPED_E or text[end] != " "):
+                    stop = text.find(" ", end, end + 5)
+                    if stop < 0 or text[end:stop] not in (after_dropped_e if inflect == _DROPPED_E
+                                                          else inflections):
                         continue
                     # an inflection's letters are single, or repeated evasively (3+), never
                     # doubled: "assess" is not ass + es
                     if run_length is None:
                         run_length = lengths()
-                    if _doubled(run_length, after, stop):
+                    if _doubled(run_length, end, stop):
                         continue
                     last = stop - 1
-                _gate, _li, _ti, _exc, key_len, lead, _trail, runs, grow_start, _grow_end, _inflect = value
-                first = end - key_len + 1 + lead
-                if runs is not None:
-                    if run_length is None:
-                        run_length = lengths()
-                    if not _runs_ok(run_length, first, runs):
-                        continue
-                if grow_start:
-                    if spaces is None:
-                        spaces = [m.start() for m in _SPACE_RE.finditer(text)]  # 0 and size-1 are pads
-                    first = spaces[bisect_left(spaces, first) - 1] + 1
-                keep(value)
-                keep_first(first)
-                keep_last(last)
-                continue
-            # a whole key, or several entries: each read on its own, after their common gate
-            if gate is None:
-                entries: tuple[_Value, ...] = (value,)
-            else:
-                if gate is not several and text[end + 1] not in gate:
-                    continue
-                entries = value[1:]
-            for e in entries:
-                _gate, _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
-                last = end - trail
-                if inflect:
-                    after = last + 1
-                    if inflect == _DROPPED_E or after >= size or text[after] != " ":
-                        if after >= size or text[after] not in _INFLECTION_FIRST:
-                            continue
-                        stop = text.find(" ", after, after + 5)
-                        if stop < 0 or text[after:stop] not in (after_dropped_e if inflect == _DROPPED_E
-                                                                else inflections):
-                            continue
-                        if run_length is None:
-                            run_length = lengths()
-                        if _doubled(run_length, after, stop):
-                            continue
-                        last = stop - 1
                 first = end - key_len + 1 + lead
                 if runs is not None:
                     if run_length is None:
@@ -903,18 +880,18 @@ class Matcher:
         for e, start, end in found:
             if start >= end:
                 continue
-            if e[3]:  # an exception
+            if e[2]:  # an exception
                 if exceptions is None:
                     exceptions = {}
-                spans = exceptions.get(e[1])
+                spans = exceptions.get(e[0])
                 if spans is None:
-                    exceptions[e[1]] = [(start, end)]
+                    exceptions[e[0]] = [(start, end)]
                 else:
                     spans.append((start, end))
                 continue
             # a short span of letters is plausible at once (what _plausible tells first)
             if (end - start <= edge and text[start:end].isalpha()) or _plausible(text, start, end):
-                keep((e[1], e[2], start, end))
+                keep((e[0], e[1], start, end))
         if len(result) > 1:
             # each span once, the first of equal ones kept (in C: cheaper than a set test a hit)
             result = list(dict.fromkeys(result))
