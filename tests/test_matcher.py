@@ -206,3 +206,38 @@ def test_phrase_ending_in_a_single_e_keeps_its_boundary() -> None:
 def test_control_characters_inside_a_word_are_invisible(control: str) -> None:
     text = f"oh fu{control}ck"
     assert found(text) == [("fuck*", f"fu{control}ck")]
+
+
+# A term's inflected key is held once per character that may follow it (a boundary, "s", "e",
+# "i"); where that longer key is a key of its own, both share it.
+SHARED_KEYS = parse_wordlist("# name: shared\nas\nass\narse\ntight\ntights*\n", name="shared")
+SHARED_PLAIN = parse_wordlist("# name: plain\n# evasion: off\nheck\nhecks\n", name="plain")
+SHARED = Matcher([SHARED_KEYS, SHARED_PLAIN])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("as", [("as", "as")]),
+        # equal spans in one list: the first found ("as" + s, as before stop 20)
+        ("ass", [("as", "ass")]),
+        ("asses", [("as", "asses")]),
+        ("assume it", []),
+        ("arse", [("arse", "arse")]),
+        ("arses arsed arsing", [("arse", "arses"), ("arse", "arsed"), ("arse", "arsing")]),
+        ("the arsenal", []),
+        ("tight", [("tight", "tight")]),
+        # equal spans in one list: the wildcard term, not "tight" inflected
+        ("tights", [("tights*", "tights")]),
+        ("tightly", []),
+        ("heck hecks hecked", [("heck", "heck"), ("heck", "hecks"), ("heck", "hecked")]),
+        ("heckle", []),
+    ],
+)
+def test_keys_shared_between_a_term_and_its_inflected_neighbour(text: str, expected: list[tuple[str, str]]) -> None:
+    got = []
+    for m in SHARED.scan(text):
+        term = SHARED.lists[m.list_index].terms[m.term_index]
+        name = ("*" if term.wildcard_start else "") + term.text + ("*" if term.wildcard_end else "")
+        got.append((name, text[m.start:m.end]))
+    assert got == expected
