@@ -169,8 +169,6 @@ _AFTER_DROPPED_E = ("ed", "ing", "er", "ers", "es")
 
 _INFLECTION_SET = frozenset(INFLECTIONS)
 _AFTER_DROPPED_E_SET = frozenset(_AFTER_DROPPED_E)
-#: the first letter of every inflection
-_INFLECTION_FIRST = frozenset(s[0] for s in INFLECTIONS + _AFTER_DROPPED_E)
 #: what may follow an inflected term in the skeleton, by ``_Entry.inflect``: a boundary or an
 #: inflection's first letter (every inflection starts with "s", "e" or "i": "remem|ber" is not
 #: "remem" inflected); after a term that dropped its final "e", its own inflections' first
