@@ -194,15 +194,20 @@ def _first_run(app: Flask) -> None:
     moderator = session.scalar(select(User).where(User.group == "moderator"))
     if moderator is None:
         password = app.config["DEMO_MODERATOR_PASSWORD"] or secrets.token_urlsafe(12)
+        seed = app.config["DEMO_SEED"] and session.scalar(select(Topic.id).limit(1)) is None
         for name in ("moderator", f"moderator-{secrets.token_hex(2)}"):
             moderator = User(name=name, password_hash=generate_password_hash(password), group="moderator")
             session.add(moderator)
+            if seed:
+                # the topics go in with the account, in one transaction: a worker that sees the
+                # account sees the topics too, and one that loses the race for it seeds nothing
+                _seed(moderator)
             try:
                 session.commit()
                 break
             except IntegrityError:
                 # the name is taken: by another worker booting on the same empty database (it
-                # creates the account and seeds the topics; this one goes on with what is there),
+                # created the account and the topics; this one goes on with what is there),
                 # or by a member who signed up as "moderator" (then a name of its own)
                 session.rollback()
                 if session.scalar(select(User.id).where(User.group == "moderator")) is not None:
