@@ -8,7 +8,7 @@ import operator
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from markupsafe import Markup, escape
 
@@ -23,7 +23,7 @@ from .matcher import Matcher
 from .rules import DEFAULT_RULES, LimitRule, run_rules
 from .stemming import StemIndex, StemMatch
 from .terms import ListKind, LiteralTerms, WordList, load_wordlists, without_literals
-from .verdict import Match, Renderer, Verdict, Violation, ViolationKind, _MatchSlots, new_match
+from .verdict import Match, Renderer, Verdict, Violation, ViolationKind, new_match
 
 __all__ = ["Guard"]
 
@@ -197,11 +197,8 @@ class Guard:
         keep = out.append
         source = draft.sanitized
         facts = self._facts
-        slots, match = _MatchSlots, Match
-        m: Any
         if draft._map is None:
-            # a draft without a map (plain text) is its own text: a span is the range, clamped.
-            # Each Match is made as ``new_match`` makes it, written out (a dense draft has many)
+            # a draft without a map (plain text) is its own text: a span is the range, clamped
             size = len(source)
             for li, ti, start, end in raw:
                 name, term, action, replacement = facts.get((li, ti)) or self._term_facts(li, ti)
@@ -210,17 +207,7 @@ class Guard:
                 if end > size:
                     end = size
                 if start < end:
-                    m = slots()
-                    m.list = name
-                    m.term = term
-                    m.start = start
-                    m.end = end
-                    m.matched = source[start:end]
-                    m.action = action
-                    m.spans = ((start, end),)
-                    m.replacement = replacement
-                    m.__class__ = match
-                    keep(m)
+                    keep(new_match(name, term, start, end, source[start:end], action, ((start, end),), replacement))
             return out
         spans_of = draft.spans
         for li, ti, start, end in raw:
