@@ -749,3 +749,18 @@ def test_bare_links_in_any_case_are_found(text: str) -> None:
     """A "www." or a scheme in mixed case is a link to a browser and to a forum's autolinker; the
     fast test for "no link here" must not skip it (it read only "ww." and "WW." once)."""
     assert [link.host for link in analyze(text).links] == ["www.spam.eu" if "w." in text.lower() else "spam.eu"]
+
+
+def test_plain_text_draft_is_the_draft_the_constructor_makes() -> None:
+    # a plain-text check builds its Draft by storing the slots (fast): it must be the very Draft
+    # the dataclass's own constructor makes, every field included, so a field added to Draft
+    # without the fast path knowing it fails here
+    source = "see http://example.com/a :) 😀 and www.example.org"
+    draft = analyze(source)
+    expected = Draft(source=source, is_html=False, sanitized=source, text=source, links=draft.links,
+                     emoji_count=draft.emoji_count, markup="text")
+    assert [link.host for link in draft.links] == ["example.com", "www.example.org"]
+    assert draft.emoji_count == 1
+    assert draft == expected
+    assert all(getattr(draft, name) == getattr(expected, name) for name in Draft.__slots__)
+    assert draft.body == source and draft.spans(4, 8) == ((4, 8),)

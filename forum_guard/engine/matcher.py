@@ -99,9 +99,12 @@ _INFLECT, _KEY_LEN = _Entry._fields.index("inflect"), _Entry._fields.index("key_
 SUFFIX = 0
 
 
-def _runs_ok(run_length: Callable[[int], int], first: int, checks: tuple[tuple[int, int], ...]) -> bool:
+def _runs_ok(bound: Callable[[int], int], first: int, checks: tuple[tuple[int, int], ...]) -> bool:
+    """Whether the runs at ``first + k`` meet each requirement; the run of character ``i`` is
+    ``bound(i + 1) - bound(i)`` (``Skeleton.run_bounds``: two look-ups, no call between)."""
     for k, need in checks:
-        have = run_length(first + k)
+        i = first + k
+        have = bound(i + 1) - bound(i)
         if need > 1:
             if have < need:
                 return False
@@ -179,10 +182,6 @@ _FOLLOWERS: dict[int, str] = {
     _INFLECTED: "".join(sorted({s[0] for s in INFLECTIONS} | {" "})),
     _DROPPED_E: "".join(sorted({s[0] for s in _AFTER_DROPPED_E}))}
 _ALL_FOLLOWERS = "".join(sorted(set("".join(_FOLLOWERS.values()))))
-#: the first field of an automaton value holding several entries (one entry's is an int)
-_SEVERAL = "several entries"
-
-
 def _followers(entries: Sequence[_Value], follower: str) -> list[_Value]:
     """The inflected ones of ``entries`` (each already in its follower form) that may be
     followed by ``follower``."""
@@ -205,9 +204,16 @@ def _inflection_end(text: str, pos: int, suffixes: frozenset[str]) -> int:
     return stop - 1
 
 
-def _doubled(run_length: Callable[[int], int], start: int, stop: int) -> bool:
-    """Whether a character in ``[start, stop)`` is doubled (a run of exactly two)."""
-    return any(run_length(k) == 2 for k in range(start, stop))
+def _doubled(bound: Callable[[int], int], start: int, stop: int) -> bool:
+    """Whether a character in ``[start, stop)`` is doubled (a run of exactly two; ``bound`` as
+    for ``_runs_ok``)."""
+    before = bound(start)
+    for k in range(start + 1, stop + 1):
+        after = bound(k)
+        if after - before == 2:
+            return True
+        before = after
+    return False
 
 
 def _spaceless(ch: str) -> bool:
@@ -271,20 +277,22 @@ class _Automaton:
         keys = self._keys
         automaton = ahocorasick.Automaton()
         add = automaton.add_word
-        followers_of, several = _FOLLOWERS, _SEVERAL
+        followers_of = _FOLLOWERS
         for key, entries in keys.items():
             # the common case first: one inflected entry, no key one shorter to share with
             if len(entries) == 1 and entries[0][_INFLECT] and (key[-1] not in _ALL_FOLLOWERS
                                                                or key[:-1] not in keys):
                 form = _follower_form(entries[0])
+                value = (form,)
                 for follower in followers_of[form[_INFLECT]]:
                     if key + follower not in keys:
-                        add(key + follower, form)
+                        add(key + follower, value)
                 continue
             # An inflected entry is held under its key plus each character that may follow
             # the term (``_FOLLOWERS``), in its follower form (one object for all of them); a
             # key plus a follower that is a key of its own holds them with its own entries.
-            # A value is the one entry itself, or (_SEVERAL, *entries)
+            # A value is a tuple of entries (one, mostly: a scan loops over it, with no test
+            # of which kind of value it got)
             held = [e for e in entries if not e[_INFLECT]]
             inflected = len(held) < len(entries)
             if len(key) > 1 and key[-1] in _ALL_FOLLOWERS:
@@ -292,7 +300,7 @@ class _Automaton:
                 if source is not None:
                     held += _followers([_follower_form(e) for e in source if e[_INFLECT]], key[-1])
             if held:
-                add(key, held[0] if len(held) == 1 else (several, *held))
+                add(key, tuple(held))
             if not inflected:
                 continue
             moved = [_follower_form(e) for e in entries if e[_INFLECT]]
@@ -300,7 +308,7 @@ class _Automaton:
                 if key + follower not in keys:
                     held = _followers(moved, follower)
                     if held:
-                        add(key + follower, held[0] if len(held) == 1 else (several, *held))
+                        add(key + follower, tuple(held))
         automaton.make_automaton()
         self._keys = {}
         return automaton
@@ -685,7 +693,7 @@ class Matcher:
         if self._plain is not None:
             padded = plain_fold(text)
             for end, value in self._plain.iter(padded):
-                for e in value[1:] if value[0] is _SEVERAL else (value,):
+                for e in value:
                     _li, _ti, _exc, key_len, lead, trail, _runs, _gs, _ge, inflect = e
                     s = end - key_len + 1 + lead
                     last = end - trail
@@ -733,26 +741,27 @@ class Matcher:
     def _scan_skeleton(self, sk: Skeleton, found: list[tuple[_Value, int, int]]) -> None:
         # the run lengths are made when a candidate first needs them (a clean post's few
         # candidates are mostly rejected before: no map is worked out for them)
-        self._verify(sk.text, sk.run_lengths, sk.start_of, sk.end_of, found, spans=sk.map_spans)
+        self._verify(sk.text, sk.run_bounds, sk.start_of, sk.end_of, found, spans=sk.map_spans)
 
-    def _verify(self, text: str, lengths: Callable[[], Callable[[int], int]], start_of: Callable[[int], int],
+    def _verify(self, text: str, run_bounds: Callable[[], Callable[[int], int]], start_of: Callable[[int], int],
                 end_of: Callable[[int], int], found: list[tuple[_Value, int, int]], *,
                 spans: Callable[[list[int], list[int]], tuple[list[int], list[int]]] | None = None) -> None:
         """Scan a padded skeleton-alphabet ``text`` and verify each key hit: inflections, run
         lengths, wildcard sides grown to the word (by binary search over the text's spaces, so
         a long word full of hits is not walked once per hit). With ``spans`` (the skeleton's
         ``map_spans``), the hits are mapped back to the original text in one call (many in one
-        numpy pass). ``lengths()`` gives the ``run_length`` function, asked for on first need."""
+        numpy pass). ``run_bounds()`` gives where each character's run starts (as
+        ``Skeleton.run_bounds``), asked for on first need."""
         assert self._evasive is not None
-        run_length: Callable[[int], int] | None = None
+        bound: Callable[[int], int] | None = None
         spaces: list[int] | None = None
         verified: list[_Value] = []
         firsts: list[int] = []
         lasts: list[int] = []
         keep, keep_first, keep_last = verified.append, firsts.append, lasts.append
-        inflections, after_dropped_e, several = _INFLECTION_SET, _AFTER_DROPPED_E_SET, _SEVERAL
+        inflections, after_dropped_e = _INFLECTION_SET, _AFTER_DROPPED_E_SET
         for end, value in self._evasive.iter(text):
-            for e in value[1:] if value[0] is several else (value,):
+            for e in value:
                 _li, _ti, _exc, key_len, lead, trail, runs, grow_start, grow_end, inflect = e
                 last = end - trail
                 # an inflected key ends in the character after the term (``_FOLLOWERS``): a
@@ -764,16 +773,16 @@ class Matcher:
                         continue
                     # an inflection's letters are single, or repeated evasively (3+), never
                     # doubled: "assess" is not ass + es
-                    if run_length is None:
-                        run_length = lengths()
-                    if _doubled(run_length, end, stop):
+                    if bound is None:
+                        bound = run_bounds()
+                    if _doubled(bound, end, stop):
                         continue
                     last = stop - 1
                 first = end - key_len + 1 + lead
                 if runs is not None:
-                    if run_length is None:
-                        run_length = lengths()
-                    if not _runs_ok(run_length, first, runs):
+                    if bound is None:
+                        bound = run_bounds()
+                    if not _runs_ok(bound, first, runs):
                         continue
                 if grow_start or grow_end:
                     if spaces is None:
@@ -858,9 +867,11 @@ class Matcher:
                      found: list[tuple[_Value, int, int]]) -> None:
         word = " " + "".join(chars) + " "
         count = len(chars)
-
-        def run_length(k: int) -> int:
-            return runs[k - 1] if 0 < k <= count else 1
+        # where the run of each character of the padded word starts, and one past the end pad
+        bounds = [0, 1]
+        for run in runs:
+            bounds.append(bounds[-1] + run)
+        bounds.append(bounds[-1] + 1)
 
         def start_of(k: int) -> int:
             return sk.start_of(groups[min(max(k, 1), count) - 1][0])
@@ -868,7 +879,7 @@ class Matcher:
         def end_of(k: int) -> int:
             return sk.end_of(groups[min(max(k, 1), count) - 1][1])
 
-        self._verify(word, lambda: run_length, start_of, end_of, found)
+        self._verify(word, lambda: bounds.__getitem__, start_of, end_of, found)
 
     def _resolve(self, text: str, found: Iterable[tuple[_Value, int, int]]) -> list[tuple[int, int, int, int]]:
         result: list[tuple[int, int, int, int]] = []
@@ -890,9 +901,7 @@ class Matcher:
             # a short span of letters is plausible at once (what _plausible tells first)
             if (end - start <= edge and text[start:end].isalpha()) or _plausible(text, start, end):
                 keep((e[0], e[1], start, end))
-        if len(result) > 1:
-            # each span once, the first of equal ones kept (in C: cheaper than a set test a hit)
-            result = list(dict.fromkeys(result))
+        # (a span found twice, by two readings, is dropped by ``_drop_nested``: no set test here)
         if exceptions is not None:
             covers = {li: _Cover(spans) for li, spans in exceptions.items()}
             kept = []
@@ -905,8 +914,9 @@ class Matcher:
 
 
 def _drop_nested(result: Sequence[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Within one list, the longest of nested matches (of equal ones, the first); sorted by
-    position. ``result`` holds (list_index, term_index, start, end) tuples."""
+    """Within one list, the longest of nested matches (of equal ones, the first: a span found
+    twice is kept once); sorted by position. ``result`` holds (list_index, term_index, start,
+    end) tuples."""
     if len(result) < 2:
         return list(result)
     ends: dict[int, int] = {}  # list → the furthest end kept so far

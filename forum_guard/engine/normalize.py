@@ -100,6 +100,8 @@ SPACED_HINT_RE = re.compile(r" [^ ] [^ ] [^ ] ")
 #: (a trailing "!", "|" or "+" is punctuation already; a symbol before a number is a price: "$5")
 _EDGE_SYMBOLS = "@!|+$¡¢€¥§"
 _TRAILING_EDGE_SYMBOLS = "@$¡¢€¥§"
+#: the edge symbols an ASCII text can hold (``str.isascii`` is a flag: the others are not searched for)
+_ASCII_EDGE_SYMBOLS = "".join(ch for ch in _EDGE_SYMBOLS if ch.isascii())
 #: each run is matched once, from its first character (lookbehind) and possessively: linear
 _EDGE_SYMBOL_RE = regex.compile(
     rf"(?<![\w{_EDGE_SYMBOLS}])[{_EDGE_SYMBOLS}]++(?=[^\W\d_])"
@@ -153,7 +155,7 @@ def edge_runs(text: str) -> list[tuple[int, int]]:
     each run is walked once. Every "!", "|" and "+" is in one, so the scan finds them once for
     both :func:`fold` (the trailing symbols) and :func:`blank_edge_symbols`."""
     positions: list[int] = []
-    for symbol in _EDGE_SYMBOLS:
+    for symbol in _ASCII_EDGE_SYMBOLS if text.isascii() else _EDGE_SYMBOLS:
         i = text.find(symbol)
         while i >= 0:
             positions.append(i)
@@ -405,8 +407,8 @@ _FEW_SPANS = 12
 _FEW_DELETIONS = 32
 
 
-def _one(_i: int) -> int:
-    return 1
+def _same(i: int) -> int:
+    return i
 
 
 class Skeleton:
@@ -522,24 +524,26 @@ class Skeleton:
             return 1
         return self._head(i + 1) - self._head(i)
 
-    def run_lengths(self) -> Callable[[int], int]:
-        """``run_length`` as a closure over the map, for the many look-ups of one scan."""
+    def run_bounds(self) -> Callable[[int], int]:
+        """Where the run of each skeleton character starts in the folded array, with one more
+        for the end: the run of character ``i`` is ``bound(i + 1) - bound(i)``, two look-ups
+        for the many of one scan (``bounds.item``; the identity when nothing collapsed)."""
         bounds = self.bounds
-        if bounds is None:
-            return _one
-        item = bounds.item
-        count = len(bounds) - 1  # skeleton characters
-
-        def run_length(i: int) -> int:
-            return item(i + 1) - item(i) if i < count else 0
-
-        return run_length
+        return _same if bounds is None else bounds.item
 
     def map_spans(self, firsts: list[int], lasts: list[int]) -> tuple[list[int], list[int]]:
         """``start_of`` of each of ``firsts`` and ``end_of`` of each of ``lasts``, in one numpy
         pass (a dense text's many matches)."""
         m = len(firsts)
         n = self.length
+        # nothing deleted or expanded (most texts): an original index is a folded one less the
+        # pad, a span ends where the run after its last character starts, and the bounds only
+        # rise, so each end is past its start; clamping to the text is all that is left
+        identity = self._origin is None and self.folded_length == n + 2
+        if m <= _FEW_SPANS and identity:
+            item = self.run_bounds()
+            return ([0 if (s := item(first) - 1) < 0 else s for first in firsts],
+                    [n if (e := item(last + 1) - 1) > n else e for last in lasts])
         if m <= _FEW_SPANS:
             # a few: start_of and end_of written out (the numpy pass has a fixed cost of ~10 µs)
             heads = self.heads
@@ -564,13 +568,20 @@ class Skeleton:
                 ends.append(n if end > n else end)
             return starts, ends
         pos = np.array(firsts + lasts, dtype=np.intp)
-        after = pos[m:] + 1  # the character after each last
         bounds = self.bounds
+        if identity:
+            pos[m:] += 1  # the character after each last
+            found = pos if bounds is None else bounds.take(pos, mode="clip")
+            found -= 1
+            np.maximum(found, 0, out=found)  # (the ufuncs: ``clip`` goes through Python code)
+            np.minimum(found, n, out=found)
+            return found[:m].tolist(), found[m:].tolist()
+        origins = self.origin
+        after = pos[m:] + 1  # the character after each last
         if bounds is None:
             h, nxt = pos, after
         else:
             h, nxt = bounds.take(pos, mode="clip"), bounds.take(after, mode="clip")
-        origins = self.origin
         if origins is None:
             o, o_nxt = h - 1, nxt - 1
         else:

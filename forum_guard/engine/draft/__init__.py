@@ -21,7 +21,7 @@ from .emoji import EMOJI_START_RE, count_emoji, count_shortcodes
 from .extract import extract
 from .links import text_links
 from .markup import MarkupBuilder, MarkupLanguage, MarkupRenderer, RenderedMarkup, markup_language
-from .model import Draft, Link, OffsetMap, PastedImage, SegmentKind, text_to_html
+from .model import Draft, Link, OffsetMap, PastedImage, SegmentKind, plain_draft, text_to_html
 from .sanitize import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, LINK_REL, sanitize
 
 __all__ = [
@@ -82,15 +82,8 @@ def analyze(source: str, *, markup: str | MarkupLanguage | None = None, html: bo
         return _read_sanitized(source, sanitized, pasted, emoticons)
     reader = renderer if renderer is not None else builtin_renderer(language)
     if reader is None:
-        return Draft(
-            source=source,
-            is_html=False,
-            sanitized=source,
-            text=source,
-            links=tuple(text_links(source)),
-            emoji_count=count_emoji(source) + count_shortcodes(source, emoticons),
-            markup=language.value,
-        )
+        return plain_draft(source, tuple(text_links(source)), count_emoji(source) + count_shortcodes(source, emoticons),
+                           language.value)
     try:
         rendered = reader(source)
     except Exception:

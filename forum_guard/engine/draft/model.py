@@ -8,7 +8,7 @@ import enum
 import operator
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -184,6 +184,34 @@ class Draft:
         they are, found in a few numpy passes (a draft with 20,000 matches pays no Python loop
         per match). The renderings clip only the other ranges one by one."""
         return whole_pieces(self._map, len(self.sanitized), starts, ends, inside_tags)
+
+
+_DRAFT_SLOTS = tuple(getattr(Draft, f.name).__set__ for f in fields(Draft))
+
+
+def plain_draft(source: str, links: tuple[Link, ...], emoji_count: int, markup: str) -> Draft:
+    """``Draft(source=source, is_html=False, sanitized=source, text=source, links=links,
+    emoji_count=emoji_count, markup=markup)``, every other field its default, made by storing the
+    slots (a frozen dataclass's ``__init__`` costs 1.6 µs, a plain-text check's largest fixed cost
+    before the scan; this is 0.7)."""
+    draft = object.__new__(Draft)
+    (put_source, put_is_html, put_sanitized, put_text, put_links, put_pasted, put_image_count, put_emoji, put_markup,
+     put_image_sources, put_body_end, put_map, put_renderer, put_rendered) = _DRAFT_SLOTS
+    put_source(draft, source)
+    put_is_html(draft, False)
+    put_sanitized(draft, source)
+    put_text(draft, source)
+    put_links(draft, links)
+    put_pasted(draft, ())
+    put_image_count(draft, 0)
+    put_emoji(draft, emoji_count)
+    put_markup(draft, markup)
+    put_image_sources(draft, ())
+    put_body_end(draft, -1)
+    put_map(draft, None)
+    put_renderer(draft, None)
+    put_rendered(draft, None)
+    return draft
 
 
 def _clamp(start: int, end: int, n: int) -> tuple[tuple[int, int], ...]:
