@@ -926,11 +926,15 @@ def _drop_nested(result: Sequence[tuple[int, int, int, int]]) -> list[tuple[int,
     keep = kept.append
     furthest = ends.get
     previous = -1
+    last: tuple[int, int, int, int] | None = None
     for m in result:
         li, _ti, start, end = m
         if start <= previous:
+            if m == last:
+                continue  # the same match again, just after (one term reached by two of its keys)
             break
         previous = start
+        last = m
         if end <= furthest(li, -1):
             continue  # inside a longer match of the same list
         ends[li] = end
