@@ -182,6 +182,8 @@ _FOLLOWERS: dict[int, str] = {
     _INFLECTED: "".join(sorted({s[0] for s in INFLECTIONS} | {" "})),
     _DROPPED_E: "".join(sorted({s[0] for s in _AFTER_DROPPED_E}))}
 _ALL_FOLLOWERS = "".join(sorted(set("".join(_FOLLOWERS.values()))))
+
+
 def _followers(entries: Sequence[_Value], follower: str) -> list[_Value]:
     """The inflected ones of ``entries`` (each already in its follower form) that may be
     followed by ``follower``."""
@@ -343,16 +345,21 @@ def _masked_words(text: str) -> Iterable[regex.Match[str]]:
     limit = 4 * _MAX_MASKED
     n = len(text)
     run_end = -1
-    in_run = _IN_ASCII_RUN.__contains__ if ascii_text else _in_run
     for i in positions:
         if i < run_end:
             continue  # inside the run just walked
-        j = i
-        while j > 0 and i - j <= limit and in_run(text[j - 1]):
-            j -= 1
-        e = i + 1
-        while e < n and e - i <= limit and in_run(text[e]):
-            e += 1
+        # the run's ASCII characters are stripped off in C on either side, within the limit's
+        # reach; past ASCII (a run of other letters) the walk goes on a character at a time
+        before = text[i - limit - 1 if i > limit else 0 : i]
+        j = i - len(before) + len(before.rstrip(_ASCII_RUN_CHARS))
+        if not ascii_text:
+            while j > 0 and i - j <= limit and _in_run(text[j - 1]):
+                j -= 1
+        after = text[i + 1 : i + 1 + limit]
+        e = i + 1 + len(after) - len(after.lstrip(_ASCII_RUN_CHARS))
+        if not ascii_text:
+            while e < n and e - i <= limit and _in_run(text[e]):
+                e += 1
         run_end = e
         if i - j > limit or e - i > limit:
             continue  # longer than any word: left alone, as the pattern's length check would
@@ -378,8 +385,8 @@ def _has_mask(text: str) -> bool:
     return False
 
 
-#: the ASCII characters ``_in_run`` is true of: an ASCII text's runs are walked with a set look-up
-_IN_ASCII_RUN = frozenset(ch for ch in map(chr, range(128)) if ch.isalnum() or ch in _MASK_SET)
+#: the ASCII characters ``_in_run`` is true of (a run's ASCII stretches are stripped with them)
+_ASCII_RUN_CHARS = "".join(ch for ch in map(chr, range(128)) if ch.isalnum() or ch in _MASK_SET)
 
 
 def _in_run(ch: str) -> bool:

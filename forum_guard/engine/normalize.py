@@ -151,8 +151,8 @@ def blank_edge_symbols(text: str, runs: list[tuple[int, int]] | None = None) -> 
 
 
 def edge_runs(text: str) -> list[tuple[int, int]]:
-    """The maximal runs of edge symbols in ``text``, as (start, end), found with ``str.find``;
-    each run is walked once. Every "!", "|" and "+" is in one, so the scan finds them once for
+    """The maximal runs of edge symbols in ``text``, as (start, end), found with ``str.find``
+    (one memchr-led search a symbol, never a step a character). Every "!", "|" and "+" is in one, so the scan finds them once for
     both :func:`fold` (the trailing symbols) and :func:`blank_edge_symbols`."""
     positions: list[int] = []
     for symbol in _ASCII_EDGE_SYMBOLS if text.isascii() else _EDGE_SYMBOLS:
@@ -163,17 +163,15 @@ def edge_runs(text: str) -> list[tuple[int, int]]:
     if not positions:
         return []
     positions.sort()
-    n = len(text)
+    # every edge symbol is found, so a run is a stretch of consecutive positions
     runs: list[tuple[int, int]] = []
-    run_end = -1
+    start = previous = positions[0]
     for i in positions:
-        if i < run_end:
-            continue
-        e = i + 1
-        while e < n and text[e] in _EDGE_SYMBOLS:
-            e += 1
-        run_end = e
-        runs.append((i, e))
+        if i > previous + 1:
+            runs.append((start, previous + 1))
+            start = i
+        previous = i
+    runs.append((start, previous + 1))
     return runs
 
 
@@ -542,8 +540,18 @@ class Skeleton:
         identity = self._origin is None and self.folded_length == n + 2
         if m <= _FEW_SPANS and identity:
             item = self.run_bounds()
-            return ([0 if (s := item(first) - 1) < 0 else s for first in firsts],
-                    [n if (e := item(last + 1) - 1) > n else e for last in lasts])
+            return ([0 if (b := item(first) - 1) < 0 else b for first in firsts],
+                    [n if (b := item(last + 1) - 1) > n else b for last in lasts])
+        at = self._deleted_at
+        if m <= _FEW_SPANS and self._origin is None and at is not None:
+            # a few deleted characters (an emoji's U+FE0F): the same, each folded index moved on
+            # by the deletions up to it (the map back only rises here too)
+            item = self.run_bounds()
+            stop = self.folded_length - 1
+            return ([0 if (b := (f := item(first)) - 1 + bisect_right(at, f)) < 0 else n if b > n else b
+                     for first in firsts],
+                    [n if (f := item(last + 1)) >= stop or (b := f - 1 + bisect_right(at, f)) > n else b
+                     for last in lasts])
         if m <= _FEW_SPANS:
             # a few: start_of and end_of written out (the numpy pass has a fixed cost of ~10 µs)
             heads = self.heads

@@ -60,29 +60,27 @@ def count_emoji(text: str) -> int:
     p = kinds.find(_JOINS_BYTE)
     if p < 0:
         return kinds.count(_ALONE_BYTE)
-    joins: list[int] = []
-    while p >= 0:
-        if len(joins) == _SPARSE_CANDIDATES:
-            return _count_all(text)
-        joins.append(p)
-        p = kinds.find(_JOINS_BYTE, p + 1)
     # where something joins, a sequence may begin up to two characters before it (a keycap's
     # digit) and goes on one after it (the pictograph after a ZWJ): those stretches are counted
     # by the pattern, every single emoji outside them is one
     n = len(text)
-    stretches: list[list[int]] = []
-    for p in joins:
-        a = p - 2 if p >= 2 else 0
-        if stretches and a <= stretches[-1][1]:
-            stretches[-1][1] = p + 2
-        else:
-            stretches.append([a, p + 2])
     count = kinds.count(_ALONE_BYTE)  # the single emoji
-    for a, b in stretches:
+    joins = 0
+    a, b = (p - 2 if p >= 2 else 0), p + 2  # the stretch being grown
+    while True:
+        joins += 1
+        if joins > _SPARSE_CANDIDATES:
+            return _count_all(text)
+        p = kinds.find(_JOINS_BYTE, p + 1)
+        if p >= 0 and p - 2 <= b:
+            b = p + 2
+            continue
         b = min(b, n)
         # the single emoji of the stretch are counted again there, with what joins them
         count += _count_stretch(text[a:b]) - kinds.count(_ALONE_BYTE, a, b)
-    return count
+        if p < 0:
+            return count
+        a, b = p - 2, p + 2
 
 
 @functools.lru_cache(maxsize=4_096)
