@@ -534,23 +534,19 @@ class Skeleton:
         pass (a dense text's many matches)."""
         m = len(firsts)
         n = self.length
-        # nothing deleted or expanded (most texts): an original index is a folded one less the
-        # pad, a span ends where the run after its last character starts, and the bounds only
-        # rise, so each end is past its start; clamping to the text is all that is left
+        # nothing expanded, nothing or a few characters deleted (most texts; an emoji's U+FE0F):
+        # an original index is a folded one less the pad plus the deletions up to it, a span ends
+        # where the run after its last character starts, and the map only rises, so each end is
+        # past its start; clamping to the text is all that is left
         identity = self._origin is None and self.folded_length == n + 2
-        if m <= _FEW_SPANS and identity:
-            item = self.run_bounds()
-            return ([0 if (b := item(first) - 1) < 0 else b for first in firsts],
-                    [n if (b := item(last + 1) - 1) > n else b for last in lasts])
         at = self._deleted_at
-        if m <= _FEW_SPANS and self._origin is None and at is not None:
-            # a few deleted characters (an emoji's U+FE0F): the same, each folded index moved on
-            # by the deletions up to it (the map back only rises here too)
+        if m <= _FEW_SPANS and self._origin is None and (identity or at is not None):
             item = self.run_bounds()
+            deleted = at or ()
             stop = self.folded_length - 1
-            return ([0 if (b := (f := item(first)) - 1 + bisect_right(at, f)) < 0 else n if b > n else b
+            return ([0 if (b := (f := item(first)) - 1 + bisect_right(deleted, f)) < 0 else n if b > n else b
                      for first in firsts],
-                    [n if (f := item(last + 1)) >= stop or (b := f - 1 + bisect_right(at, f)) > n else b
+                    [n if (f := item(last + 1)) >= stop or (b := f - 1 + bisect_right(deleted, f)) > n else b
                      for last in lasts])
         if m <= _FEW_SPANS:
             # a few: start_of and end_of written out (the numpy pass has a fixed cost of ~10 µs)
