@@ -206,6 +206,25 @@ def test_map_spans_is_start_of_and_end_of(text: str, many: bool) -> None:
     assert all(sk.end_of(i) == sk.start_of(i + 1) for i in inner[:-1])
 
 
+@pytest.mark.parametrize("text", ["", "a", "aa", "hello world", "fuuuuck  thiss!!  shiiit", "zz" * 60,
+                                  "I \u2764\ufe0f it, fu\u200bck\u200b  yes", "caf\u00e9 s\u00adh\u00adit ok",
+                                  "Mississippi bookkeeper " * 10])
+def test_short_and_long_texts_fold_alike(text: str) -> None:
+    """A short text collapses its runs without numpy, a long one with it: the short text's
+    skeleton is the start of the skeleton of the same text followed by a long tail, and each of
+    its characters maps to the same place and run length."""
+    tail = " " + "the quick brown fox jumps over the lazy dog " * 12
+    short, long = fold(text), fold(text + tail)
+    assert len(text) <= 256 < len(text + tail)
+    assert long.text.startswith(short.text[:-1])
+    inner = range(1, len(short.text) - 1)
+    assert [short.start_of(i) for i in inner] == [long.start_of(i) for i in inner]
+    assert [short.end_of(i) for i in inner][:-1] == [long.end_of(i) for i in inner][:-1]
+    assert [short.run_length(i) for i in inner] == [long.run_length(i) for i in inner]
+    bound = short.run_bounds()
+    assert [bound(i + 1) - bound(i) for i in inner] == [short.run_length(i) for i in inner]
+
+
 def test_fold_term_keeps_run_lengths() -> None:
     assert fold_term("ass") == ("as", (1, 2))
     assert fold_term("Blow   Job") == ("biow job", (1,) * 8) or fold_term("Blow   Job")[0] == "blow job"
