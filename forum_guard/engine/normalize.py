@@ -9,7 +9,9 @@ The skeleton of a text is what the automaton scans. It is built in three cheap s
    that expand (``ß`` → ``ss``, ``æ`` → ``ae``, ``ﬁ`` → ``fi``) take a slower path with an explicit map.
 2. numpy removes the NULs and collapses every run of one repeated character to one character
    ("fuuuck" → "fuck", "f  u" → "f u"), keeping for each skeleton character the index of its run's
-   start, so the original span of any skeleton range is two array look-ups away.
+   start, so the original span of any skeleton range is two array look-ups away. A short text of
+   one byte a character (up to ``_SHORT_COLLAPSE`` bytes) collapses with integer operations on its
+   bytes instead, numpy's fixed cost being more than the whole job there.
 3. The skeleton is padded with one space on each side, so that word boundaries are spaces: a whole
    word term ``ass`` becomes the key `` as `` and hits only whole words.
 
