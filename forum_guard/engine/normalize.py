@@ -154,8 +154,9 @@ def blank_edge_symbols(text: str, runs: list[tuple[int, int]] | None = None) -> 
 
 def edge_runs(text: str) -> list[tuple[int, int]]:
     """The maximal runs of edge symbols in ``text``, as (start, end), found with ``str.find``
-    (one memchr-led search a symbol, never a step a character). Every "!", "|" and "+" is in one, so the scan finds them once for
-    both :func:`fold` (the trailing symbols) and :func:`blank_edge_symbols`."""
+    (one memchr-led search a symbol, never a step a character). Every "!", "|" and "+" is in
+    one, so the scan finds them once for both :func:`fold` (the trailing symbols) and
+    :func:`blank_edge_symbols`."""
     positions: list[int] = []
     for symbol in _ASCII_EDGE_SYMBOLS if text.isascii() else _EDGE_SYMBOLS:
         i = text.find(symbol)

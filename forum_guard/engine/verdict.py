@@ -10,6 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .actions import Action
+from .draft.model import slot_setters
 
 __all__ = ["Match", "Verdict", "Violation", "ViolationKind"]
 
@@ -90,13 +91,7 @@ def new_match(list: str, term: str, start: int, end: int, matched: str, action: 
     return m
 
 
-def _slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
-    """The ``__set__`` of each field's slot of ``cls``, in the order the fields are declared (what
-    a frozen class's own ``__init__`` sets its fields with, one by one in that order)."""
-    return tuple(getattr(cls, f.name).__set__ for f in fields(cls))
-
-
-_MATCH_SLOTS = _slot_setters(Match)
+_MATCH_SLOTS = slot_setters(Match)
 _MATCH_FIELDS = tuple(f.name for f in fields(Match))
 
 
@@ -150,7 +145,7 @@ class Violation:
         return d
 
 
-_VIOLATION_SLOTS = _slot_setters(Violation)
+_VIOLATION_SLOTS = slot_setters(Violation)
 
 
 #: what renders one of the two HTML views on first access
@@ -285,4 +280,4 @@ class Verdict:
         return d
 
 
-_VERDICT_SLOTS = _slot_setters(Verdict)
+_VERDICT_SLOTS = slot_setters(Verdict)

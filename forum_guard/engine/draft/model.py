@@ -7,9 +7,9 @@ from __future__ import annotations
 import enum
 import operator
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -186,7 +186,15 @@ class Draft:
         return whole_pieces(self._map, len(self.sanitized), starts, ends, inside_tags)
 
 
-_DRAFT_SLOTS = tuple(getattr(Draft, f.name).__set__ for f in fields(Draft))
+def slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
+    """The ``__set__`` of each field's slot of the frozen, slotted dataclass ``cls``, in the order
+    the fields are declared (what its own ``__init__`` sets them with, one by one in that order):
+    how the per-check objects (this Draft, the verdict's Match, Violation and Verdict) are made
+    without the dataclass constructor's cost."""
+    return tuple(getattr(cls, f.name).__set__ for f in fields(cls))
+
+
+_DRAFT_SLOTS = slot_setters(Draft)
 
 
 def plain_draft(source: str, links: tuple[Link, ...], emoji_count: int, markup: str) -> Draft:
