@@ -6,6 +6,7 @@ included twice, editor.js loaded once; the live check is told each field's marku
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,6 +43,19 @@ PAGE = """<!doctype html>
   });
 </script>
 </body></html>"""
+
+
+def sent_check(page: Any, sent: list[dict[str, Any]], content: str) -> dict[str, Any]:
+    """The last live check sent with exactly ``content``, waiting for it. The editor checks after
+    each pause in typing, so on a busy machine a check of the first words ("fuck") may be answered,
+    and its notice shown, before the check of the whole text has gone out."""
+    deadline = time.monotonic() + 5
+    while True:
+        found = [c for c in sent if c.get("content") == content]
+        if found:
+            return found[-1]
+        assert time.monotonic() < deadline, f"no live check of {content!r} among {sent}"
+        page.wait_for_timeout(50)
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +103,7 @@ def test_a_markdown_field_is_checked_as_markdown(host_page: Any) -> None:
     page.click("#message")
     page.keyboard.type("**fu**ck this")
     page.wait_for_selector("[data-fg-notice-for=message] [data-fg-server-notice]")
-    sent = [c for c in page.checks if c.get("content") == "**fu**ck this"]
-    assert sent and sent[-1]["markup"] == "markdown"
+    assert sent_check(page, page.checks, "**fu**ck this")["markup"] == "markdown"
     assert "Unfortunately, your content contains terms" in page.inner_text("[data-fg-notice-for=message]")
     assert page.get_attribute("#message", "aria-invalid") == "true"
     # the stored text is untouched: the field still holds what was typed
@@ -102,8 +115,7 @@ def test_a_bbcode_field_attached_by_hand_is_checked_as_bbcode(host_page: Any) ->
     page.click("#bb")
     page.keyboard.type("[b]fu[/b]ck")
     page.wait_for_selector("#bb-notice [data-fg-server-notice]")
-    sent = [c for c in page.checks if c.get("content") == "[b]fu[/b]ck"]
-    assert sent and sent[-1]["markup"] == "bbcode"
+    assert sent_check(page, page.checks, "[b]fu[/b]ck")["markup"] == "bbcode"
 
 
 def test_a_title_is_checked_live_with_one_notice(host_page: Any) -> None:
@@ -111,8 +123,7 @@ def test_a_title_is_checked_live_with_one_notice(host_page: Any) -> None:
     page.click("#title")
     page.keyboard.type("fuck you all")
     page.wait_for_selector("[data-fg-notice-for=title] [data-fg-server-notice]")
-    sent = [c for c in page.checks if c.get("content") == "fuck you all"]
-    assert sent and sent[-1]["markup"] == "text"
+    assert sent_check(page, page.checks, "fuck you all")["markup"] == "text"
     assert page.evaluate("() => document.querySelectorAll('[data-fg-notice-for=title] [data-fg-server-notice]').length") == 1
     # a one-line field gets no big highlighted copy under it: the notice names the words
     assert page.evaluate("() => document.querySelector('#title').closest('.fg-field, form')"
@@ -145,7 +156,7 @@ def test_the_demo_in_markdown_mode_checks_the_reply_as_markdown_while_typing(bro
         page.click("textarea#content")
         page.keyboard.type("what the **fu**ck")
         page.wait_for_selector("#content-notice [data-fg-server-notice]")
-        assert [c for c in sent if c.get("content") == "what the **fu**ck"][-1]["markup"] == "markdown"
+        assert sent_check(page, sent, "what the **fu**ck")["markup"] == "markdown"
         assert page.query_selector(".fg-preview--live:not([hidden]) mark") is not None
     finally:
         context.close()
