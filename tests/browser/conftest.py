@@ -91,3 +91,10 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     yield page
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+def wait_saved(page: Any, text: str) -> None:
+    """Wait for the autosave (400 ms after the last keystroke, later on a busy machine) to have
+    kept ``text`` in the browser's storage."""
+    page.wait_for_function("""(text) => Object.keys(localStorage).some((key) =>
+        key.startsWith("forum-guard:draft:") && (localStorage.getItem(key) || "").includes(text))""", arg=text)

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from conftest import MODERATOR_PASSWORD
 
+from .conftest import wait_saved
+
 pytestmark = pytest.mark.browser
 
 TERMS_NOTICE = ("Unfortunately, your content contains terms that we do not allow. "
@@ -163,7 +165,7 @@ def test_reload_restores_the_draft(page: Any) -> None:
     open_topic(page, 2)
     page.click(SURFACE)
     page.keyboard.type("A draft worth keeping")
-    page.wait_for_timeout(600)  # autosave runs 400 ms after the last keystroke
+    wait_saved(page, "A draft worth keeping")  # autosave runs 400 ms after the last keystroke
     page.reload()
     page.wait_for_selector(".fg-editor[data-fg-ready='true']")
     notice = page.wait_for_selector(f"{CLIENT_NOTICES} [data-fg-notice='restored']")
@@ -240,9 +242,10 @@ def test_a_members_draft_follows_them_to_another_browser(page: Any, browser: Any
         page.click("button:has-text('Create my account')")
     open_topic(page, 2)
     page.click(SURFACE)
-    with page.expect_request(lambda r: r.url.endswith("/forum-guard/draft") and r.method == "POST"):
+    # the autosave is answered by the server (not only sent) before the other device looks
+    with page.expect_response(lambda r: r.url.endswith("/forum-guard/draft") and r.request.method == "POST"
+                              and "Written on my laptop" in (r.request.post_data or "")):
         page.keyboard.type("Written on my laptop")
-    page.wait_for_timeout(200)
     other = browser.new_context(base_url=live_server)
     try:
         phone = other.new_page()

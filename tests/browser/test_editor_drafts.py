@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from .conftest import wait_saved
+
 pytestmark = pytest.mark.browser
 
 SURFACE = ".fg-surface"
@@ -24,7 +26,7 @@ def write(page: Any, topic_id: int, text: str) -> None:
     page.click(SURFACE)
     page.keyboard.type(text)
     page.wait_for_selector(".fg-editor[data-fg-state='checked']")
-    page.wait_for_timeout(500)  # autosave: 400 ms after the last keystroke
+    wait_saved(page, text)
 
 
 def submit(page: Any) -> None:
