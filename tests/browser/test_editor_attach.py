@@ -6,7 +6,6 @@ included twice, editor.js loaded once; the live check is told each field's marku
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,17 +44,15 @@ PAGE = """<!doctype html>
 </body></html>"""
 
 
-def sent_check(page: Any, sent: list[dict[str, Any]], content: str) -> dict[str, Any]:
-    """The last live check sent with exactly ``content``, waiting for it. The editor checks after
-    each pause in typing, so on a busy machine a check of the first words ("fuck") may be answered,
-    and its notice shown, before the check of the whole text has gone out."""
-    deadline = time.monotonic() + 5
-    while True:
-        found = [c for c in sent if c.get("content") == content]
-        if found:
-            return found[-1]
-        assert time.monotonic() < deadline, f"no live check of {content!r} among {sent}"
-        page.wait_for_timeout(50)
+def type_checked(page: Any, text: str) -> dict[str, Any]:
+    """Type ``text`` where the focus is; return the live check the editor sent with the whole of it.
+    The editor checks after each pause in typing, so on a busy machine a check of the first words
+    ("fuck") may be answered, and its notice shown, before the check of the whole text goes out."""
+    with page.expect_request(lambda r: r.url.endswith("/forum-guard/check")
+                             and json.loads(r.post_data or "{}").get("content") == text) as request:
+        page.keyboard.type(text)
+    sent: dict[str, Any] = json.loads(request.value.post_data)
+    return sent
 
 
 @pytest.fixture(scope="module")
@@ -73,10 +70,6 @@ def host_page(browser: Any, host_url: str) -> Iterator[Any]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    checks: list[dict[str, Any]] = []
-    page.on("request", lambda r: checks.append(json.loads(r.post_data or "{}"))
-            if r.url.endswith("/forum-guard/check") else None)
-    page.checks = checks
     page.goto("/")
     page.wait_for_function("() => document.querySelectorAll('.fg-editor[data-fg-ready=true]').length === 3")
     yield page
@@ -101,9 +94,9 @@ def test_a_markdown_field_is_checked_as_markdown(host_page: Any) -> None:
     page = host_page
     page.fill("#message", "")
     page.click("#message")
-    page.keyboard.type("**fu**ck this")
+    sent = type_checked(page, "**fu**ck this")
     page.wait_for_selector("[data-fg-notice-for=message] [data-fg-server-notice]")
-    assert sent_check(page, page.checks, "**fu**ck this")["markup"] == "markdown"
+    assert sent["markup"] == "markdown"
     assert "Unfortunately, your content contains terms" in page.inner_text("[data-fg-notice-for=message]")
     assert page.get_attribute("#message", "aria-invalid") == "true"
     # the stored text is untouched: the field still holds what was typed
@@ -113,17 +106,17 @@ def test_a_markdown_field_is_checked_as_markdown(host_page: Any) -> None:
 def test_a_bbcode_field_attached_by_hand_is_checked_as_bbcode(host_page: Any) -> None:
     page = host_page
     page.click("#bb")
-    page.keyboard.type("[b]fu[/b]ck")
+    sent = type_checked(page, "[b]fu[/b]ck")
     page.wait_for_selector("#bb-notice [data-fg-server-notice]")
-    assert sent_check(page, page.checks, "[b]fu[/b]ck")["markup"] == "bbcode"
+    assert sent["markup"] == "bbcode"
 
 
 def test_a_title_is_checked_live_with_one_notice(host_page: Any) -> None:
     page = host_page
     page.click("#title")
-    page.keyboard.type("fuck you all")
+    sent = type_checked(page, "fuck you all")
     page.wait_for_selector("[data-fg-notice-for=title] [data-fg-server-notice]")
-    assert sent_check(page, page.checks, "fuck you all")["markup"] == "text"
+    assert sent["markup"] == "text"
     assert page.evaluate("() => document.querySelectorAll('[data-fg-notice-for=title] [data-fg-server-notice]').length") == 1
     # a one-line field gets no big highlighted copy under it: the notice names the words
     assert page.evaluate("() => document.querySelector('#title').closest('.fg-field, form')"
@@ -148,15 +141,12 @@ def test_the_demo_in_markdown_mode_checks_the_reply_as_markdown_while_typing(bro
     context.set_default_timeout(5000)
     try:
         page = context.new_page()
-        sent: list[dict[str, Any]] = []
-        page.on("request", lambda r: sent.append(json.loads(r.post_data or "{}"))
-                if r.url.endswith("/forum-guard/check") else None)
         page.goto("/t/2")
         page.wait_for_selector(".fg-editor[data-fg-ready='true']", state="attached")
         page.click("textarea#content")
-        page.keyboard.type("what the **fu**ck")
+        sent = type_checked(page, "what the **fu**ck")
         page.wait_for_selector("#content-notice [data-fg-server-notice]")
-        assert sent_check(page, sent, "what the **fu**ck")["markup"] == "markdown"
+        assert sent["markup"] == "markdown"
         assert page.query_selector(".fg-preview--live:not([hidden]) mark") is not None
     finally:
         context.close()
